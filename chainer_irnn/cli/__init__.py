@@ -1,0 +1,50 @@
+"""The ``chainer-irnn`` command.
+
+Each subcommand is a module of this package with two functions:
+``add_parser(subparsers)`` declares its arguments and ``run(args)`` does the
+work and returns the exit status.  ``COMMANDS`` lists them in help order.
+
+Errors a user can act on are raised as :class:`chainer_irnn.errors.UserError`
+and end as one message on stderr with exit status 2 — never a traceback.
+"""
+import argparse
+import importlib
+import sys
+
+from chainer_irnn._version import __version__
+from chainer_irnn.errors import UserError
+
+COMMANDS = [
+    'train',
+    'evaluate',
+    'predict',
+    'doctor',
+]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='chainer-irnn',
+        description='Identity-initialised ReLU RNNs (IRNN) in Chainer.')
+    parser.add_argument('--version', action='version',
+                        version='chainer-irnn ' + __version__)
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND')
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module('chainer_irnn.cli.' + name.replace('-', '_'))
+        p = module.add_parser(sub)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args._run(args) or 0
+    except UserError as e:
+        print('chainer-irnn {}: error: {}'.format(args.command, e), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('chainer-irnn {}: interrupted'.format(args.command), file=sys.stderr)
+        return 130
