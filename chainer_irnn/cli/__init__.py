@@ -17,7 +17,6 @@ from chainer_irnn.errors import UserError
 COMMANDS = [
     'train',
     'evaluate',
-    'predict',
     'doctor',
 ]
 

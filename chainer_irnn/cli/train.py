@@ -1,0 +1,145 @@
+"""``chainer-irnn train``: train a recurrent classifier with Chainer's Trainer."""
+import argparse
+import json
+import os
+import sys
+import time
+
+from chainer_irnn.cli import common
+from chainer_irnn.errors import UserError
+from chainer_irnn.training import presets
+
+VIEW_OF_INPUT = {'embed': ('pixels',), 'linear': ('floats', 'rows')}
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        'train', help='train a model (pixel MNIST by default)',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description='Train an IRNN classifier. A --preset fills every setting; '
+                    'explicit flags override it.\n\npresets:\n  '
+                    + '\n  '.join(presets.describe()))
+    p.add_argument('--preset', choices=sorted(presets.PRESETS), default=None)
+    g = p.add_argument_group('model')
+    g.add_argument('--hidden', type=common.hidden_sizes, help='units per layer, e.g. 100 or 100,50')
+    g.add_argument('--input', choices=('embed', 'linear'),
+                   help='embed: integer pixels through EmbedID(256, H); linear: floats through Linear')
+    g.add_argument('--activation', choices=('relu', 'tanh'))
+    g.add_argument('--identity-scale', type=float, help='recurrent init = scale * I (default 1)')
+    g.add_argument('--input-std', type=float, help='std of the Gaussian input weights (default 0.001)')
+    g.add_argument('--impl', choices=('fused', 'naive'), default='fused',
+                   help='recurrence: one fused graph node (default) or a node per step')
+    g = p.add_argument_group('optimisation')
+    g.add_argument('--optimizer', choices=('sgd', 'momentum', 'rmsprop', 'adam'))
+    g.add_argument('--lr', type=float, help='learning rate (alpha for Adam)')
+    g.add_argument('--clip', type=float, help='gradient norm clipping threshold; 0 = off')
+    g.add_argument('--weight-decay', type=float)
+    g.add_argument('--batchsize', '-b', type=int)
+    stop = g.add_mutually_exclusive_group()
+    stop.add_argument('--epoch', '-e', type=int, help='epochs to train')
+    stop.add_argument('--iteration', type=int, help='iterations to train (instead of --epoch)')
+    g.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
+    g = p.add_argument_group('data')
+    g.add_argument('--data', default='auto',
+                   help="MNIST source: auto (cache, download, else the embedded subset), "
+                        "embedded, full (cache or download), or a directory holding the "
+                        "four IDX files")
+    g.add_argument('--view', choices=('pixels', 'floats', 'rows'),
+                   help='MNIST as 784 integer pixels, 784 float pixels, or 28 rows of 28')
+    g.add_argument('--permute', type=int, metavar='SEED', help='fixed pixel permutation')
+    g.add_argument('--n-train', type=int, help='use the first N training images')
+    g.add_argument('--n-test', type=int, help='use the first N test images')
+    g = p.add_argument_group('run')
+    common.add_device_arg(g)
+    g.add_argument('--out', '-o', default='result', help='output directory (default result)')
+    g.add_argument('--resume', '-r', default='auto',
+                   help="snapshot to resume from: auto (newest in --out; default), none, or a path")
+    g.add_argument('--log-interval', type=int, metavar='ITER', help='iterations between log lines')
+    g.add_argument('--eval-interval', type=int, metavar='ITER', help='iterations between evaluations (default: each epoch)')
+    g.add_argument('--snapshot-interval', type=int, metavar='ITER',
+                   help='iterations between snapshots (default: each epoch)')
+    g.add_argument('--no-progress', action='store_true', help='no progress bar')
+    return p
+
+
+def resolve_settings(args):
+    return presets.resolve(
+        args.preset, hidden=args.hidden, input=args.input, activation=args.activation,
+        identity_scale=args.identity_scale, input_std=args.input_std,
+        optimizer=args.optimizer, lr=args.lr, clip=args.clip,
+        weight_decay=args.weight_decay, batchsize=args.batchsize, epoch=args.epoch,
+        view=args.view, permute=args.permute)
+
+
+def mnist_data(args, settings):
+    """Train and test sets plus the model description for MNIST."""
+    from chainer_irnn.datasets import mnist
+    allowed = VIEW_OF_INPUT[settings['input']]
+    if settings['view'] not in allowed:
+        if args.view is not None:
+            raise UserError('--view {} does not fit --input {} (use {})'.format(
+                args.view, settings['input'], ' or '.join(allowed)))
+        settings['view'] = allowed[0]
+    data = mnist.get_mnist(view=settings['view'], permute=settings['permute'],
+                           source=args.data, n_train=args.n_train, n_test=args.n_test)
+    in_size = {'pixels': 256, 'floats': 1, 'rows': 28}[settings['view']]
+    meta = {'data': 'mnist', 'data_source': data.source, 'view': settings['view'],
+            'permute': settings['permute'],
+            'permutation': None if data.permutation is None else [int(i) for i in data.permutation],
+            'in_size': in_size, 'n_class': 10,
+            'n_train': len(data.train), 'n_test': len(data.test)}
+    return data.train, data.test, meta
+
+
+def model_config(settings, meta):
+    config = {k: settings[k] for k in ('model', 'input', 'activation', 'identity_scale',
+                                        'input_std', 'preset')}
+    config['hidden'] = list(settings['hidden'])
+    config.update(meta)
+    return config
+
+
+def run(args):
+    from chainer_irnn import compat
+    compat.apply()
+    from chainer_irnn import models
+    from chainer_irnn.training import trainer as trainer_mod
+
+    settings = resolve_settings(args)
+    device = common.parse_device(args.device)
+    device.use()
+    common.seed_everything(args.seed)
+    train, test, meta = mnist_data(args, settings)
+    config = model_config(settings, meta)
+    config['seed'] = args.seed
+
+    model = models.build_model(config, impl=args.impl)
+    model.to_device(device)
+    iters = lambda n: None if n is None else (n, 'iteration')  # NOQA
+    stop = iters(args.iteration)
+    trainer = trainer_mod.build_trainer(
+        model, train, test, settings, args.out, device, stop=stop,
+        log_interval=iters(args.log_interval), eval_interval=iters(args.eval_interval),
+        snapshot_interval=iters(args.snapshot_interval), progress=not args.no_progress)
+
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, 'settings.json'), 'w') as f:
+        json.dump(dict(config, **{k: settings[k] for k in (
+            'optimizer', 'lr', 'clip', 'weight_decay', 'batchsize', 'epoch')},
+            stop=list(stop) if stop else [settings['epoch'], 'epoch'],
+            device=str(device), impl=args.impl), f, indent=1, sort_keys=True)
+    print('chainer-irnn train: {} ({} training / {} test sequences from {}), '
+          'preset {}, {} lr {} clip {} batch {}, hidden {} on {}'.format(
+              config['data'], meta['n_train'], meta['n_test'], meta['data_source'],
+              settings['preset'], settings['optimizer'], settings['lr'], settings['clip'],
+              settings['batchsize'], config['hidden'], device), file=sys.stderr)
+    resumed = trainer_mod.resume(trainer, args.out, args.resume)
+    if resumed:
+        print('chainer-irnn train: resumed from {} (iteration {})'.format(
+            resumed, trainer.updater.iteration), file=sys.stderr)
+    start = time.time()
+    trainer.run(show_loop_exception_msg=False)
+    models.save_model(model, config, args.out)
+    print('chainer-irnn train: done in {:.1f} s; model written to {}'.format(
+        time.time() - start, os.path.join(args.out, models.MODEL_FILE)), file=sys.stderr)
+    return 0

@@ -1,0 +1,3 @@
+"""Links: models that own parameters and initialisers."""
+from chainer_irnn.links.classifier import RecurrentClassifier  # NOQA
+from chainer_irnn.links.irnn import IRNN  # NOQA

@@ -1,0 +1,139 @@
+"""The IRNN link: identity-initialised ReLU recurrent layers.
+
+Le, Jaitly & Hinton (2015), "A Simple Way to Initialize Recurrent Networks of
+Rectified Linear Units": recurrent weights start as the identity (times a
+scale), biases at zero, activation ReLU.  Input weights start Gaussian with a
+small standard deviation (0.001 in the 2015 Chainer blog post).
+"""
+import chainer
+import chainer.functions as F
+import chainer.links as L
+from chainer import backend
+from chainer import initializers
+
+from chainer_irnn.functions.naive_recurrence import naive_recurrence
+
+IMPLEMENTATIONS = ('fused', 'naive')
+
+
+def _recurrence(impl):
+    if impl == 'naive':
+        return naive_recurrence
+    if impl == 'fused':
+        from chainer_irnn.functions.irnn_recurrence import irnn_recurrence
+        return irnn_recurrence
+    raise ValueError('impl must be one of {}, not {!r}'.format(IMPLEMENTATIONS, impl))
+
+
+class IRNN(chainer.Chain):
+    """A stack of identity-initialised recurrent layers over whole sequences.
+
+    Layer ``k`` computes, for ``t = 1..T``,
+    :math:`h^k_t = f(P_k x^k_t + R_k h^k_{t-1} + b_k)` with :math:`R_k = sI`,
+    :math:`b_k = 0` and :math:`P_k \\sim N(0, \\sigma^2)` at initialisation;
+    :math:`x^0_t` is the input and :math:`x^k_t = h^{k-1}_t`.  Every recurrent
+    matrix is square (``hidden[k] x hidden[k]``); the input projections
+    (``in -> hidden[0]``, ``hidden[k-1] -> hidden[k]``) are the Gaussian ones.
+
+    Args:
+        in_size (int): vocabulary size for ``input='embed'`` (256 pixel
+            intensities for MNIST), or features per step for
+            ``input='linear'``.
+        hidden (int or tuple of int): units of each layer, e.g. ``(100, 50)``.
+        input (str): ``'embed'`` — integer inputs ``(B, T)`` through
+            :class:`~chainer.links.EmbedID` (a one-hot linear map, no bias);
+            ``'linear'`` — float inputs ``(B, T, in_size)`` through
+            :class:`~chainer.links.Linear` without bias.
+        activation (str): ``'relu'`` (IRNN) or ``'tanh'``.
+        identity_scale (float): ``s`` in :math:`R = sI`.
+        input_std (float): standard deviation of the input projections.
+        impl (str): ``'fused'`` (one graph node per layer; default) or
+            ``'naive'`` (a graph node per step, the reference).
+
+    Attributes:
+        input_map: ``EmbedID`` or ``Linear`` of the first layer.
+        proj{k}: ``Linear(hidden[k-1], hidden[k], nobias=True)`` for ``k >= 1``.
+        rec{k}: ``Linear(hidden[k], hidden[k])``, the recurrent weight.
+    """
+
+    def __init__(self, in_size, hidden=100, input='embed', activation='relu',
+                 identity_scale=1.0, input_std=0.001, impl='fused'):
+        super().__init__()
+        if isinstance(hidden, int):
+            hidden = (hidden,)
+        hidden = tuple(int(h) for h in hidden)
+        if not hidden or min(hidden) < 1:
+            raise ValueError('hidden must be one or more positive sizes, got {}'.format(hidden))
+        if input not in ('embed', 'linear'):
+            raise ValueError("input must be 'embed' or 'linear', not {!r}".format(input))
+        if activation not in ('relu', 'tanh'):
+            raise ValueError("activation must be 'relu' or 'tanh', not {!r}".format(activation))
+        _recurrence(impl)  # validates impl early
+        self.in_size = in_size
+        self.hidden = hidden
+        self.input = input
+        self.activation = activation
+        self.impl = impl
+        gauss = initializers.Normal(input_std)
+        with self.init_scope():
+            if input == 'embed':
+                self.input_map = L.EmbedID(in_size, hidden[0], initialW=gauss)
+            else:
+                self.input_map = L.Linear(in_size, hidden[0], nobias=True, initialW=gauss)
+            for k, size in enumerate(hidden):
+                if k > 0:
+                    setattr(self, 'proj{}'.format(k),
+                            L.Linear(hidden[k - 1], size, nobias=True, initialW=gauss))
+                setattr(self, 'rec{}'.format(k),
+                        L.Linear(size, size, initialW=initializers.Identity(identity_scale),
+                                 initial_bias=0))
+
+    @property
+    def out_size(self):
+        return self.hidden[-1]
+
+    def _project_input(self, xs):
+        # Time-major inside: (B, T, ...) -> (T, B, H), one call for all steps.
+        if self.input == 'embed':
+            ids = xs.T if isinstance(xs, chainer.Variable) else backend.get_array_module(xs).ascontiguousarray(xs.T)
+            if ids.ndim != 2:
+                raise ValueError('embed input must be (B, T) integers, got shape {}'.format(xs.shape))
+            return self.input_map(ids)
+        if xs.ndim != 3 or xs.shape[2] != self.in_size:
+            raise ValueError('linear input must be (B, T, {}) floats, got shape {}'.format(
+                self.in_size, xs.shape))
+        B, T, D = xs.shape
+        x_tm = F.transpose(xs, (1, 0, 2))
+        u = self.input_map(F.reshape(x_tm, (T * B, D)))
+        return F.reshape(u, (T, B, -1))
+
+    def forward(self, xs, lengths=None, h0=None, return_sequences=False):
+        """Runs every layer over the whole sequences.
+
+        Args:
+            xs: ``(B, T)`` int32 for ``input='embed'``, ``(B, T, in_size)``
+                float for ``input='linear'``.
+            lengths: ``None`` or int array ``(B,)`` of true lengths; steps past
+                a sequence's length are padding and never change its state.
+            h0: ``None`` or a list with one ``(B, hidden[k])`` initial state
+                per layer.
+            return_sequences (bool): return all states ``(B, T, H)`` of the
+                last layer instead of each sequence's last state ``(B, H)``.
+        """
+        recurrence = _recurrence(self.impl)
+        if lengths is not None:
+            lengths = backend.get_array_module(lengths).asarray(lengths)
+            if lengths.ndim != 1 or lengths.shape[0] != xs.shape[0]:
+                raise ValueError('lengths must have one entry per sequence')
+        u = self._project_input(xs)
+        T, B = u.shape[:2]
+        for k in range(len(self.hidden)):
+            if k > 0:
+                proj = getattr(self, 'proj{}'.format(k))
+                u = F.reshape(proj(F.reshape(hs, (T * B, -1))), (T, B, -1))
+            rec = getattr(self, 'rec{}'.format(k))
+            hs = recurrence(u, rec.W, rec.b, None if h0 is None else h0[k],
+                            lengths, self.activation)
+        if return_sequences:
+            return F.transpose(hs, (1, 0, 2))
+        return hs[-1]

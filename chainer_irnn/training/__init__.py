@@ -1,0 +1,1 @@
+"""Training policy: presets, the trainer set-up, extensions and converters."""
