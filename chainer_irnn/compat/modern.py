@@ -30,16 +30,17 @@ import warnings
 
 
 _applied = False
+_restored_sctypes = False
 
 
 def _restore_sctypes(np):
-    if 'sctypes' in vars(np):
-        return
+    global _restored_sctypes
     try:
-        np.sctypes  # NumPy 1.x: present (possibly via __getattr__)
+        np.sctypes  # NumPy 1.x: present
         return
     except AttributeError:
         pass
+    _restored_sctypes = True
 
     def existing(*names):
         return [getattr(np, n) for n in names if hasattr(np, n)]
@@ -151,7 +152,7 @@ def report():
         'cupy': cupy_version,
         'cuda_available': bool(cuda.available),
         'cudnn_enabled': bool(cuda.cudnn_enabled),
-        'sctypes_restored': 'sctypes' in vars(numpy),
+        'sctypes_restored': _restored_sctypes,
         'environment_check_replaced': (
             getattr(sys.modules.get('chainer._environment_check'),
                     'check', None) is _check_optional_dependencies),
