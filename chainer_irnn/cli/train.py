@@ -59,6 +59,13 @@ def add_parser(sub):
     g.add_argument('--snapshot-interval', type=int, metavar='ITER',
                    help='iterations between snapshots (default: each epoch)')
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
+    g.add_argument('--on-nan', choices=('stop', 'rollback'), default='stop',
+                   help='when the loss or a gradient turns NaN/Inf: stop (default), or '
+                        'reload the last good snapshot and lower the learning rate')
+    g.add_argument('--max-rollbacks', type=int, default=3,
+                   help='rollbacks allowed before stopping (default 3)')
+    g.add_argument('--rollback-factor', type=float, default=0.5,
+                   help='learning-rate factor applied at each rollback (default 0.5)')
     return p
 
 
@@ -112,15 +119,19 @@ def run(args):
     train, test, meta = mnist_data(args, settings)
     config = model_config(settings, meta)
     config['seed'] = args.seed
-
-    model = models.build_model(config, impl=args.impl)
-    model.to_device(device)
     iters = lambda n: None if n is None else (n, 'iteration')  # NOQA
     stop = iters(args.iteration)
-    trainer = trainer_mod.build_trainer(
-        model, train, test, settings, args.out, device, stop=stop,
-        log_interval=iters(args.log_interval), eval_interval=iters(args.eval_interval),
-        snapshot_interval=iters(args.snapshot_interval), progress=not args.no_progress)
+
+    def make_trainer():
+        common.seed_everything(args.seed)
+        model = models.build_model(config, impl=args.impl)
+        model.to_device(device)
+        trainer = trainer_mod.build_trainer(
+            model, train, test, settings, args.out, device, stop=stop,
+            log_interval=iters(args.log_interval), eval_interval=iters(args.eval_interval),
+            snapshot_interval=iters(args.snapshot_interval), progress=not args.no_progress,
+            seed=args.seed)
+        return model, trainer
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, 'settings.json'), 'w') as f:
@@ -133,12 +144,10 @@ def run(args):
               config['data'], meta['n_train'], meta['n_test'], meta['data_source'],
               settings['preset'], settings['optimizer'], settings['lr'], settings['clip'],
               settings['batchsize'], config['hidden'], device), file=sys.stderr)
-    resumed = trainer_mod.resume(trainer, args.out, args.resume)
-    if resumed:
-        print('chainer-irnn train: resumed from {} (iteration {})'.format(
-            resumed, trainer.updater.iteration), file=sys.stderr)
     start = time.time()
-    trainer.run(show_loop_exception_msg=False)
+    model = trainer_mod.run_training(
+        make_trainer, args.out, resume=args.resume, on_nan=args.on_nan,
+        max_rollbacks=args.max_rollbacks, factor=args.rollback_factor)
     models.save_model(model, config, args.out)
     print('chainer-irnn train: done in {:.1f} s; model written to {}'.format(
         time.time() - start, os.path.join(args.out, models.MODEL_FILE)), file=sys.stderr)

@@ -3,6 +3,9 @@ import glob
 import math
 import os
 import re
+import zlib
+
+import numpy
 
 import chainer
 from chainer import training
@@ -14,13 +17,33 @@ _SNAPSHOT_RE = re.compile(r'^snapshot_iter_(\d+)$')
 
 
 class DivergenceError(UserError):
-    """The loss or a gradient became NaN or infinite."""
+    """The loss or a gradient became NaN or infinite at ``iteration``."""
 
-
-def _remedies(iteration, what):
-    return ('{} at iteration {}. The last good snapshot in the output '
-            'directory is kept. Remedies: lower --lr, lower --clip, lower '
+    def __init__(self, iteration, what):
+        self.iteration = iteration
+        super().__init__(
+            '{} at iteration {}. The last good snapshot in the output directory '
+            'is kept. Remedies: --on-nan rollback, lower --lr, lower --clip, lower '
             '--identity-scale (e.g. 0.9), or --optimizer adam.'.format(what, iteration))
+
+
+class ChainedShuffleOrderSampler(object):
+    """A shuffle order sampler whose next order depends only on the last one.
+
+    Chainer's :class:`~chainer.iterators.ShuffleOrderSampler` draws from a
+    random state that snapshots do not store, so a resumed run would shuffle
+    later epochs differently from an uninterrupted one.  Here each epoch's
+    order is seeded by ``seed`` and the previous order (which the iterator
+    does store), so resuming reproduces the uninterrupted run exactly.
+    """
+
+    def __init__(self, seed=0):
+        self.seed = int(seed)
+
+    def __call__(self, current_order, current_position):
+        digest = zlib.crc32(numpy.ascontiguousarray(current_order, dtype=numpy.int64).tobytes())
+        rng = numpy.random.RandomState((digest + self.seed) % (2 ** 32))
+        return rng.permutation(len(current_order))
 
 
 class FiniteGradients(object):
@@ -38,8 +61,8 @@ class FiniteGradients(object):
                 continue
             xp = xp or chainer.backend.get_array_module(g)
             if not bool(xp.isfinite(g).all()):
-                raise DivergenceError(_remedies(
-                    optimizer.t + 1, 'non-finite gradient of {}'.format(name)))
+                raise DivergenceError(optimizer.t + 1,
+                                      'non-finite gradient of {}'.format(name))
 
 
 class FiniteLoss(training.Extension):
@@ -58,8 +81,7 @@ class FiniteLoss(training.Extension):
         value = float(chainer.backend.CpuDevice().send(
             value.array if isinstance(value, chainer.Variable) else value))
         if not math.isfinite(value):
-            raise DivergenceError(_remedies(trainer.updater.iteration,
-                                            'loss is {}'.format(value)))
+            raise DivergenceError(trainer.updater.iteration, 'loss is {}'.format(value))
 
 
 def find_snapshots(out):
@@ -79,3 +101,22 @@ def plot_available():
         return False
     return True
 
+
+
+def learning_rate_name(optimizer):
+    """The hyperparameter that plays the learning rate (``alpha`` for Adam)."""
+    return 'alpha' if isinstance(optimizer, chainer.optimizers.Adam) else 'lr'
+
+
+def scale_learning_rate(optimizer, factor):
+    name = learning_rate_name(optimizer)
+    setattr(optimizer, name, getattr(optimizer, name) * factor)
+    return getattr(optimizer, name)
+
+
+def remove_partial_snapshots(out):
+    """Deletes temporary snapshot directories a killed run left behind."""
+    import shutil
+    for path in glob.glob(os.path.join(out, 'tmpsnapshot_iter_*')):
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,5 +1,7 @@
 """Setting up Chainer's Trainer for a classifier from resolved settings."""
+import json
 import os
+import sys
 
 import chainer
 from chainer import training
@@ -45,7 +47,7 @@ def setup_optimizer(model, settings):
 def build_trainer(model, train, test, settings, out, device,
                   converter=sequence_converter, log_interval=None,
                   snapshot_interval=None, eval_interval=None,
-                  stop=None, progress=True, plots=True):
+                  stop=None, progress=True, plots=True, seed=0):
     """Returns a ready :class:`chainer.training.Trainer`.
 
     ``stop`` is a trigger tuple such as ``(3, 'epoch')`` or ``(500,
@@ -56,7 +58,8 @@ def build_trainer(model, train, test, settings, out, device,
     if batchsize > len(train):
         raise UserError('--batchsize {} is larger than the training set ({} '
                         'examples)'.format(batchsize, len(train)))
-    train_iter = chainer.iterators.SerialIterator(train, batchsize)
+    train_iter = chainer.iterators.SerialIterator(
+        train, batchsize, order_sampler=ext.ChainedShuffleOrderSampler(seed))
     optimizer = setup_optimizer(model, settings)
     updater = training.updaters.StandardUpdater(
         train_iter, optimizer, converter=converter, device=device)
@@ -94,15 +97,18 @@ def build_trainer(model, train, test, settings, out, device,
     return trainer
 
 
-def resume(trainer, out, resume):
+def load_snapshot(trainer, out, resume):
     """Loads a snapshot into ``trainer``; returns the path loaded or None.
 
     ``resume`` is ``'auto'`` (the newest complete snapshot in ``out``, if
-    any), ``'none'``, or a snapshot path.
+    any), ``'none'``, or a snapshot path.  Snapshots are written to a
+    temporary directory and renamed into place, so a snapshot file that
+    exists is complete; temporary leftovers of a killed run are removed.
     """
     if resume in (None, 'none'):
         return None
     if resume == 'auto':
+        ext.remove_partial_snapshots(out)
         found = ext.find_snapshots(out)
         if not found:
             return None
@@ -113,3 +119,58 @@ def resume(trainer, out, resume):
             raise UserError('{}: no such snapshot to resume from'.format(path))
     load_params(path, trainer, what='snapshot')
     return path
+
+
+ROLLBACKS_FILE = 'rollbacks.json'
+
+
+def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=3,
+                 factor=0.5, log=sys.stderr):
+    """Runs a trainer to its end, resuming and rolling back as asked.
+
+    ``make_trainer()`` returns a fresh ``(model, trainer)``.  On a
+    :class:`~chainer_irnn.training.extensions.DivergenceError` with
+    ``on_nan='rollback'``, a new trainer is built, the newest good snapshot
+    loaded, the learning rate multiplied by ``factor`` once more, and
+    training continues, at most ``max_rollbacks`` times.  Rollbacks are
+    recorded in ``out/rollbacks.json`` so that a later resume keeps the
+    lowered learning rate.  Returns the trained model.
+    """
+    path = os.path.join(out, ROLLBACKS_FILE)
+    rollbacks = []
+    if resume != 'none' and os.path.exists(path):
+        with open(path) as f:
+            rollbacks = json.load(f)
+    while True:
+        model, trainer = make_trainer()
+        optimizer = trainer.updater.get_optimizer('main')
+        resumed = load_snapshot(trainer, out, resume)
+        if resumed:
+            print('chainer-irnn: resumed from {} (iteration {})'.format(
+                resumed, trainer.updater.iteration), file=log)
+        if rollbacks:
+            lr = ext.scale_learning_rate(optimizer, factor ** len(rollbacks))
+            print('chainer-irnn: learning rate {} after {} rollback(s)'.format(
+                lr, len(rollbacks)), file=log)
+        try:
+            trainer.run(show_loop_exception_msg=False)
+            return model
+        except ext.DivergenceError as e:
+            if on_nan != 'rollback':
+                raise
+            if len(rollbacks) >= max_rollbacks:
+                raise ext.DivergenceError(e.iteration, 'still diverging after {} '
+                                          'rollbacks'.format(len(rollbacks)))
+            if not ext.find_snapshots(out):
+                raise ext.DivergenceError(e.iteration, 'divergence with no snapshot to '
+                                          'roll back to yet')
+            rollbacks.append({'iteration': int(e.iteration),
+                              'snapshot': os.path.basename(ext.find_snapshots(out)[-1][1])})
+            tmp = path + '.tmp'
+            with open(tmp, 'w') as f:
+                json.dump(rollbacks, f, indent=1)
+            os.replace(tmp, path)
+            print('chainer-irnn: divergence at iteration {}; rolling back to {} '
+                  '({} of {})'.format(e.iteration, rollbacks[-1]['snapshot'],
+                                      len(rollbacks), max_rollbacks), file=log)
+            resume = 'auto'

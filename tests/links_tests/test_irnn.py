@@ -1,7 +1,6 @@
 import numpy
 import pytest
 
-import chainer
 from chainer import gradient_check
 
 from chainer_irnn.links import IRNN, RecurrentClassifier
