@@ -10,9 +10,10 @@ import zipfile
 
 import chainer
 import chainer.links as L
+from chainer import initializers
 
 from chainer_irnn.errors import UserError
-from chainer_irnn.links import IRNN, RecurrentClassifier
+from chainer_irnn.links import HierarchicalRNN, IRNN, RecurrentClassifier, RowRNN
 
 MODEL_FILE = 'model.npz'
 CONFIG_FILE = 'model.json'
@@ -28,9 +29,19 @@ def build_model(config, impl='fused'):
                        activation=config['activation'],
                        identity_scale=config.get('identity_scale', 1.0),
                        input_std=config.get('input_std', 0.001), impl=impl)
+    elif kind in ('hrnn', 'rows-rnn'):
+        hidden, n = tuple(config['hidden']), 2 if kind == 'hrnn' else 1
+        if len(hidden) != n:
+            raise UserError('model {!r} takes {} hidden size{} (--hidden), got {}'.format(
+                kind, n, 's ROW,COLUMN' if n == 2 else '', list(hidden)))
+        encoder = (HierarchicalRNN(*hidden) if kind == 'hrnn'
+                   else RowRNN(config['in_size'], hidden[0], impl=impl))
     else:
         raise UserError('unknown model kind {!r}'.format(kind))
-    return L.Classifier(RecurrentClassifier(encoder, config['n_class']))
+    predictor = RecurrentClassifier(encoder, config['n_class'])
+    if kind != 'irnn':  # Keras' Dense default, as in the Keras examples these reproduce
+        initializers.GlorotUniform()(predictor.head.W.array)
+    return L.Classifier(predictor)
 
 
 def save_model(model, config, directory):
