@@ -9,6 +9,7 @@ from chainer.training import extensions
 
 from chainer_irnn.errors import UserError
 from chainer_irnn.models import load_params
+from chainer_irnn.training import distributed
 from chainer_irnn.training import extensions as ext
 from chainer_irnn.training.converter import sequence_converter
 
@@ -47,8 +48,13 @@ def setup_optimizer(model, settings):
 def build_trainer(model, train, test, settings, out, device,
                   converter=sequence_converter, log_interval=None,
                   snapshot_interval=None, eval_interval=None,
-                  stop=None, progress=True, plots=True, seed=0):
+                  stop=None, progress=True, plots=True, seed=0, comm=None):
     """Returns a ready :class:`chainer.training.Trainer`.
+
+    With a ChainerMN ``comm``, ``train`` and ``test`` are this rank's shards
+    (:func:`~chainer_irnn.training.distributed.load_and_scatter`), gradients,
+    logged losses and evaluation are averaged over ranks, and only rank 0
+    gets the writing extensions (snapshots, logs, plots, progress bar).
 
     ``stop`` is a trigger tuple such as ``(3, 'epoch')`` or ``(500,
     'iteration')``; the intervals default to one epoch (``log_interval`` to
@@ -61,6 +67,8 @@ def build_trainer(model, train, test, settings, out, device,
     train_iter = chainer.iterators.SerialIterator(
         train, batchsize, order_sampler=ext.ChainedShuffleOrderSampler(seed))
     optimizer = setup_optimizer(model, settings)
+    if comm is not None:
+        optimizer = distributed.multi_node_optimizer(optimizer, comm)
     updater = training.updaters.StandardUpdater(
         train_iter, optimizer, converter=converter, device=device)
     stop = stop or (settings['epoch'], 'epoch')
@@ -72,12 +80,17 @@ def build_trainer(model, train, test, settings, out, device,
     snapshot_interval = snapshot_interval or (1, 'epoch')
 
     trainer.extend(ext.FiniteLoss())
+    if comm is not None:
+        distributed.extend_trainer(trainer, comm)
     if test is not None:
         test_iter = chainer.iterators.SerialIterator(
             test, max(batchsize, 128), repeat=False, shuffle=False)
-        trainer.extend(extensions.Evaluator(test_iter, model, converter=converter,
-                                            device=device),
-                       trigger=eval_interval)
+        evaluator = extensions.Evaluator(test_iter, model, converter=converter, device=device)
+        if comm is not None:
+            evaluator = distributed.multi_node_evaluator(evaluator, comm)
+        trainer.extend(evaluator, trigger=eval_interval)
+    if not distributed.is_writer(comm):
+        return trainer
     trainer.extend(extensions.snapshot(filename=ext.SNAPSHOT_PATTERN),
                    trigger=snapshot_interval)
     trainer.extend(extensions.LogReport(trigger=log_interval))
@@ -125,7 +138,7 @@ ROLLBACKS_FILE = 'rollbacks.json'
 
 
 def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=3,
-                 factor=0.5, log=sys.stderr):
+                 factor=0.5, log=sys.stderr, comm=None):
     """Runs a trainer to its end, resuming and rolling back as asked.
 
     ``make_trainer()`` returns a fresh ``(model, trainer)``.  On a
@@ -134,7 +147,8 @@ def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=
     loaded, the learning rate multiplied by ``factor`` once more, and
     training continues, at most ``max_rollbacks`` times.  Rollbacks are
     recorded in ``out/rollbacks.json`` so that a later resume keeps the
-    lowered learning rate.  Returns the trained model.
+    lowered learning rate (with a ChainerMN ``comm``, by rank 0; every rank
+    keeps the same list).  Returns the trained model.
     """
     path = os.path.join(out, ROLLBACKS_FILE)
     rollbacks = []
@@ -143,7 +157,7 @@ def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=
             rollbacks = json.load(f)
     while True:
         model, trainer = make_trainer()
-        optimizer = trainer.updater.get_optimizer('main')
+        optimizer = distributed.actual_optimizer(trainer.updater.get_optimizer('main'))
         resumed = load_snapshot(trainer, out, resume)
         if resumed:
             print('chainer-irnn: resumed from {} (iteration {})'.format(
@@ -166,10 +180,11 @@ def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=
                                           'roll back to yet')
             rollbacks.append({'iteration': int(e.iteration),
                               'snapshot': os.path.basename(ext.find_snapshots(out)[-1][1])})
-            tmp = path + '.tmp'
-            with open(tmp, 'w') as f:
-                json.dump(rollbacks, f, indent=1)
-            os.replace(tmp, path)
+            if distributed.is_writer(comm):
+                tmp = path + '.tmp'
+                with open(tmp, 'w') as f:
+                    json.dump(rollbacks, f, indent=1)
+                os.replace(tmp, path)
             print('chainer-irnn: divergence at iteration {}; rolling back to {} '
                   '({} of {})'.format(e.iteration, rollbacks[-1]['snapshot'],
                                       len(rollbacks), max_rollbacks), file=log)
