@@ -16,6 +16,7 @@ uncompressed official files (:data:`MNIST_MD5`); the embedded subset against
 """
 import dataclasses
 import hashlib
+import http.client
 import os
 import sys
 import urllib.error
@@ -129,7 +130,8 @@ def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
     Args:
         source (str): One of
 
-            * a directory path: it must hold the four files under their
+            * a directory path (write ``./embedded`` for a folder named like
+              a keyword): it must hold the four files under their
               standard names (``train-images-idx3-ubyte``, ...; also the
               ``train-images.idx3-ubyte`` spelling), raw or gzip-compressed.
               Any IDX files of the right shapes are accepted (the source
@@ -203,14 +205,16 @@ def find_files(directory):
     """
     found = {}
     for name in FILES.values():
-        dotted = name.replace('-idx', '.idx')
-        found[name] = None
-        for candidate in (name, name + '.gz', dotted, dotted + '.gz'):
-            path = os.path.join(directory, candidate)
-            if os.path.isfile(path):
-                found[name] = path
-                break
+        paths = _candidates(directory, name)
+        found[name] = paths[0] if paths else None
     return found
+
+
+def _candidates(directory, name):
+    """The existing files in ``directory`` that may hold ``name``."""
+    dotted = name.replace('-idx', '.idx')
+    paths = (os.path.join(directory, c) for c in (name, name + '.gz', dotted, dotted + '.gz'))
+    return [p for p in paths if os.path.isfile(p)]
 
 
 def load_directory(directory):
@@ -294,17 +298,18 @@ def _read_cache(cache_dir, checksums):
     good = {}
     if not os.path.isdir(cache_dir):
         return good
-    for name, path in find_files(cache_dir).items():
-        if path is None:
-            continue
-        try:
-            data = idx.read_bytes(path)
-        except DataError:
-            data = None
-        if data is not None and _md5(data) == checksums[name]:
-            good[name] = data
-        else:
-            print('chainer-irnn: cached {} is damaged; fetching it again'.format(path),
+    for name in FILES.values():
+        paths = _candidates(cache_dir, name)
+        for path in paths:
+            try:
+                data = idx.read_bytes(path)
+            except DataError:
+                continue
+            if _md5(data) == checksums[name]:
+                good[name] = data
+                break
+        if paths and name not in good:
+            print('chainer-irnn: cached {} is damaged; fetching it again'.format(paths[0]),
                   file=sys.stderr)
     return good
 
@@ -353,7 +358,7 @@ def download(name, mirrors, checksum, cache_dir, progress=True, timeout=TIMEOUT)
         url = mirror.rstrip('/') + '/' + name + '.gz'
         try:
             body = _fetch(url, progress, timeout)
-        except (urllib.error.URLError, OSError, ValueError) as e:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
             failures.append((url, _reason(e)))
             continue
         try:

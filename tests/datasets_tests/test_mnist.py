@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import numpy
 import pytest
@@ -70,6 +71,15 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self):
         self.server.requests.append(self.path)
+        if self.path.startswith('/short/'):  # promises more bytes than it sends
+            self.send_response(200)
+            self.send_header('Content-Length', '1000')
+            self.end_headers()
+            self.wfile.write(b'\x1f\x8b' + b'\x00' * 8)
+            self.close_connection = True
+            return
+        if self.path.startswith('/slow/'):  # answers after the client gave up
+            time.sleep(1.0)
         return super().do_GET()
 
 
@@ -172,6 +182,20 @@ def test_dead_mirror_then_good_one(tmp_path, server, dead):
     assert dead not in arrays.source
 
 
+def test_cut_transfer_then_good_mirror(tmp_path, server):
+    arrays = full(tmp_path / 'cache', [server.url('short'), server.url('good')])
+    assert_synthetic(arrays)
+    assert '/short/train-images-idx3-ubyte.gz' in server.requests
+
+
+def test_slow_mirror_times_out(tmp_path, server):
+    started = time.monotonic()
+    with pytest.raises(mnist.DownloadError, match='slow/train-images-idx3-ubyte.gz: timed out'):
+        mnist.load_mnist('full', cache_dir=str(tmp_path / 'cache'), mirrors=[server.url('slow')],
+                         checksums=SYN_MD5, progress=False, timeout=0.2)
+    assert time.monotonic() - started < 0.9
+
+
 def test_every_mirror_failing_lists_each_and_why(tmp_path, server, dead):
     with pytest.raises(mnist.DownloadError) as info:
         full(tmp_path / 'cache', [dead, server.url('nowhere')])
@@ -201,6 +225,15 @@ def test_damaged_cache_file_is_fetched_again(tmp_path, server, capsys):
     assert server.requests == ['/good/t10k-labels-idx1-ubyte.gz']
     assert 'damaged' in capsys.readouterr().err
     numpy.testing.assert_array_equal(idx.read_idx(str(path)), SYN['t10k-labels-idx1-ubyte'])
+
+
+def test_good_gz_beside_a_damaged_raw_cache_file(tmp_path, server, capsys):
+    cache = tmp_path / 'cache'
+    full(cache, [server.url('good')])
+    (cache / 'train-labels-idx1-ubyte').write_bytes(b'junk')
+    del server.requests[:]
+    assert_synthetic(full(cache, [server.url('good')]))
+    assert server.requests == [] and capsys.readouterr().err == ''
 
 
 def test_progress_bar_goes_to_stderr(tmp_path, server, capsys):
