@@ -11,6 +11,7 @@ import chainer.links as L
 from chainer import backend
 from chainer import initializers
 
+from chainer_irnn.functions.embed_id import embed_id
 from chainer_irnn.functions.naive_recurrence import naive_recurrence
 
 IMPLEMENTATIONS = ('fused', 'naive')
@@ -98,7 +99,8 @@ class IRNN(chainer.Chain):
             ids = xs.T if isinstance(xs, chainer.Variable) else backend.get_array_module(xs).ascontiguousarray(xs.T)
             if ids.ndim != 2:
                 raise ValueError('embed input must be (B, T) integers, got shape {}'.format(xs.shape))
-            return self.input_map(ids)
+            # = self.input_map(ids), with a vectorised CPU gradient
+            return embed_id(ids, self.input_map.W)
         if xs.ndim != 3 or xs.shape[2] != self.in_size:
             raise ValueError('linear input must be (B, T, {}) floats, got shape {}'.format(
                 self.in_size, xs.shape))

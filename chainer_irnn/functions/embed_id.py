@@ -1,0 +1,66 @@
+"""``embed_id`` whose CPU gradient is one vectorised scatter-add.
+
+Chainer 7.8.1's :class:`~chainer.functions.connection.embed_id.EmbedIDGrad`
+accumulates the gradient of ``W`` with a Python loop over every id on the
+CPU: 12,544 iterations (about 13 ms) for a batch of 16 MNIST sequences of 784
+pixels, 100,352 for a batch of 128, more than the fused recurrence itself.
+Here the same sum is one compiled loop (Numba, when it imports) or a sort and
+``numpy.add.reduceat``; GPU arrays and double backward use Chainer's code.
+"""
+import numpy
+
+import chainer
+from chainer.functions.connection import embed_id as _chainer_embed_id
+
+
+def scatter_add_rows(n_rows, ids, rows):
+    """``out[k] = sum of rows[i] where ids[i] == k``, ``out`` ``(n_rows, D)``.
+
+    ``ids`` is an integer array ``(N,)`` of values in ``[0, n_rows)``;
+    ``rows`` is ``(N, D)``.  NumPy arrays only.
+    """
+    from chainer_irnn.functions.irnn_recurrence import _load_numba
+    ids = numpy.ascontiguousarray(ids).ravel()
+    rows = numpy.ascontiguousarray(rows)
+    rows = rows.reshape(ids.size, rows.shape[-1] if rows.ndim else 0)
+    kernels = _load_numba()
+    if kernels is not None:
+        return kernels.scatter_add_rows(n_rows, ids, rows)
+    out = numpy.zeros((n_rows, rows.shape[1]), dtype=rows.dtype)
+    if ids.size == 0:
+        return out
+    order = numpy.argsort(ids, kind='stable')
+    sorted_ids = ids[order]
+    starts = numpy.flatnonzero(numpy.concatenate(
+        ([True], sorted_ids[1:] != sorted_ids[:-1])))
+    out[sorted_ids[starts]] = numpy.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
+class EmbedIDGrad(_chainer_embed_id.EmbedIDGrad):
+
+    def forward(self, inputs):
+        x, gy = inputs
+        if self.ignore_label is not None or not isinstance(x, numpy.ndarray):
+            return super().forward(inputs)
+        self.retain_inputs((0,))
+        self._gy_shape = gy.shape
+        if chainer.is_debug() and x.size and (x.min() < 0 or x.max() >= self.w_shape[0]):
+            raise ValueError('ids must lie in [0, {})'.format(self.w_shape[0]))
+        return scatter_add_rows(self.w_shape[0], x, gy),
+
+
+class EmbedIDFunction(_chainer_embed_id.EmbedIDFunction):
+
+    def backward(self, indexes, grad_outputs):
+        inputs = self.get_retained_inputs()
+        gW = EmbedIDGrad(self._w_shape, self.ignore_label).apply(
+            inputs + grad_outputs)[0]
+        return None, gW
+
+
+def embed_id(x, W):
+    """Rows ``W[x]``, as :func:`chainer.functions.embed_id` without
+    ``ignore_label``; only the CPU backward differs (faster, same sums in
+    another order)."""
+    return EmbedIDFunction().apply((x, W))[0]

@@ -1,0 +1,351 @@
+"""The IRNN recurrence as one graph node (fused), with a compiled CPU loop.
+
+:func:`irnn_recurrence` computes exactly what
+:func:`~chainer_irnn.functions.naive_recurrence.naive_recurrence` computes,
+but as a single :class:`chainer.FunctionNode`: the forward pass runs all ``T``
+steps in one loop and keeps only the states ``hs`` (its output), ``W`` and
+``h0``; the backward pass is back-propagation through time in one reverse loop
+that yields ``gu`` (the ``dz_t``), after which ``gW`` is ONE matrix product
+over all steps, :math:`\\sum_t dz_t^\\top h_{t-1}`, and ``gb`` one sum.
+
+Kernels (the per-step loops; the node and its gradients are the same):
+
+``numba``
+    A loop compiled with Numba (CPU, NumPy arrays).  At batch 16 and ``H =
+    100`` NumPy spends most of its time in per-call overhead of 784 tiny
+    matrix products; the compiled loop has none, and it skips the
+    multiply-adds of states (forward) and step gradients (backward) that are
+    exactly zero, which ReLU produces often.
+``numpy``
+    The same loop written with array operations of ``xp`` (NumPy or CuPy via
+    :func:`chainer.backend.get_array_module`): a matrix product and a few
+    element-wise calls per step.  The fallback when Numba is missing, and the
+    path taken for CuPy arrays (unoptimised; a CUDA kernel is a later issue).
+
+The kernel is chosen by the ``kernel`` argument, else by the environment
+variable ``CHAINER_IRNN_KERNEL`` (``auto``, ``numba`` or ``numpy``), else
+``auto``: Numba for NumPy arrays when it imports, the ``numpy`` loop
+otherwise.  Asking for ``numba`` explicitly when it cannot be imported is an
+error; on CuPy arrays every kernel runs the ``xp`` loop.
+"""
+import os
+
+import numpy
+
+import chainer
+from chainer import backend
+from chainer.utils import type_check
+
+KERNELS = ('auto', 'numba', 'numpy')
+ACTIVATIONS = ('relu', 'tanh')
+ENV_VAR = 'CHAINER_IRNN_KERNEL'
+
+_numba_kernels = None
+_numba_error = None
+
+
+def _load_numba():
+    """Returns the module of compiled kernels, or None (reason kept)."""
+    global _numba_kernels, _numba_error
+    if _numba_kernels is None and _numba_error is None:
+        try:
+            from chainer_irnn.functions import _irnn_numba
+        except Exception as e:  # ImportError, or numba failing on this stack
+            _numba_error = e
+        else:
+            _numba_kernels = _irnn_numba
+    return _numba_kernels
+
+
+def numba_available():
+    """True when the compiled kernel can be used."""
+    return _load_numba() is not None
+
+
+def available_kernels():
+    """Kernels usable here, e.g. ``('numba', 'numpy')``."""
+    return ('numba', 'numpy') if numba_available() else ('numpy',)
+
+
+def resolve_kernel(kernel=None, xp=numpy):
+    """The kernel that runs for ``kernel`` (None: ``$CHAINER_IRNN_KERNEL``).
+
+    Returns ``'numba'`` or ``'numpy'``; raises :class:`ValueError` for an
+    unknown name and :class:`RuntimeError` when ``numba`` is asked for but
+    cannot be imported.
+    """
+    if kernel is None:
+        kernel = os.environ.get(ENV_VAR, '').strip().lower() or 'auto'
+        source = '${}'.format(ENV_VAR)
+    else:
+        source = 'kernel'
+    if kernel not in KERNELS:
+        raise ValueError('{} must be one of {}, not {!r}'.format(source, KERNELS, kernel))
+    if xp is not numpy:
+        return 'numpy'  # the xp loop (CuPy); compiled kernels are CPU-only
+    if kernel == 'numpy':
+        return 'numpy'
+    if numba_available():
+        return 'numba'
+    if kernel == 'numba':
+        raise RuntimeError(
+            'the numba kernel of irnn_recurrence was asked for ({}) but numba '
+            'cannot be imported: {!r}. Install numba or use kernel '
+            "'numpy'.".format(source, _numba_error))
+    return 'numpy'
+
+
+def _mask(xp, lengths, T):
+    """``(T, B)`` bool, True where step ``t`` is inside the sequence."""
+    if lengths is None:
+        return None
+    return xp.arange(T)[:, None] < lengths[None, :]
+
+
+# -- the xp loops (NumPy or CuPy) ---------------------------------------------
+
+def _forward_xp(xp, u, W, b, h0, lengths, activation):
+    T, B, H = u.shape
+    hs = xp.empty_like(u)
+    mask = _mask(xp, lengths, T)
+    if mask is not None:
+        padding = ~mask[:, :, None]
+    WT = W.T
+    h = xp.zeros((B, H), dtype=u.dtype) if h0 is None else h0
+    # three or four calls a step: at H = 100 each costs about as much as
+    # the arithmetic, so nothing else is done inside the loop
+    ub = u if b is None else u + b
+    for t in range(T):
+        h_t = hs[t]
+        xp.matmul(h, WT, out=h_t)
+        h_t += ub[t]
+        if activation == 'relu':
+            xp.maximum(h_t, 0, out=h_t)
+        else:
+            xp.tanh(h_t, out=h_t)
+        if mask is not None:
+            xp.copyto(h_t, h, where=padding[t])
+        h = h_t
+    return hs
+
+
+def _backward_xp(xp, hs, W, gy, lengths, activation):
+    """Returns ``(dz, gh0)``: ``dz`` is ``gu``; ``gh0`` the gradient of h0."""
+    T, B, H = hs.shape
+    # f'(z_t) from the outputs, for all steps at once; zero on padding steps
+    if activation == 'relu':
+        deriv = hs > 0
+    else:
+        deriv = 1 - hs * hs
+    mask = _mask(xp, lengths, T)
+    if mask is not None:
+        deriv = deriv * mask[:, :, None]
+        padding = ~mask[:, :, None]
+    # steps whose output gradient is zero (all but the last one when only
+    # hs[-1] is used) skip the addition; one pass over gy finds them
+    gy_steps = backend.CpuDevice().send(gy.reshape(T, -1).any(axis=1)).tolist()
+    dz = xp.empty_like(hs)
+    g = xp.zeros((B, H), dtype=hs.dtype)   # dL/dh_t through later steps
+    g_next = xp.empty_like(g)
+    for t in range(T - 1, -1, -1):
+        if gy_steps[t]:
+            g += gy[t]
+        d = dz[t]
+        xp.multiply(g, deriv[t], out=d)
+        xp.matmul(d, W, out=g_next)
+        if mask is not None:
+            # padding: h_t = h_{t-1}, the gradient passes through unchanged
+            g_next += g * padding[t]
+        g, g_next = g_next, g
+    return dz, g
+
+
+# -- the node -------------------------------------------------------------------
+
+class IRNNRecurrence(chainer.FunctionNode):
+    """:math:`h_t = f(u_t + W h_{t-1} + b)` over all steps, as one node.
+
+    Inputs are ``(u, W)``, then ``b`` if ``has_b``, then ``h0`` if
+    ``has_h0``; the output is ``hs`` ``(T, B, H)``.  ``lengths`` (an int
+    array ``(B,)`` or None) is a constant, not an input.  First-order
+    gradients only: differentiating the gradients (double backward) raises
+    :class:`NotImplementedError`.
+    """
+
+    def __init__(self, activation='relu', lengths=None, has_b=True,
+                 has_h0=False, kernel=None):
+        if activation not in ACTIVATIONS:
+            raise ValueError('activation must be one of {}, not {!r}'.format(
+                ACTIVATIONS, activation))
+        self.activation = activation
+        self.lengths = lengths
+        self.has_b = has_b
+        self.has_h0 = has_h0
+        self.kernel = kernel
+        self._b_index = 2 if has_b else None
+        self._h0_index = 2 + int(has_b) if has_h0 else None
+
+    def check_type_forward(self, in_types):
+        n_in = 2 + int(self.has_b) + int(self.has_h0)
+        type_check.expect(in_types.size() == n_in)
+        u_type, W_type = in_types[0], in_types[1]
+        u_dtype = type_check.eval(u_type.dtype)
+        if u_dtype not in (numpy.float32, numpy.float64):
+            raise type_check.InvalidType('u.dtype in (float32, float64)',
+                                         'u.dtype == {}'.format(u_dtype))
+        type_check.expect(u_type.ndim == 3, W_type.ndim == 2)
+        type_check.expect(
+            W_type.dtype == u_type.dtype,
+            W_type.shape[0] == u_type.shape[2],
+            W_type.shape[1] == u_type.shape[2],
+        )
+        if self.has_b:
+            b_type = in_types[self._b_index]
+            type_check.expect(b_type.ndim == 1)
+            type_check.expect(
+                b_type.dtype == u_type.dtype,
+                b_type.shape[0] == u_type.shape[2],
+            )
+        if self.has_h0:
+            h0_type = in_types[self._h0_index]
+            type_check.expect(h0_type.ndim == 2)
+            type_check.expect(
+                h0_type.dtype == u_type.dtype,
+                h0_type.shape[0] == u_type.shape[1],
+                h0_type.shape[1] == u_type.shape[2],
+            )
+
+    def forward(self, inputs):
+        u, W = inputs[0], inputs[1]
+        b = inputs[self._b_index] if self.has_b else None
+        h0 = inputs[self._h0_index] if self.has_h0 else None
+        xp = backend.get_array_module(u)
+        self._kernel = resolve_kernel(self.kernel, xp)
+        retain = (1,) if h0 is None else (1, self._h0_index)
+        self.retain_inputs(retain)
+        if self._kernel == 'numba':
+            self._lengths_i64 = _lengths_for_numba(self.lengths, u.shape)
+            hs = _load_numba().forward(u, W, b, h0, self._lengths_i64,
+                                       self.activation)
+        else:
+            if self.lengths is not None:
+                self.lengths = xp.asarray(self.lengths)
+            hs = _forward_xp(xp, u, W, b, h0, self.lengths, self.activation)
+        self.retain_outputs((0,))
+        return hs,
+
+    def backward(self, indexes, grad_outputs):
+        retained = self.get_retained_inputs()
+        W = retained[0]
+        h0 = retained[1] if self.has_h0 else None
+        hs = self.get_retained_outputs()[0]
+        gy = grad_outputs[0]
+        if gy is None:
+            return (None,) * len(indexes)
+        # The gradients are outputs of a second node, so that asking for
+        # their own gradients fails loudly instead of silently giving zeros.
+        grads = IRNNRecurrenceGrad(self).apply(
+            (W, hs) + (() if h0 is None else (h0,)) + (gy,))
+        return tuple(grads[i] for i in indexes)
+
+
+class IRNNRecurrenceGrad(chainer.FunctionNode):
+    """BPTT of :class:`IRNNRecurrence`: ``(W, hs[, h0], gy) -> (gu, gW[, gb][, gh0])``.
+
+    The outputs follow the inputs of the forward node (``gb`` only with a
+    bias, ``gh0`` only with an initial state).
+    Its own backward (second-order gradients) is not implemented.
+    """
+
+    def __init__(self, fwd):
+        self.fwd = fwd
+
+    def forward(self, inputs):
+        fwd = self.fwd
+        W, hs = inputs[0], inputs[1]
+        h0 = inputs[2] if fwd.has_h0 else None
+        gy = inputs[-1]
+        xp = backend.get_array_module(hs)
+        T, B, H = hs.shape
+        if fwd._kernel == 'numba':
+            dz, gh0 = _load_numba().backward(hs, W, gy, fwd._lengths_i64,
+                                             fwd.activation)
+        else:
+            dz, gh0 = _backward_xp(xp, hs, W, gy, fwd.lengths, fwd.activation)
+        # gW = sum_t dz_t^T h_{t-1}: one product over all steps, h_{-1} = h0
+        gW = xp.matmul(dz[1:].reshape(-1, H).T, hs[:-1].reshape(-1, H)) if T > 1 \
+            else xp.zeros((H, H), dtype=hs.dtype)
+        if h0 is not None:
+            gW += xp.matmul(dz[0].T, h0)
+        out = [dz, gW]
+        if fwd.has_b:
+            out.append(dz.sum(axis=(0, 1)))
+        if fwd.has_h0:
+            out.append(gh0)
+        return tuple(out)
+
+    def backward(self, indexes, grad_outputs):
+        raise NotImplementedError(
+            'irnn_recurrence supports first-order gradients only (double '
+            "backward is not implemented); use IRNN(impl='naive') or "
+            'naive_recurrence when gradients of gradients are needed')
+
+
+def _lengths_for_numba(lengths, shape):
+    T, B = shape[0], shape[1]
+    if lengths is None:
+        return numpy.full(B, T, dtype=numpy.int64)
+    return numpy.ascontiguousarray(backend.CpuDevice().send(lengths), dtype=numpy.int64)
+
+
+def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
+                    kernel=None):
+    """Runs :math:`h_t = f(u_t + W h_{t-1} + b)` over all steps in one node.
+
+    Same contract and result as
+    :func:`~chainer_irnn.functions.naive_recurrence.naive_recurrence`, much
+    faster: one graph node instead of several per step.
+
+    Args:
+        u (:class:`~chainer.Variable` or array): ``(T, B, H)`` input
+            contribution of each step (the input projection, time-major),
+            float32 or float64.
+        W (:class:`~chainer.Variable` or array): ``(H, H)`` recurrent weight,
+            in :class:`~chainer.links.Linear`'s convention (``h @ W.T``).
+        b: ``(H,)`` bias or ``None``.
+        h0: ``(B, H)`` initial state or ``None`` for zeros.
+        lengths: ``None`` (every sequence has ``T`` steps) or an integer
+            array ``(B,)`` with ``0 <= lengths <= T``.  After its last step a
+            sequence's state is carried unchanged, so ``hs[-1]`` is each
+            sequence's state at its own last step.
+        activation (str): ``'relu'`` or ``'tanh'``.
+        kernel (str or None): ``'auto'``, ``'numba'`` or ``'numpy'``; None
+            reads ``$CHAINER_IRNN_KERNEL`` (default ``'auto'``).  See the
+            module's docstring.
+
+    Returns:
+        :class:`~chainer.Variable`: ``hs`` of shape ``(T, B, H)``.
+
+    Gradients are first-order only: back-propagating through the gradients
+    (``enable_double_backprop=True`` followed by a second backward) raises
+    :class:`NotImplementedError`.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError('activation must be one of {}, not {!r}'.format(
+            ACTIVATIONS, activation))
+    if kernel is not None and kernel not in KERNELS:
+        raise ValueError('kernel must be one of {}, not {!r}'.format(KERNELS, kernel))
+    if lengths is not None:
+        T, B = u.shape[0], u.shape[1]
+        xp = backend.get_array_module(lengths)
+        lengths = xp.asarray(lengths)
+        if lengths.shape != (B,) or lengths.dtype.kind not in 'iu':
+            raise ValueError('lengths must be an integer array of shape ({},), got '
+                             '{} {}'.format(B, lengths.dtype, lengths.shape))
+        if B and (int(lengths.min()) < 0 or int(lengths.max()) > T):
+            raise ValueError('lengths must lie in [0, {}]'.format(T))
+    inputs = (u, W) + (() if b is None else (b,)) + (() if h0 is None else (h0,))
+    node = IRNNRecurrence(activation, lengths, has_b=b is not None,
+                          has_h0=h0 is not None, kernel=kernel)
+    hs, = node.apply(inputs)
+    return hs
