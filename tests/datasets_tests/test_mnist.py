@@ -78,8 +78,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(b'\x1f\x8b' + b'\x00' * 8)
             self.close_connection = True
             return
-        if self.path.startswith('/slow/'):  # answers after the client gave up
+        if self.path.startswith('/slow/'):  # says nothing until the client gave up
             time.sleep(1.0)
+            self.close_connection = True
+            return
         return super().do_GET()
 
 
@@ -99,6 +101,7 @@ def server(tmp_path):
     httpd = http.server.ThreadingHTTPServer(
         ('127.0.0.1', 0), functools.partial(_Handler, directory=str(root)))
     httpd.requests = []
+    httpd.handle_error = lambda request, address: None  # a client that gave up: no noise
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     base = 'http://127.0.0.1:{}/'.format(httpd.server_address[1])
@@ -242,6 +245,13 @@ def test_progress_bar_goes_to_stderr(tmp_path, server, capsys):
     captured = capsys.readouterr()
     assert 'train-images-idx3-ubyte.gz' in captured.err
     assert captured.out == ''
+
+
+def test_progress_without_tqdm_is_one_line_per_file(tmp_path, server, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, 'tqdm', None)
+    full(tmp_path / 'cache', [server.url('good')], progress=True)
+    err = capsys.readouterr().err.splitlines()
+    assert err == ['chainer-irnn: downloading {}.gz'.format(n) for n in NAMES]
 
 
 def _chainer_npz(directory, arrays):
