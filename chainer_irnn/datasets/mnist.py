@@ -191,8 +191,8 @@ def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
                   '({}); using the embedded {}/{}-image subset (--data DIR to use a '
                   'local copy)'.format(e.short, *EMBEDDED_SIZES), file=sys.stderr)
             return load_embedded()
-    if os.path.isdir(source):
-        return load_directory(source)
+    if os.path.isdir(os.path.expanduser(source)):
+        return load_directory(os.path.expanduser(source))
     raise UserError('MNIST source {!r}: no such directory (use auto, embedded, full, or a '
                     'directory holding the four MNIST files)'.format(source))
 
@@ -274,8 +274,7 @@ def load_full(cache_dir, mirrors=None, progress=True, checksums=None,
             raw[name], url = download(name, mirrors, checksums[name], cache_dir,
                                       progress=progress, timeout=timeout)
             used.add(url.rsplit('/', 1)[0] + '/')
-    paths = {name: os.path.join(cache_dir, name) for name in FILES.values()}
-    return _arrays(raw, paths, 'full MNIST, downloaded from {} into {}'.format(
+    return _arrays(raw, find_files(cache_dir), 'full MNIST, downloaded from {} into {}'.format(
         ', '.join(sorted(used)), cache_dir))
 
 
