@@ -280,7 +280,7 @@ def resolve_resume(comm, out, resume):
             chosen = resume
     if comm is not None:
         chosen = comm.bcast_obj(chosen)
-        missing = comm.allgather_obj(chosen != 'none' and not os.path.isfile(chosen))
+        missing = comm.mpi_comm.allgather(chosen != 'none' and not os.path.isfile(chosen))
         if missing[0]:
             raise CollectiveError('{}: no such snapshot to resume from'.format(chosen))
         if any(missing):
@@ -323,7 +323,7 @@ def require_shared_out(comm, out, why):
         token = os.path.join(os.path.abspath(out), '.shared-check-{}'.format(os.getpid()))
         open(token, 'w').close()
     token = comm.bcast_obj(token)
-    seen = comm.allgather_obj(os.path.exists(token))
+    seen = comm.mpi_comm.allgather(os.path.exists(token))
     comm.mpi_comm.Barrier()
     if comm.rank == 0:
         os.remove(token)
