@@ -1,0 +1,168 @@
+"""Sequence classification data from CSV files (wide, long, series layouts).
+
+Reading::
+
+    opts = Options(layout='auto', features_per_step=3)
+    table = Table('train.csv', opts)          # columns resolved, nothing read yet
+    seqs = table.read()                      # list of Sequence (x (T, F), label, id, line)
+    print(table.summary())                   # rows read, lines skipped, sequences
+
+    for seqs in Table('big.csv', opts, labels='optional').iter(chunksize=100000):
+        ...                                  # bounded memory, any file size
+
+The modules: :mod:`.layouts` (options, layouts, column roles),
+:mod:`.reading` (pandas, lines and columns of bad cells), :mod:`.sequences`
+(rows to sequences per layout, across chunk boundaries), :mod:`.preprocess`
+(labels, missing values, standardisation, splits).
+"""
+from chainer_irnn.datasets.tabular import layouts, reading, sequences
+from chainer_irnn.datasets.tabular.layouts import LAYOUTS, FILLS, Options, Roles, resolve  # NOQA
+from chainer_irnn.datasets.tabular.preprocess import (  # NOQA
+    Preprocessor, chronological_split, class_order, stratified_split)
+from chainer_irnn.datasets.tabular.sequences import Sequence  # NOQA
+from chainer_irnn.errors import DataError
+
+__all__ = ['Options', 'Roles', 'Table', 'Sequence', 'Preprocessor', 'stratified_split',
+           'chronological_split', 'class_order', 'resolve', 'LAYOUTS', 'FILLS',
+           'spec_to_json', 'options_from_spec']
+
+
+class Table(object):
+    """A CSV file read as sequences under :class:`Options`.
+
+    Args:
+        path (str): the file.
+        opts (Options): how to read it.
+        labels (str): ``'required'`` or ``'optional'`` (prediction).
+        expect_features (int or None): features per step the model takes; a
+            different count is a :class:`DataError` (prediction).
+    """
+
+    def __init__(self, path, opts, labels='required', expect_features=None):
+        self.path, self.opts = path, opts
+        columns = reading.read_columns(path, opts)
+        self.roles = layouts.resolve(columns, opts, path, labels=labels)
+        roles = self.roles
+        k = opts.features_per_step if roles.layout == 'wide' else 1
+        self.features_per_step = k
+        if expect_features is not None and roles.layout == 'wide' and k != expect_features:
+            raise DataError('{} feature columns per step here, the model was trained on {}'.format(
+                k, expect_features), path=path, line=1)
+        if expect_features is not None and roles.layout != 'wide' \
+                and len(roles.features) != expect_features:
+            n = len(roles.features)
+            extra = roles.features[expect_features] if n > expect_features else roles.features[-1]
+            raise DataError('{} feature column{} here, the model was trained on {}'.format(
+                n, '' if n == 1 else 's', expect_features), path=path, line=1,
+                column=roles.position(extra) if n > expect_features else None)
+        self.rows = 0
+        self.skipped = []
+        self.n_sequences = 0
+        self.leftover = 0
+
+    @property
+    def n_features(self):
+        """Features per step (``in_size`` of a linear-input model)."""
+        if self.roles.layout == 'wide':
+            return self.features_per_step
+        return len(self.roles.features)
+
+    def _assembler(self):
+        layout = self.roles.layout
+        if layout == 'wide':
+            return sequences.WideAssembler(self.path, self.roles, self.features_per_step)
+        if layout == 'long':
+            return sequences.LongAssembler(self.path, self.roles)
+        return sequences.SeriesAssembler(self.path, self.roles, int(self.opts.window),
+                                         int(self.opts.stride))
+
+    def iter(self, chunksize=None):
+        """Yields lists of :class:`Sequence`, one list per chunk of rows."""
+        roles = self.roles
+        text = [k for k in (roles.label, roles.id) if k is not None]
+        assembler = self._assembler()
+        allow_missing = self.opts.fill is not None
+        for chunk in reading.iter_chunks(self.path, self.opts, roles.columns, chunksize, text):
+            self.rows += len(chunk.lines)
+            self.skipped.extend(chunk.skipped)
+            block = sequences.to_block(chunk, roles, self.path, allow_missing)
+            out = assembler.feed(block)
+            self.n_sequences += len(out)
+            if out:
+                yield out
+        if self.rows == 0:
+            raise DataError('no data rows (only {})'.format(
+                'a header line and empty lines' if self.opts.header else 'empty lines'),
+                path=self.path, line=1)
+        out = assembler.finish()
+        self.n_sequences += len(out)
+        if isinstance(assembler, sequences.SeriesAssembler):
+            self.leftover = assembler.leftover
+        if roles.layout == 'long' and self.n_sequences == self.rows and self.rows > 1 \
+                and self.opts.layout == 'auto':
+            from chainer_irnn.errors import UserError
+            raise UserError('{}: every sequence id occurs once, so each sequence would be one '
+                            'step long; if each row is a whole sequence pass --layout wide, '
+                            'else --layout long'.format(self.path))
+        if out:
+            yield out
+
+    def read(self):
+        """All sequences of the file (a list)."""
+        out = []
+        for part in self.iter():
+            out.extend(part)
+        return out
+
+    def summary(self):
+        """One line for the training log: what was read, used and left out."""
+        roles = self.roles
+        seqs = self.n_sequences
+        text = '{}: {} data row{} read'.format(self.path, self.rows, '' if self.rows == 1 else 's')
+        if self.skipped:
+            shown = ', '.join(str(v) for v in self.skipped[:5])
+            text += ' ({} empty line{} skipped: {}{})'.format(
+                len(self.skipped), '' if len(self.skipped) == 1 else 's', shown,
+                ', ...' if len(self.skipped) > 5 else '')
+        text += ', {} layout -> {} sequence{}'.format(roles.layout, seqs, '' if seqs == 1 else 's')
+        if roles.layout == 'wide':
+            steps = len(roles.features) // self.features_per_step
+            text += ' of {} step{} x {} feature{}'.format(
+                steps, '' if steps == 1 else 's', self.features_per_step,
+                '' if self.features_per_step == 1 else 's')
+        elif roles.layout == 'series':
+            text += ' (windows of {} rows, stride {}; {} row{} at the end in no window)'.format(
+                self.opts.window, self.opts.stride, self.leftover,
+                '' if self.leftover == 1 else 's')
+        else:
+            text += ' of {} feature{} per step'.format(len(roles.features),
+                                                      '' if len(roles.features) == 1 else 's')
+        return text
+
+
+def spec_to_json(table):
+    """What prediction needs to read a file as training read it (JSON-safe)."""
+    roles, opts = table.roles, table.opts
+    return {'layout': roles.layout, 'sep': opts.sep, 'header': bool(opts.header),
+            'label_col': roles.ref(roles.label), 'id_col': roles.ref(roles.id),
+            'time_col': roles.ref(roles.time),
+            'feature_cols': [roles.ref(k) for k in roles.features]
+            if opts.feature_cols is not None else None,
+            'features_per_step': int(table.features_per_step),
+            'window': None if opts.window is None else int(opts.window),
+            'stride': int(opts.stride), 'fill': opts.fill,
+            'standardize': bool(opts.standardize)}
+
+
+def options_from_spec(spec, **overrides):
+    """:class:`Options` from :func:`spec_to_json`'s dict (``None`` overrides ignored)."""
+    feature_cols = spec.get('feature_cols')
+    d = dict(layout=spec['layout'], sep=spec.get('sep', ','), header=spec.get('header', True),
+             label_col=spec.get('label_col'), id_col=spec.get('id_col'),
+             time_col=spec.get('time_col'),
+             feature_cols=None if feature_cols is None else ','.join(str(c) for c in feature_cols),
+             features_per_step=spec.get('features_per_step', 1), window=spec.get('window'),
+             stride=spec.get('stride', 1), fill=spec.get('fill'),
+             standardize=spec.get('standardize', True))
+    d.update({k: v for k, v in overrides.items() if v is not None})
+    return Options(**d)

@@ -1,0 +1,213 @@
+"""Layouts of sequence data in a table and the roles of its columns.
+
+``wide``
+    one row per sequence: a label column and one column per step, or ``k``
+    columns per step (``features_per_step``), ordered step by step:
+    ``s1f1, s1f2, .., s1fk, s2f1, ..``.  MNIST as CSV (label, 784 pixels) is
+    this layout.
+``long``
+    one row per step: a sequence-id column, an optional time/order column,
+    feature columns and a label that is constant within a sequence.  The
+    rows of a sequence are contiguous; sequences may differ in length.
+``series``
+    one multivariate series with a label on every row, cut into windows of
+    ``window`` rows every ``stride`` rows; a window's label is that of its
+    last row.
+
+:func:`resolve` picks the layout (when ``auto``) and the column of each role.
+"""
+import dataclasses
+
+from chainer_irnn.errors import DataError, UserError
+
+LAYOUTS = ('auto', 'wide', 'long', 'series')
+ID_NAMES = ('id', 'sequence_id', 'seq', 'seq_id', 'sequence', 'series_id')
+TIME_NAMES = ('time', 'timestamp', 't', 'step', 'timestep', 'time_step', 'order')
+LABEL_NAMES = ('label', 'labels', 'class', 'target', 'y')
+FILLS = ('zero', 'ffill', 'mean')
+
+
+@dataclasses.dataclass
+class Options:
+    """How to read a table; the fields mirror the ``--csv`` flags.
+
+    Column references (``label_col`` .. ``feature_cols``) are header names
+    or 1-based column numbers; ``feature_cols`` is a comma-separated list in
+    which ``a-b`` is a range of column numbers.  ``label_col='none'`` says
+    the file has no labels (prediction only).
+    """
+    layout: str = 'auto'
+    sep: str = ','
+    header: bool = True
+    label_col: object = None
+    id_col: object = None
+    time_col: object = None
+    feature_cols: object = None
+    features_per_step: int = 1
+    window: int = None
+    stride: int = 1
+    fill: str = None
+    standardize: bool = True
+
+    def __post_init__(self):
+        if self.layout not in LAYOUTS:
+            raise UserError('--layout must be one of {}, not {!r}'.format(', '.join(LAYOUTS),
+                                                                        self.layout))
+        if self.fill not in (None,) + FILLS:
+            raise UserError('--fill must be one of {}, not {!r}'.format(', '.join(FILLS),
+                                                                      self.fill))
+        for flag, value in (('--features-per-step', self.features_per_step),
+                            ('--stride', self.stride)):
+            if value is None or int(value) < 1:
+                raise UserError('{} must be a positive integer, not {}'.format(flag, value))
+        if self.window is not None and int(self.window) < 1:
+            raise UserError('--window must be a positive integer, not {}'.format(self.window))
+        if not self.sep or len(self.sep) != 1:
+            raise UserError('--sep must be one character, not {!r}'.format(self.sep))
+
+
+@dataclasses.dataclass
+class Roles:
+    """Column keys (as in the pandas frame) of each role, and the layout."""
+    layout: str
+    columns: list
+    features: list
+    label: object = None
+    id: object = None
+    time: object = None
+    header: bool = True
+
+    def position(self, key):
+        """1-based column number of ``key``."""
+        return self.columns.index(key) + 1
+
+    def name(self, key):
+        if self.header:
+            return '{!r}'.format(key)
+        return str(self.columns.index(key) + 1)
+
+    def ref(self, key):
+        """What is saved in the model config: the name, or the 1-based number."""
+        if key is None:
+            return None
+        return key if self.header else self.position(key)
+
+
+def _find(columns, spec, path, header, flag):
+    """The key of the column that ``spec`` (name or 1-based number) names."""
+    if isinstance(spec, str) and header and spec in columns:
+        return spec
+    try:
+        number = int(str(spec).strip())
+    except ValueError:
+        number = None
+    if number is not None and 1 <= number <= len(columns):
+        return columns[number - 1]
+    shown = ', '.join(repr(c) for c in columns[:12]) + (', ...' if len(columns) > 12 else '')
+    raise DataError('{} {!r}: no such column; the file has {} column{}{}'.format(
+        flag, spec, len(columns), '' if len(columns) == 1 else 's',
+        ' ({})'.format(shown) if header else ' (give a number from 1)'),
+        path=path, line=1)
+
+
+def _by_name(columns, names, header):
+    if not header:
+        return None
+    lowered = {str(c).strip().lower(): c for c in columns}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def _feature_list(columns, spec, path, header):
+    keys = []
+    for part in str(spec).split(','):
+        part = part.strip()
+        if not part:
+            continue
+        if header and part in columns:
+            keys.append(part)
+            continue
+        if '-' in part:
+            a, _, b = part.partition('-')
+            try:
+                lo, hi = int(a), int(b)
+            except ValueError:
+                lo = hi = None
+            if lo is not None:
+                if not 1 <= lo <= hi <= len(columns):
+                    raise DataError('--feature-cols {}: columns are numbered 1 to {}'.format(
+                        part, len(columns)), path=path, line=1)
+                keys.extend(columns[lo - 1:hi])
+                continue
+        keys.append(_find(columns, part, path, header, '--feature-cols'))
+    if not keys:
+        raise UserError('--feature-cols {!r} names no column'.format(spec))
+    return keys
+
+
+def resolve(columns, opts, path, labels='required'):
+    """Returns the :class:`Roles` of a file's columns under ``opts``.
+
+    ``labels`` is ``'required'`` (training), or ``'optional'`` (prediction:
+    a named label column that is absent means the file has no labels).
+    """
+    header = opts.header
+    explicit = {}
+    for role, spec, flag in (('id', opts.id_col, '--id-col'),
+                             ('time', opts.time_col, '--time-col')):
+        if spec is not None:
+            explicit[role] = _find(columns, spec, path, header, flag)
+    label = None
+    if opts.label_col is not None and str(opts.label_col).lower() != 'none':
+        if labels == 'optional' and header and isinstance(opts.label_col, str) \
+                and opts.label_col not in columns and not opts.label_col.isdigit():
+            label = None
+        else:
+            label = _find(columns, opts.label_col, path, header, '--label-col')
+    id_key = explicit.get('id', _by_name(columns, ID_NAMES, header))
+    time_key = explicit.get('time')
+    layout = opts.layout
+    if layout == 'auto':
+        layout = 'series' if opts.window else ('long' if id_key is not None else 'wide')
+    if layout == 'long' and time_key is None:
+        time_key = _by_name(columns, TIME_NAMES, header)
+    if layout == 'series' and not opts.window:
+        raise UserError('the series layout needs --window N (rows per window)')
+    if layout == 'long' and id_key is None:
+        raise UserError('{}: the long layout needs a sequence-id column: name it id, '
+                        'sequence_id or seq, or pass --id-col'.format(path))
+    if layout != 'long' and 'time' in explicit:
+        raise UserError('--time-col applies to the long layout only')
+    if label is None and opts.label_col is None:
+        label = _by_name(columns, LABEL_NAMES, header)
+        if label is None and layout == 'wide' and labels == 'required':
+            label = next((c for c in columns if c != id_key), None)  # MNIST-as-CSV: label first
+        if label is None and labels == 'required':
+            raise UserError('{}: which column holds the labels? none is named {}; pass '
+                            '--label-col NAME or NUMBER'.format(path, '/'.join(LABEL_NAMES)))
+    used = {k for k in (label, id_key, time_key) if k is not None}
+    if len(used) < len([k for k in (label, id_key, time_key) if k is not None]):
+        raise UserError('{}: the label, id and time columns must be different columns'.format(path))
+    if opts.feature_cols is not None:
+        features = _feature_list(columns, opts.feature_cols, path, header)
+        clash = [c for c in features if c in used]
+        if clash:
+            raise UserError('--feature-cols includes column {} which is the label, id or '
+                            'time column'.format(clash[0]))
+    else:
+        features = [c for c in columns if c not in used]
+    if not features:
+        raise DataError('no feature columns (the file has only {} column{})'.format(
+            len(columns), '' if len(columns) == 1 else 's'), path=path, line=1)
+    k = int(opts.features_per_step)
+    if layout != 'wide' and k != 1:
+        raise UserError('--features-per-step applies to the wide layout only; in the {} '
+                        'layout every feature column is one feature of each step'.format(layout))
+    if layout == 'wide' and len(features) % k:
+        raise DataError('{} feature columns do not split into steps of {} features '
+                        '(--features-per-step)'.format(len(features), k), path=path, line=1,
+                        column=len(columns))
+    return Roles(layout=layout, columns=list(columns), features=features, label=label,
+                 id=id_key, time=time_key, header=header)

@@ -1,0 +1,141 @@
+"""Labels to class numbers, missing values, standardisation, the split.
+
+Everything is fitted on the training split only and saved in the model
+config as plain JSON (lists of strings and floats), so prediction applies
+exactly what training applied.
+"""
+import numpy
+
+from chainer_irnn.errors import DataError
+
+
+def _label_key(text):
+    try:
+        return (0, int(text), '')
+    except ValueError:
+        return (1, 0, text)
+
+
+def class_order(labels):
+    """Distinct labels, integers in numeric order first, then texts sorted."""
+    return sorted(set(labels), key=_label_key)
+
+
+class Preprocessor(object):
+    """Label mapping, fill and standardisation of the features of each step.
+
+    Args:
+        classes (list of str): label texts; class ``i`` is ``classes[i]``.
+        mean, std (list of float): per feature (of a step), from training.
+        fill (str or None): ``None`` (missing cells are errors), ``'zero'``,
+            ``'ffill'`` (previous step's value; the training mean before the
+            first value) or ``'mean'`` (the training mean).
+        standardize (bool): subtract ``mean`` and divide by ``std``.
+    """
+
+    def __init__(self, classes, mean, std, fill=None, standardize=True):
+        self.classes = [str(c) for c in classes]
+        self.index = {c: i for i, c in enumerate(self.classes)}
+        self.mean = numpy.asarray(mean, dtype=numpy.float64)
+        self.std = numpy.asarray(std, dtype=numpy.float64)
+        self.fill, self.standardize = fill, standardize
+
+    @classmethod
+    def fit(cls, sequences, fill=None, standardize=True, path=None, label_column=None):
+        """Fits on training sequences; one class only is a :class:`DataError`."""
+        classes = class_order(s.label for s in sequences)
+        if len(classes) < 2:
+            raise DataError('only one class ({!r}) among the {} training sequences; a '
+                            'classifier needs two or more'.format(
+                                classes[0] if classes else None, len(sequences)),
+                            path=path, column=label_column)
+        steps = numpy.concatenate([s.x for s in sequences])
+        F = steps.shape[1]
+        mean, std = numpy.zeros(F), numpy.ones(F)
+        with numpy.errstate(all='ignore'):
+            for j in range(F):
+                col = steps[:, j]
+                col = col[~numpy.isnan(col)]
+                if len(col):
+                    mean[j] = col.mean()
+                    sd = col.std()
+                    std[j] = sd if numpy.isfinite(sd) and sd > 1e-12 else 1.0
+                    if not numpy.isfinite(mean[j]):
+                        mean[j] = 0.0
+        return cls(classes, mean.tolist(), std.tolist(), fill, standardize)
+
+    def to_json(self):
+        return {'classes': list(self.classes), 'mean': [float(v) for v in self.mean],
+                'std': [float(v) for v in self.std], 'fill': self.fill,
+                'standardize': bool(self.standardize)}
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(d['classes'], d['mean'], d['std'], d.get('fill'), d.get('standardize', True))
+
+    def encode(self, sequences, path=None, label_column=None):
+        """Class numbers (int32); a label unseen in training is a :class:`DataError`."""
+        out = numpy.empty(len(sequences), dtype=numpy.int32)
+        for i, s in enumerate(sequences):
+            c = self.index.get(s.label)
+            if c is None:
+                raise DataError('label {!r} never occurs in the training data (classes: {})'.format(
+                    s.label, ', '.join(self.classes[:20])), path=path, line=s.line,
+                    column=label_column)
+            out[i] = c
+        return out
+
+    def transform(self, x):
+        """``(T, F)`` raw values -> float32, filled and standardised."""
+        x = numpy.array(x, dtype=numpy.float64)
+        missing = numpy.isnan(x)
+        if missing.any():
+            if self.fill == 'zero':
+                x[missing] = 0.0
+            elif self.fill == 'ffill':
+                for j in numpy.flatnonzero(missing.any(axis=0)):
+                    col = x[:, j]
+                    idx = numpy.where(~numpy.isnan(col), numpy.arange(len(col)), 0)
+                    numpy.maximum.accumulate(idx, out=idx)
+                    filled = col[idx]
+                    filled[numpy.isnan(filled)] = self.mean[j]
+                    x[:, j] = filled
+            else:  # 'mean' (a None fill never gets here: reading rejects missing cells)
+                x[missing] = numpy.broadcast_to(self.mean, x.shape)[missing]
+        if self.standardize:
+            x = (x - self.mean) / self.std
+        return x.astype(numpy.float32)
+
+
+def stratified_split(labels, fraction, seed):
+    """``(train_idx, val_idx)``: ``fraction`` of each class, seeded.
+
+    Each class keeps at least one training example; indices come back sorted.
+    """
+    labels = numpy.asarray(labels)
+    rng = numpy.random.RandomState(seed)
+    train, val = [], []
+    for c in numpy.unique(labels):
+        idx = numpy.flatnonzero(labels == c)
+        rng.shuffle(idx)
+        n_val = min(int(round(fraction * len(idx))), len(idx) - 1)
+        val.append(idx[:n_val])
+        train.append(idx[n_val:])
+    return numpy.sort(numpy.concatenate(train)), numpy.sort(numpy.concatenate(val))
+
+
+def chronological_split(n_windows, fraction, window, stride):
+    """``(train_idx, val_idx, dropped)`` for windows of one series.
+
+    The last ``fraction`` of the windows validate; training windows that
+    overlap the first validation window are dropped so no row is in both.
+    """
+    n_val = int(round(fraction * n_windows))
+    if n_val == 0:
+        return numpy.arange(n_windows), numpy.arange(0), 0
+    v0 = n_windows - n_val
+    first_val_row = v0 * stride
+    # window i covers rows [i*stride, i*stride + window)
+    n_train = max(0, -(-(first_val_row - window + 1) // stride))
+    n_train = min(n_train, v0)
+    return numpy.arange(n_train), numpy.arange(v0, n_windows), v0 - n_train
