@@ -17,6 +17,7 @@ from chainer_irnn.errors import UserError
 COMMANDS = [
     'train',
     'evaluate',
+    'predict',
     'doctor',
 ]
 

@@ -1,0 +1,162 @@
+"""``chainer-irnn train --csv`` and ``chainer-irnn predict``, run in-process."""
+import json
+import os
+
+import numpy
+import pytest
+
+from chainer_irnn import cli
+
+FAST = ['--iteration', '3', '--no-progress', '--hidden', '8,4', '--batchsize', '8']
+
+
+def toy(n=40, steps=5, seed=0, layout='wide', labels=('0', '1')):
+    rng = numpy.random.RandomState(seed)
+    x = rng.normal(size=(n, steps, 3)).round(3)
+    y = [labels[int(v)] for v in (x[:, :, 0].sum(1) * x[:, :, 1].sum(1) > 0)]
+    if layout == 'wide':
+        head = ['label'] + ['{}{}'.format(c, t) for t in range(steps) for c in 'abc']
+        rows = [','.join([y[i]] + ['{:g}'.format(v) for v in x[i].ravel()]) for i in range(n)]
+    else:
+        head = ['id', 'a', 'b', 'c', 'label']
+        rows = ['s{},{:g},{:g},{:g},{}'.format(i, *x[i, t], y[i])
+                for i in range(n) for t in range(steps - i % 3)]  # variable lengths
+    return ','.join(head) + '\n' + '\n'.join(rows) + '\n'
+
+
+def write(tmp_path, text, name):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def main(capsys, *argv):
+    rc = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def train(capsys, tmp_path, csv, out='model', *extra):
+    out = str(tmp_path / out)
+    rc, _, err = main(capsys, 'train', '--csv', csv, '--out', out, *(FAST + list(extra)))
+    assert rc == 0, err
+    return out, err
+
+
+def test_train_predict_round_trip_wide(tmp_path, capsys):
+    csv = write(tmp_path, toy(), 'train.csv')
+    model, err = train(capsys, tmp_path, csv, 'model', '--features-per-step', '3')
+    assert '40 data rows read, wide layout -> 40 sequences of 5 steps x 3 features' in err
+    assert '36 training / 4 validation sequences' in err
+    config = json.load(open(os.path.join(model, 'model.json')))
+    assert config['input'] == 'linear' and config['in_size'] == 3 and config['n_class'] == 2
+    assert config['tabular']['classes'] == ['0', '1'] and len(config['tabular']['mean']) == 3
+    new = write(tmp_path, toy(n=7, seed=5), 'new.csv')
+    pred = str(tmp_path / 'pred.csv')
+    rc, _, err = main(capsys, 'predict', '--model', model, '--csv', new, '--out', pred,
+                      '--chunksize', '3')
+    assert rc == 0, err
+    import pandas as pd
+    frame = pd.read_csv(pred, dtype={'predicted_label': str, 'true_label': str})
+    assert list(frame.columns) == ['sequence_id', 'predicted_label', 'p_0', 'p_1', 'true_label']
+    assert frame['sequence_id'].tolist() == list(range(2, 9))  # file lines
+    numpy.testing.assert_allclose(frame[['p_0', 'p_1']].sum(axis=1), 1, atol=1e-5)
+    assert set(frame['predicted_label']) <= {'0', '1'}
+    assert 'accuracy' in err and '7 predictions written' in err
+
+
+def test_long_layout_string_labels_and_predict_without_labels(tmp_path, capsys):
+    csv = write(tmp_path, toy(layout='long', labels=('neg', 'pos')), 'long.csv')
+    model, err = train(capsys, tmp_path, csv, 'model', '--val-split', '0.25')
+    assert 'long layout -> 40 sequences of 3 features per step' in err
+    new = toy(n=9, seed=2, layout='long', labels=('neg', 'pos'))
+    new = '\n'.join(line.rsplit(',', 1)[0] for line in new.splitlines()) + '\n'  # no labels
+    pred = str(tmp_path / 'pred.csv')
+    outs = []
+    for chunksize in ('2', '1000'):  # sequences straddle chunks of 2 rows
+        rc, _, err = main(capsys, 'predict', '-m', model, '--csv', write(tmp_path, new, 'n.csv'),
+                          '--out', pred, '--chunksize', chunksize)
+        assert rc == 0, err
+        outs.append(open(pred).read())
+    assert outs[0] == outs[1]
+    lines = outs[0].splitlines()
+    assert lines[0] == 'sequence_id,predicted_label,p_neg,p_pos'
+    assert [l.split(',')[0] for l in lines[1:]] == ['s{}'.format(i) for i in range(9)]
+
+
+def test_series_layout_trains(tmp_path, capsys):
+    rng = numpy.random.RandomState(0)
+    v = rng.normal(size=200).cumsum()
+    text = 'v,label\n' + ''.join('{:.3f},{}\n'.format(a, int(a > 0)) for a in v)
+    _, err = train(capsys, tmp_path, write(tmp_path, text, 's.csv'), 'model',
+                   '--window', '10', '--stride', '2')
+    assert 'series layout -> 96 sequences' in err
+    assert 'last 10% of the windows' in err
+
+
+def test_same_seed_same_predictions(tmp_path, capsys):
+    csv = write(tmp_path, toy(), 'train.csv')
+    preds = []
+    for i, seed in enumerate((1, 1, 2)):
+        model, _ = train(capsys, tmp_path, csv, 'm{}'.format(i), '--features-per-step', '3',
+                         '--seed', seed, '--optimizer', 'adam', '--lr', '0.01')
+        pred = str(tmp_path / 'p{}.csv'.format(i))
+        assert main(capsys, 'predict', '-m', model, '--csv', csv, '--out', pred)[0] == 0
+        preds.append(open(pred).read())
+    assert preds[0] == preds[1]
+    assert preds[0] != preds[2]
+
+
+def test_test_file_instead_of_split(tmp_path, capsys):
+    csv = write(tmp_path, toy(), 'train.csv')
+    test = write(tmp_path, toy(n=10, seed=3), 'test.csv')
+    _, err = train(capsys, tmp_path, csv, 'model', '--features-per-step', '3', '--test', test)
+    assert '40 training / 10 validation sequences (test file' in err
+
+
+def error(capsys, *argv):
+    rc, out, err = main(capsys, *argv)
+    assert rc == 2, err
+    assert 'Traceback' not in err, err
+    last = err.splitlines()[-1]  # progress lines of the log may come before
+    assert ': error: ' in last and all(': error: ' not in l for l in err.splitlines()[:-1])
+    return last
+
+
+@pytest.mark.parametrize('text,where', [
+    ('', 'bad.csv: the file is empty'),
+    ('label,a,b\n', 'bad.csv, line 1: the file has a header line but no data rows'),
+    ('label,a,b\n0,1,2\n1,2,3,4\n', 'bad.csv, line 3, column 4: ragged row'),
+    ('label,a,b\n0,1,2\n1,2\n', 'bad.csv, line 3, column 3: ragged row'),
+    ('label,a,b\n0,1,2\n1,two,3\n', "bad.csv, line 3, column 2: feature cell 'two'"),
+    ('label,a,b\n0,1,2\n1,,3\n', 'bad.csv, line 3, column 2: missing value'),
+    ('label,a,b\n0,1,2\n0,2,3\n', "bad.csv, column 1: only one class ('0')"),
+    ('id,a,label\n1,1,x\n2,1,y\n1,1,x\n', "bad.csv, line 4, column 1: sequence id '1' appears"),
+    ('id,a,label\n1,1,x\n1,1,y\n2,1,y\n', 'bad.csv, line 3, column 3: the label changes'),
+])
+def test_bad_training_file_exits_2_naming_file_line_column(tmp_path, capsys, text, where):
+    csv = write(tmp_path, text, 'bad.csv')
+    err = error(capsys, 'train', '--csv', csv, '--out', str(tmp_path / 'm'), *FAST)
+    assert err.startswith('chainer-irnn train: error: ' + str(tmp_path) + os.sep + where), err
+
+
+def test_unseen_test_label_exits_2(tmp_path, capsys):
+    csv = write(tmp_path, toy(), 'train.csv')
+    test = write(tmp_path, 'label,a,b,c\n0,1,2,3\n7,1,2,3\n', 'test.csv')
+    err = error(capsys, 'train', '--csv', csv, '--features-per-step', '3', '--test', test,
+                '--out', str(tmp_path / 'm'), *FAST)
+    assert test + ", line 3, column 1: label '7' never occurs in the training data" in err
+
+
+def test_predict_feature_count_mismatch_exits_2(tmp_path, capsys):
+    model, _ = train(capsys, tmp_path, write(tmp_path, toy(layout='long'), 'l.csv'))
+    new = write(tmp_path, 'id,a,b,c,d\n1,0,0,0,0\n', 'new.csv')
+    err = error(capsys, 'predict', '-m', model, '--csv', new, '--out', str(tmp_path / 'p.csv'))
+    assert new + ', line 1, column 5: 4 feature columns here, the model was trained on 3' in err
+    assert not os.path.exists(str(tmp_path / 'p.csv'))
+
+
+def test_predict_needs_csv_model(tmp_path, capsys):
+    os.makedirs(str(tmp_path / 'm'))
+    err = error(capsys, 'predict', '-m', str(tmp_path / 'm'), '--csv', 'x.csv', '--out', 'p.csv')
+    assert 'no such model file' in err
