@@ -1,7 +1,11 @@
 """Compiled CPU loops of :mod:`chainer_irnn.functions.irnn_recurrence`.
 
-Importing this module needs Numba; the node falls back to its NumPy loop
-when the import fails.  Functions compile on first use for each dtype
+Importing this module needs Numba (optional: ``pip install
+chainer-irnn[fast]``).  The recurrence runs here only when asked for
+(``kernel='numba'`` or ``CHAINER_IRNN_KERNEL=numba``): it is slower than the
+BLAS-backed NumPy loop where measured (docs/performance.md).  The EmbedID
+gradient (:func:`scatter_add_rows`) is faster here than in NumPy and is used
+whenever Numba imports.  Functions compile on first use for each dtype
 (float32, float64) and are cached on disk next to this file (or in Numba's
 user cache directory when that is not writable).
 

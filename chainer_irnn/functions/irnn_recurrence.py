@@ -1,4 +1,4 @@
-"""The IRNN recurrence as one graph node (fused), with a compiled CPU loop.
+"""The IRNN recurrence as one graph node (fused), with selectable CPU loops.
 
 :func:`irnn_recurrence` computes exactly what
 :func:`~chainer_irnn.functions.naive_recurrence.naive_recurrence` computes,
@@ -10,23 +10,26 @@ over all steps, :math:`\\sum_t dz_t^\\top h_{t-1}`, and ``gb`` one sum.
 
 Kernels (the per-step loops; the node and its gradients are the same):
 
+``numpy`` (the default)
+    The loop written with array operations of ``xp`` (NumPy or CuPy via
+    :func:`chainer.backend.get_array_module`): per step one ``(B, H) x (H,
+    H)`` BLAS product and two element-wise calls forward, one product and
+    one or two element-wise calls backward; everything else (bias, ``f'``,
+    the padding mask, ``gW``, ``gb``) is done once for all steps.  It is also
+    the path for CuPy arrays (unoptimised; a CUDA kernel is a later issue).
 ``numba``
-    A loop compiled with Numba (CPU, NumPy arrays).  At batch 16 and ``H =
-    100`` NumPy spends most of its time in per-call overhead of 784 tiny
-    matrix products; the compiled loop has none, and it skips the
-    multiply-adds of states (forward) and step gradients (backward) that are
-    exactly zero, which ReLU produces often.
-``numpy``
-    The same loop written with array operations of ``xp`` (NumPy or CuPy via
-    :func:`chainer.backend.get_array_module`): a matrix product and a few
-    element-wise calls per step.  The fallback when Numba is missing, and the
-    path taken for CuPy arrays (unoptimised; a CUDA kernel is a later issue).
+    The same loops compiled with Numba (CPU, NumPy arrays), with row updates
+    that skip exactly-zero ReLU states and step gradients.  Measured on a
+    2-core Zen 3 (docs/performance.md) it is slower than ``numpy``: the
+    per-step BLAS product runs at about 25 G multiply-adds/s on one core,
+    LLVM's loops at about 9, and skipping zeros (35-45% of the values at
+    IRNN's initialisation) does not make up the difference.  It stays as an
+    option that uses no BLAS threads.
 
 The kernel is chosen by the ``kernel`` argument, else by the environment
 variable ``CHAINER_IRNN_KERNEL`` (``auto``, ``numba`` or ``numpy``), else
-``auto``: Numba for NumPy arrays when it imports, the ``numpy`` loop
-otherwise.  Asking for ``numba`` explicitly when it cannot be imported is an
-error; on CuPy arrays every kernel runs the ``xp`` loop.
+``auto``, which is ``numpy``.  Asking for ``numba`` when it cannot be
+imported is an error; on CuPy arrays every kernel runs the ``xp`` loop.
 """
 import os
 
@@ -70,7 +73,8 @@ def available_kernels():
 def resolve_kernel(kernel=None, xp=numpy):
     """The kernel that runs for ``kernel`` (None: ``$CHAINER_IRNN_KERNEL``).
 
-    Returns ``'numba'`` or ``'numpy'``; raises :class:`ValueError` for an
+    Returns ``'numba'`` or ``'numpy'`` (``'auto'`` is ``'numpy'``, the faster
+    one where measured); raises :class:`ValueError` for an
     unknown name and :class:`RuntimeError` when ``numba`` is asked for but
     cannot be imported.
     """
@@ -81,18 +85,14 @@ def resolve_kernel(kernel=None, xp=numpy):
         source = 'kernel'
     if kernel not in KERNELS:
         raise ValueError('{} must be one of {}, not {!r}'.format(source, KERNELS, kernel))
-    if xp is not numpy:
-        return 'numpy'  # the xp loop (CuPy); compiled kernels are CPU-only
-    if kernel == 'numpy':
-        return 'numpy'
-    if numba_available():
-        return 'numba'
-    if kernel == 'numba':
+    if xp is not numpy or kernel in ('auto', 'numpy'):
+        return 'numpy'  # the xp loop (also CuPy's: compiled kernels are CPU-only)
+    if not numba_available():
         raise RuntimeError(
             'the numba kernel of irnn_recurrence was asked for ({}) but numba '
             'cannot be imported: {!r}. Install numba or use kernel '
             "'numpy'.".format(source, _numba_error))
-    return 'numpy'
+    return 'numba'
 
 
 def _mask(xp, lengths, T):
@@ -106,19 +106,21 @@ def _mask(xp, lengths, T):
 
 def _forward_xp(xp, u, W, b, h0, lengths, activation):
     T, B, H = u.shape
-    hs = xp.empty_like(u)
+    # hs starts as u + b (one pass, no temporary); each step then costs
+    # three calls: a (B, H) x (H, H) product, an addition, the activation.
+    # At H = 100 each call's overhead is comparable to its arithmetic, so
+    # nothing else happens inside the loop.
+    hs = xp.add(u, b, dtype=u.dtype) if b is not None else u.copy()
     mask = _mask(xp, lengths, T)
     if mask is not None:
         padding = ~mask[:, :, None]
-    WT = W.T
+    WT = xp.ascontiguousarray(W.T)
+    z = xp.empty((B, H), dtype=u.dtype)
     h = xp.zeros((B, H), dtype=u.dtype) if h0 is None else h0
-    # three or four calls a step: at H = 100 each costs about as much as
-    # the arithmetic, so nothing else is done inside the loop
-    ub = u if b is None else u + b
     for t in range(T):
         h_t = hs[t]
-        xp.matmul(h, WT, out=h_t)
-        h_t += ub[t]
+        xp.dot(h, WT, out=z)
+        h_t += z
         if activation == 'relu':
             xp.maximum(h_t, 0, out=h_t)
         else:
@@ -144,6 +146,7 @@ def _backward_xp(xp, hs, W, gy, lengths, activation):
     # steps whose output gradient is zero (all but the last one when only
     # hs[-1] is used) skip the addition; one pass over gy finds them
     gy_steps = backend.CpuDevice().send(gy.reshape(T, -1).any(axis=1)).tolist()
+    W = xp.ascontiguousarray(W)
     dz = xp.empty_like(hs)
     g = xp.zeros((B, H), dtype=hs.dtype)   # dL/dh_t through later steps
     g_next = xp.empty_like(g)
@@ -152,7 +155,7 @@ def _backward_xp(xp, hs, W, gy, lengths, activation):
             g += gy[t]
         d = dz[t]
         xp.multiply(g, deriv[t], out=d)
-        xp.matmul(d, W, out=g_next)
+        xp.dot(d, W, out=g_next)
         if mask is not None:
             # padding: h_t = h_{t-1}, the gradient passes through unchanged
             g_next += g * padding[t]
