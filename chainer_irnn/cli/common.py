@@ -21,17 +21,16 @@ def parse_device(spec):
         number = None
     if number is not None:
         text = '@numpy' if number < 0 else '@cupy:{}'.format(number)
-    try:
-        device = chainer.get_device(text)
-    except Exception as e:
-        raise UserError('--device {!r}: {} (examples: @numpy, @cupy:0, -1, 0)'.format(spec, e))
-    if device.xp is not numpy:
+    if text.startswith('@cupy'):
         from chainer.backends import cuda
         if not cuda.available:
             raise UserError('--device {}: CuPy with a working GPU is not available here '
                             '(install the gpu extra on a machine with CUDA, or use '
                             '--device @numpy)'.format(spec))
-    return device
+    try:
+        return chainer.get_device(text)
+    except Exception as e:
+        raise UserError('--device {!r}: {} (examples: @numpy, @cupy:0, -1, 0)'.format(spec, e))
 
 
 def seed_everything(seed):

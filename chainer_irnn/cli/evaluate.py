@@ -24,8 +24,11 @@ def evaluate(model, dataset, batchsize, device):
 
     from chainer_irnn.training.converter import sequence_converter
     it = chainer.iterators.SerialIterator(dataset, batchsize, repeat=False, shuffle=False)
-    result = extensions.Evaluator(it, model, converter=sequence_converter,
-                                  device=device).evaluate()
+    evaluator = extensions.Evaluator(it, model, converter=sequence_converter, device=device)
+    reporter = chainer.Reporter()
+    reporter.add_observer('main', model)
+    with reporter:
+        result = evaluator.evaluate()
     return {'loss': float(result['main/loss']), 'accuracy': float(result['main/accuracy']),
             'n': len(dataset)}
 
