@@ -2,7 +2,6 @@
 import argparse
 import json
 import os
-import sys
 import time
 
 from chainer_irnn.cli import common
@@ -66,6 +65,10 @@ def add_parser(sub):
                    help='rollbacks allowed before stopping (default 3)')
     g.add_argument('--rollback-factor', type=float, default=0.5,
                    help='learning-rate factor applied at each rollback (default 0.5)')
+    g.add_argument('--communicator', choices=('naive', 'flat', 'pure_nccl'),
+                   help='data-parallel training with ChainerMN, under mpiexec -n N: naive '
+                        '(CPU or GPU), flat or pure_nccl (GPU); --batchsize is per process '
+                        '(see docs/distributed.md)')
     return p
 
 
@@ -109,14 +112,25 @@ def model_config(settings, meta):
 def run(args):
     from chainer_irnn import compat
     compat.apply()
-    from chainer_irnn import models
-    from chainer_irnn.training import trainer as trainer_mod
+    from chainer_irnn.training import distributed
 
     settings = resolve_settings(args)
     device = common.parse_device(args.device)
+    comm = distributed.create_communicator(args.communicator, device)
+    device = distributed.device_for_rank(comm, device)
     device.use()
     common.seed_everything(args.seed)
-    train, test, meta = mnist_data(args, settings)
+    with distributed.guard(comm):
+        return train_with(args, settings, device, comm)
+
+
+def train_with(args, settings, device, comm):
+    from chainer_irnn import models
+    from chainer_irnn.training import distributed, trainer as trainer_mod
+
+    load = lambda: tuple(mnist_data(args, settings)) + (settings,)  # NOQA
+    train, test, meta, settings = distributed.load_and_scatter(comm, load, args.seed)
+    log = distributed.log_stream(comm)
     config = model_config(settings, meta)
     config['seed'] = args.seed
     iters = lambda n: None if n is None else (n, 'iteration')  # NOQA
@@ -130,25 +144,35 @@ def run(args):
             model, train, test, settings, args.out, device, stop=stop,
             log_interval=iters(args.log_interval), eval_interval=iters(args.eval_interval),
             snapshot_interval=iters(args.snapshot_interval), progress=not args.no_progress,
-            seed=args.seed)
+            seed=args.seed, comm=comm)
         return model, trainer
 
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, 'settings.json'), 'w') as f:
-        json.dump(dict(config, **{k: settings[k] for k in (
-            'optimizer', 'lr', 'clip', 'weight_decay', 'batchsize', 'epoch')},
-            stop=list(stop) if stop else [settings['epoch'], 'epoch'],
-            device=str(device), impl=args.impl), f, indent=1, sort_keys=True)
+    resume = distributed.resolve_resume(comm, args.out, args.resume)
+    if comm is not None and args.on_nan == 'rollback':
+        distributed.require_shared_out(comm, args.out, '--on-nan rollback')
+    if distributed.is_writer(comm):
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, 'settings.json'), 'w') as f:
+            json.dump(dict(config, **{k: settings[k] for k in (
+                'optimizer', 'lr', 'clip', 'weight_decay', 'batchsize', 'epoch')},
+                stop=list(stop) if stop else [settings['epoch'], 'epoch'],
+                device=str(device), impl=args.impl, processes=distributed.size(comm)),
+                f, indent=1, sort_keys=True)
     print('chainer-irnn train: {} ({} training / {} test sequences from {}), '
           'preset {}, {} lr {} clip {} batch {}, hidden {} on {}'.format(
               config['data'], meta['n_train'], meta['n_test'], meta['data_source'],
               settings['preset'], settings['optimizer'], settings['lr'], settings['clip'],
-              settings['batchsize'], config['hidden'], device), file=sys.stderr)
+              settings['batchsize'], config['hidden'], device), file=log)
+    if comm is not None:
+        print('chainer-irnn train: {} processes ({}), batch {} per process = {} per step'.format(
+            comm.size, args.communicator, settings['batchsize'],
+            settings['batchsize'] * comm.size), file=log)
     start = time.time()
     model = trainer_mod.run_training(
-        make_trainer, args.out, resume=args.resume, on_nan=args.on_nan,
-        max_rollbacks=args.max_rollbacks, factor=args.rollback_factor)
-    models.save_model(model, config, args.out)
+        make_trainer, args.out, resume=resume, on_nan=args.on_nan,
+        max_rollbacks=args.max_rollbacks, factor=args.rollback_factor, log=log, comm=comm)
+    if distributed.is_writer(comm):
+        models.save_model(model, config, args.out)
     print('chainer-irnn train: done in {:.1f} s; model written to {}'.format(
-        time.time() - start, os.path.join(args.out, models.MODEL_FILE)), file=sys.stderr)
+        time.time() - start, os.path.join(args.out, models.MODEL_FILE)), file=log)
     return 0
