@@ -160,3 +160,26 @@ def test_predict_needs_csv_model(tmp_path, capsys):
     os.makedirs(str(tmp_path / 'm'))
     err = error(capsys, 'predict', '-m', str(tmp_path / 'm'), '--csv', 'x.csv', '--out', 'p.csv')
     assert 'no such model file' in err
+
+
+def test_headerless_file_and_predict_without_label_column(tmp_path, capsys):
+    body = toy().split('\n', 1)[1]  # no header line
+    model, err = train(capsys, tmp_path, write(tmp_path, body, 'nh.csv'), 'model', '--no-header',
+                       '--features-per-step', '3')
+    assert '40 data rows read' in err
+    config = json.load(open(os.path.join(model, 'model.json')))
+    assert config['tabular']['label_col'] == 1 and config['tabular']['header'] is False
+    unlabelled = '\n'.join(line.split(',', 1)[1] for line in body.splitlines()[:5]) + '\n'
+    pred = str(tmp_path / 'p.csv')
+    rc, _, err = main(capsys, 'predict', '-m', model, '--csv', write(tmp_path, unlabelled, 'u.csv'),
+                      '--out', pred, '--label-col', 'none')
+    assert rc == 0, err
+    lines = open(pred).read().splitlines()
+    assert lines[0] == 'sequence_id,predicted_label,p_0,p_1' and len(lines) == 6
+    assert [l.split(',')[0] for l in lines[1:]] == ['1', '2', '3', '4', '5']
+
+
+def test_training_needs_labels(tmp_path, capsys):
+    err = error(capsys, 'train', '--csv', write(tmp_path, toy(), 't.csv'), '--label-col', 'none',
+                '--out', str(tmp_path / 'm'), *FAST)
+    assert 'training needs a label column' in err

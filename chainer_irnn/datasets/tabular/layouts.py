@@ -160,7 +160,10 @@ def resolve(columns, opts, path, labels='required'):
         if spec is not None:
             explicit[role] = _find(columns, spec, path, header, flag)
     label = None
-    if opts.label_col is not None and str(opts.label_col).lower() != 'none':
+    no_label = opts.label_col is not None and str(opts.label_col).lower() == 'none'
+    if labels == 'required' and no_label:
+        raise UserError('--label-col none: training needs a label column')
+    if opts.label_col is not None and not no_label:
         if labels == 'optional' and header and isinstance(opts.label_col, str) \
                 and opts.label_col not in columns and not opts.label_col.isdigit():
             label = None
