@@ -17,6 +17,10 @@ as in MNIST, with intensities 1..255), the same for every implementation.
     python scripts/bench_irnn.py --json bench.json
     python scripts/bench_irnn.py --device @cupy:0      # GPU: fused xp path, torch cuda
 
+Each step is timed on the wall clock and in CPU seconds of the process (all
+its threads): on a shared machine the CPU time is what the step itself
+cost, the wall time includes waiting for other programs.
+
 Thread counts are fixed before NumPy or PyTorch load (``--threads``,
 default 1: the BLAS libraries' own threads and OpenMP collapse when other
 work shares the cores; pass 0 to keep the libraries' defaults).
@@ -177,18 +181,20 @@ def make_step(impl, B, T, H, device, seed):
 
 
 def time_steps(step, sync, warmup, repeats):
+    """Wall-clock and CPU seconds (this process, all threads) of each step."""
     for _ in range(warmup):
         step()
     if sync:
         sync()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         step()
         if sync:
             sync()
-        times.append(time.perf_counter() - t0)
-    return times
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
 # -- memory (child process) ------------------------------------------------------
@@ -319,17 +325,21 @@ def run(args):
                 skipped[impl] = 'no CUDA device for torch'
                 continue
             repeats = args.naive_repeats if impl == 'naive' else args.repeats
-            times = time_steps(built[0], built[1], args.warmup if impl != 'naive' else 1,
-                               repeats)
-            times.sort()
+            times, cpu = time_steps(built[0], built[1],
+                                    args.warmup if impl != 'naive' else 1, repeats)
             rows.append({'impl': impl, 'batch': B, 'median_s': statistics.median(times),
-                         'min_s': times[0], 'times_s': times})
+                         'min_s': min(times), 'cpu_median_s': statistics.median(cpu),
+                         'times_s': times, 'cpu_s': cpu})
+            del built
             print('  {:12s} batch {:4d}: median {:.4f} s'.format(impl, B, rows[-1]['median_s']),
                   file=sys.stderr, flush=True)
     for r in rows:
         ref = {x['impl']: x['median_s'] for x in rows if x['batch'] == r['batch']}
         r['ratio_to_naive'] = r['median_s'] / ref['naive'] if 'naive' in ref else None
         r['ratio_to_torch'] = r['median_s'] / ref['torch'] if 'torch' in ref else None
+        cref = {x['impl']: x['cpu_median_s'] for x in rows if x['batch'] == r['batch']}
+        r['cpu_ratio_to_naive'] = r['cpu_median_s'] / cref['naive'] if 'naive' in cref else None
+        r['cpu_ratio_to_torch'] = r['cpu_median_s'] / cref['torch'] if 'torch' in cref else None
     memory = []
     if args.memory_batch:
         for impl in args.impls:
@@ -340,12 +350,31 @@ def run(args):
              for r in rows if r['batch'] == 16 and args.T == 784}
     result = {'config': {k: v for k, v in vars(args).items() if k != 'memory_child'},
               'machine': info, 'results': rows, 'skipped': skipped, 'memory': memory,
-              'blog_epoch_estimate_s': epoch}
+              'blog_epoch_estimate_s': epoch, 'goals': goals(rows, epoch)}
     print_report(result)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=2)
     return result
+
+
+def goals(rows, epoch):
+    """The issue's targets, per fused kernel, on wall-clock medians."""
+    out = []
+    for r in rows:
+        if not r['impl'].startswith('fused'):
+            continue
+        if r['ratio_to_naive'] is not None:
+            out.append({'goal': '{} <= naive / 15 at batch {}'.format(r['impl'], r['batch']),
+                        'value': r['ratio_to_naive'], 'met': r['ratio_to_naive'] <= 1 / 15})
+        if r['ratio_to_torch'] is not None:
+            out.append({'goal': '{} <= torch / 3 at batch {}'.format(r['impl'], r['batch']),
+                        'value': r['ratio_to_torch'], 'met': r['ratio_to_torch'] <= 1 / 3})
+    for impl, s in epoch.items():
+        if impl.startswith('fused'):
+            out.append({'goal': '{} blog epoch < 180 s'.format(impl), 'value': s,
+                        'met': s < 180})
+    return out
 
 
 def _fmt(v, spec='{:.3f}'):
@@ -360,12 +389,16 @@ def print_report(result):
     print('load average before {:.2f} / after {:.2f} (1 min)'.format(
         m['load_before'][0], m['load_after'][0]))
     print()
-    print('| batch | implementation | median s/step | min s/step | x naive | x torch |')
-    print('|------:|----------------|--------------:|-----------:|--------:|--------:|')
+    print('| batch | implementation | median s/step | min s/step | x naive | x torch '
+          '| median CPU s/step | CPU x naive | CPU x torch |')
+    print('|------:|----------------|--------------:|-----------:|--------:|--------:'
+          '|------------------:|------------:|------------:|')
     for r in result['results']:
-        print('| {:5d} | {:14s} | {:13.4f} | {:10.4f} | {:>7s} | {:>7s} |'.format(
-            r['batch'], r['impl'], r['median_s'], r['min_s'],
-            _fmt(r['ratio_to_naive']), _fmt(r['ratio_to_torch'])))
+        print('| {:5d} | {:14s} | {:13.4f} | {:10.4f} | {:>7s} | {:>7s} | {:17.4f} '
+              '| {:>11s} | {:>11s} |'.format(
+                  r['batch'], r['impl'], r['median_s'], r['min_s'],
+                  _fmt(r['ratio_to_naive']), _fmt(r['ratio_to_torch']), r['cpu_median_s'],
+                  _fmt(r['cpu_ratio_to_naive']), _fmt(r['cpu_ratio_to_torch'])))
     for impl, why in result['skipped'].items():
         print('skipped {}: {}'.format(impl, why))
     if result['memory']:
@@ -386,6 +419,12 @@ def print_report(result):
         print('blog preset epoch estimate (60000 images / batch 16 = 3750 steps x median):')
         for impl, s in result['blog_epoch_estimate_s'].items():
             print('  {:14s} {:7.1f} s ({:.1f} min)'.format(impl, s, s / 60))
+    if result['goals']:
+        print()
+        print('goals (wall-clock medians):')
+        for g in result['goals']:
+            print('  {:40s} {:9.3f}  {}'.format(g['goal'], g['value'],
+                                               'met' if g['met'] else 'NOT met'))
 
 
 def main(argv=None):
