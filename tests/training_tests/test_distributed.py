@@ -137,10 +137,13 @@ def mpirun(n, args, cwd=None, timeout=300):
     version = subprocess.run(['mpiexec', '--version'], capture_output=True, text=True)
     if 'Open MPI' in version.stdout + version.stderr or 'OpenRTE' in version.stdout:
         cmd += ['--oversubscribe', '--bind-to', 'none']
+    # root is allowed; no CMA single-copy (containers often forbid ptrace)
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT='1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM='1',
-               OMPI_MCA_rmaps_base_oversubscribe='1', PYTHONPATH=ROOT, MPLBACKEND='Agg')
+               OMPI_MCA_rmaps_base_oversubscribe='1',
+               OMPI_MCA_btl_vader_single_copy_mechanism='none',
+               PYTHONPATH=ROOT, MPLBACKEND='Agg')
     return subprocess.run(cmd + [sys.executable] + args, capture_output=True, text=True,
-                          cwd=cwd or ROOT, env=env, timeout=timeout)
+                          stdin=subprocess.DEVNULL, cwd=cwd or ROOT, env=env, timeout=timeout)
 
 
 def cli(args, timeout=120):
@@ -148,7 +151,8 @@ def cli(args, timeout=120):
     for k in distributed._LAUNCHER_VARIABLES:
         env.pop(k, None)
     return subprocess.run([sys.executable, '-m', 'chainer_irnn'] + args, capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=timeout)
+                          text=True, stdin=subprocess.DEVNULL, cwd=ROOT, env=env,
+                          timeout=timeout)
 
 
 def reference_run(out, shards, steps):
