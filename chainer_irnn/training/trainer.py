@@ -62,6 +62,10 @@ def build_trainer(model, train, test, settings, out, device,
     """
     batchsize = settings['batchsize']
     if batchsize > len(train):
+        if comm is not None:   # the same on every rank: shards have equal lengths
+            raise distributed.CollectiveError(
+                '--batchsize {} (per process) is larger than each of the {} processes\' '
+                'shards of the training set ({} examples)'.format(batchsize, comm.size, len(train)))
         raise UserError('--batchsize {} is larger than the training set ({} '
                         'examples)'.format(batchsize, len(train)))
     train_iter = chainer.iterators.SerialIterator(

@@ -430,6 +430,13 @@ def test_guard_lets_collective_errors_end_quietly():
             raise distributed.CollectiveError('no such file')
 
 
+
+def test_batch_larger_than_a_shard_is_a_collective_error(tmp_path):
+    make = factory(toy_data(8, 0), None, str(tmp_path), 40, 1, comm=FakeComm(0))
+    with pytest.raises(distributed.CollectiveError, match="40 .per process.* 2 processes' "
+                                                          r'shards .* \(8 examples\)'):
+        make()
+
 if __name__ == '__main__':
     scenario, out = sys.argv[1], sys.argv[2]
     {'train': worker_train, 'size1': worker_size1}[scenario](out)
