@@ -4,7 +4,7 @@ import json
 import os
 import time
 
-from chainer_irnn.cli import common
+from chainer_irnn.cli import common, csv_args
 from chainer_irnn.errors import UserError
 from chainer_irnn.training import presets
 
@@ -69,6 +69,7 @@ def add_parser(sub):
                    help='data-parallel training with ChainerMN, under mpiexec -n N: naive '
                         '(CPU or GPU), flat or pure_nccl (GPU); --batchsize is per process '
                         '(see docs/distributed.md)')
+    csv_args.add_arguments(p)
     return p
 
 
@@ -128,7 +129,7 @@ def train_with(args, settings, device, comm):
     from chainer_irnn import models
     from chainer_irnn.training import distributed, trainer as trainer_mod
 
-    load = lambda: tuple(mnist_data(args, settings)) + (settings,)  # NOQA
+    load = lambda: tuple((csv_args.csv_data if args.csv else mnist_data)(args, settings)) + (settings,)  # NOQA
     train, test, meta, settings = distributed.load_and_scatter(comm, load, args.seed)
     log = distributed.log_stream(comm)
     config = model_config(settings, meta)
