@@ -102,6 +102,31 @@ def worker_train(out):
         json.dump(sorted(tr._extensions), f)
 
 
+def worker_rollback(out):
+    """NaN in one example of rank 1's shard: both ranks diverge at the same
+    step, roll back together, and end with the same DivergenceError."""
+    comm = distributed.create_communicator('naive', CPU)
+
+    def load():
+        data = toy_data(N_TRAIN, 0)
+        perm = numpy.random.RandomState(SEED).permutation(N_TRAIN)
+        data._datasets[0][perm[40]] = numpy.nan          # position 8 of rank 1's shard
+        return data, None
+    train, _ = distributed.load_and_scatter(comm, load, SEED)
+    d = os.path.join(out, 'rollback')
+    distributed.require_shared_out(comm, d, '--on-nan rollback')
+    try:
+        trainer_mod.run_training(factory(train, None, d, BATCH, STEPS, comm), d,
+                                 resume=distributed.resolve_resume(comm, d, 'auto'),
+                                 on_nan='rollback', max_rollbacks=2, comm=comm,
+                                 log=distributed.log_stream(comm))
+        result = 'finished'
+    except ext.DivergenceError as e:
+        result = str(e)
+    with open(os.path.join(out, 'rollback-rank{}.json'.format(comm.rank)), 'w') as f:
+        json.dump(result, f)
+
+
 def worker_size1(out):
     comm = distributed.create_communicator('naive', CPU)
     with open(os.path.join(out, 'size1.json'), 'w') as f:
@@ -335,6 +360,16 @@ def test_an_error_on_rank_0_while_loading_ends_every_rank_with_one_message(mpi, 
     assert 'MPI_ABORT' not in text
 
 
+def test_divergence_on_one_rank_rolls_back_every_rank_together(mpi, tmp_path):
+    res = mpi(2, [HERE, 'rollback', str(tmp_path)])
+    assert res.returncode == 0, res.stdout + res.stderr
+    ends = [json.load(open(str(tmp_path / 'rollback-rank{}.json'.format(r)))) for r in (0, 1)]
+    assert ends[0] == ends[1] and ends[0].startswith('still diverging after 2 rollbacks'), ends
+    rollbacks = json.load(open(str(tmp_path / 'rollback' / 'rollbacks.json')))
+    assert [r['snapshot'] for r in rollbacks] == ['snapshot_iter_4'] * 2
+    assert (res.stdout + res.stderr).count('rolling back to snapshot_iter_4') == 2
+
+
 def test_one_process_under_mpiexec_is_allowed(mpi, tmp_path):
     res = mpi(1, [HERE, 'size1', str(tmp_path)])
     assert res.returncode == 0, res.stdout + res.stderr
@@ -439,4 +474,4 @@ def test_batch_larger_than_a_shard_is_a_collective_error(tmp_path):
 
 if __name__ == '__main__':
     scenario, out = sys.argv[1], sys.argv[2]
-    {'train': worker_train, 'size1': worker_size1}[scenario](out)
+    {'train': worker_train, 'size1': worker_size1, 'rollback': worker_rollback}[scenario](out)
