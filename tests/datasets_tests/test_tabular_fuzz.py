@@ -77,6 +77,12 @@ def exercise(text, opts, chunksize):
                 assert x.ndim == 2 and x.shape[1] == table.n_features
         except UserError as e:
             assert str(e)
+        try:  # as prediction reads: labels optional, a feature count to match
+            table = tabular.Table(path, opts, labels='optional', expect_features=1)
+            for part in table.iter(chunksize):
+                assert all(s.x.shape[1] == 1 for s in part)
+        except UserError as e:
+            assert str(e)
     finally:
         os.remove(path)
 

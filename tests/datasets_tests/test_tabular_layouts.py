@@ -59,6 +59,7 @@ def test_long_layout_detected_from_id_with_variable_lengths_and_time(tmp_path):
     assert [s.id for s in seqs] == ['a', 'b']
     assert seqs[0].x.tolist() == [[1, 10], [3, 30], [5, 50]]  # sorted by t
     assert seqs[1].x.shape == (1, 2) and seqs[1].label == 'y'
+    assert table.summary().endswith('2 sequences of 2 features per step, 1-3 steps')
 
 
 def test_long_layout_chunks_split_sequences(tmp_path):

@@ -59,6 +59,7 @@ class Table(object):
         self.skipped = []
         self.n_sequences = 0
         self.leftover = 0
+        self.lengths = (None, None)  # shortest and longest sequence (long layout)
 
     @property
     def n_features(self):
@@ -87,7 +88,7 @@ class Table(object):
             self.skipped.extend(chunk.skipped)
             block = sequences.to_block(chunk, roles, self.path, allow_missing)
             out = assembler.feed(block)
-            self.n_sequences += len(out)
+            self._count(out)
             if out:
                 yield out
         if self.rows == 0:
@@ -95,7 +96,7 @@ class Table(object):
                 'a header line and empty lines' if self.opts.header else 'empty lines'),
                 path=self.path, line=1)
         out = assembler.finish()
-        self.n_sequences += len(out)
+        self._count(out)
         if isinstance(assembler, sequences.SeriesAssembler):
             self.leftover = assembler.leftover
         if roles.layout == 'long' and self.n_sequences == self.rows and self.rows > 1 \
@@ -106,6 +107,14 @@ class Table(object):
                             'else --layout long'.format(self.path))
         if out:
             yield out
+
+    def _count(self, seqs):
+        self.n_sequences += len(seqs)
+        if seqs and self.roles.layout == 'long':
+            lo, hi = self.lengths
+            n = [len(s.x) for s in seqs]
+            self.lengths = (min(n) if lo is None else min(lo, min(n)),
+                            max(n) if hi is None else max(hi, max(n)))
 
     def read(self):
         """All sequences of the file (a list)."""
@@ -137,6 +146,10 @@ class Table(object):
         else:
             text += ' of {} feature{} per step'.format(len(roles.features),
                                                       '' if len(roles.features) == 1 else 's')
+            if self.lengths[0] is not None:
+                lo, hi = self.lengths
+                text += ', {} step{}'.format(lo if lo == hi else '{}-{}'.format(lo, hi),
+                                             '' if hi == 1 else 's')
         return text
 
 
