@@ -153,3 +153,11 @@ def test_chronological_split_leaves_no_shared_rows():
     tr, va, dropped = tabular.chronological_split(20, 0.25, window=4, stride=1)
     assert va.tolist() == list(range(15, 20))
     assert tr[-1] + 4 - 1 < va[0] and dropped == 3
+
+
+def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    path = tmp_path / 'bom.csv'
+    path.write_bytes(b'\xef\xbb\xbfid,a,label\n1,0,x\n1,1,x\n2,0,y\n')
+    table, seqs = read(str(path))
+    assert table.roles.layout == 'long' and table.roles.id == 'id'
+    assert [len(s.x) for s in seqs] == [2, 1]

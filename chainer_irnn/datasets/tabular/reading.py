@@ -37,7 +37,7 @@ def _pandas():
 def _read_kwargs(opts):
     # index_col=False: never take surplus fields of the first row as an index
     return dict(sep=opts.sep, header=0 if opts.header else None, keep_default_na=False,
-                na_values=[], skip_blank_lines=False, encoding='utf-8', index_col=False)
+                na_values=[], skip_blank_lines=False, encoding='utf-8-sig', index_col=False)
 
 
 def _wrap(path, error):
@@ -181,7 +181,7 @@ class _FieldCounter(object):
         if len(suspects) == 0:
             return
         if self.reader is None:
-            self.file = open(self.path, newline='', encoding='utf-8', errors='replace')
+            self.file = open(self.path, newline='', encoding='utf-8-sig', errors='replace')
             self.reader = csv.reader(self.file, delimiter=self.opts.sep)
         for line in suspects:
             fields = None
