@@ -1,7 +1,7 @@
 """Shims for what breaks Chainer 7.8.1 on today's Python stack.
 
 Chainer's last release (7.8.1, 2020) predates NumPy 2, Python 3.12 and
-setuptools 70+.  Four things break it; each shim below repairs one of them and
+setuptools 70+.  Five things break it; each shim below repairs one of them and
 does nothing where the stack still has what Chainer expects.
 
 ============================  ==============================================
@@ -22,6 +22,12 @@ setuptools >= 70/74)
 CuPy >= 8 outside Chainer's    the version warning of the replaced environment
 supported range                check names the shim instead of asking for
                                CuPy 7.
+``pkg_resources`` imported     :func:`_provide_pkg_resources_to_testing`:
+by ``chainer.testing``'s       where ``pkg_resources`` is absent, those two
+``helper`` and                 modules alone get a stand-in
+``doctest_helper``, so also    (:data:`_PKG_RESOURCES`, built on
+by ``chainer.gradient_check``  :mod:`importlib.metadata`) while they execute.
+(setuptools >= 81)
 ============================  ==============================================
 """
 import sys
@@ -98,17 +104,124 @@ def _replace_environment_check():
     sys.modules[name] = mod
 
 
+class _ResolutionError(Exception):
+    pass
+
+
+class _DistributionNotFound(_ResolutionError):
+    pass
+
+
+class _VersionConflict(_ResolutionError):
+    pass
+
+
+class _WorkingSet:
+    """``pkg_resources.WorkingSet`` as far as ``chainer.testing`` uses it.
+
+    ``require`` checks that each requirement's distribution is installed in a
+    matching version; unlike ``pkg_resources`` it does not follow the
+    distribution's own dependencies (``chainer.testing`` only asks about
+    NumPy, SciPy, Theano and the like).
+    """
+
+    def require(self, *requirements):
+        import re
+        from importlib import metadata
+        for text in requirements:
+            try:
+                from packaging.requirements import Requirement
+                req = Requirement(text)
+                name, specifier = req.name, req.specifier
+            except ImportError:  # packaging is optional: presence only
+                name = re.match(r'\s*([A-Za-z0-9._-]+)', text).group(1)
+                specifier = None
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                raise _DistributionNotFound(text)
+            if specifier is not None and not specifier.contains(
+                    version, prereleases=True):
+                raise _VersionConflict(text, version)
+
+
+_PKG_RESOURCES = types.ModuleType('pkg_resources')
+_PKG_RESOURCES.__doc__ = ('chainer-irnn stand-in for the part of '
+                          'pkg_resources that chainer.testing uses.')
+_PKG_RESOURCES.WorkingSet = _WorkingSet
+_PKG_RESOURCES.ResolutionError = _ResolutionError
+_PKG_RESOURCES.DistributionNotFound = _DistributionNotFound
+_PKG_RESOURCES.VersionConflict = _VersionConflict
+
+_PKG_RESOURCES_USERS = ('chainer.testing.helper',
+                        'chainer.testing.doctest_helper')
+
+
+class _WithPkgResourcesLoader:
+    """Runs a module with the stand-in as ``sys.modules['pkg_resources']``.
+
+    The entry is there only while the module executes, so nothing else in the
+    process sees a ``pkg_resources``.
+    """
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        missing = object()
+        saved = sys.modules.get('pkg_resources', missing)
+        sys.modules['pkg_resources'] = _PKG_RESOURCES
+        try:
+            self._loader.exec_module(module)
+        finally:
+            if saved is missing:
+                del sys.modules['pkg_resources']
+            else:
+                sys.modules['pkg_resources'] = saved
+
+
+class _ChainerTestingFinder:
+    """Meta-path finder for the ``chainer.testing`` modules importing
+    ``pkg_resources``; it steps in only where that import would fail."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in _PKG_RESOURCES_USERS:
+            return None
+        import importlib.machinery
+        import importlib.util
+        try:
+            if importlib.util.find_spec('pkg_resources') is not None:
+                return None   # the real one is there: leave Chainer alone
+        except (ImportError, ValueError):
+            pass
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _WithPkgResourcesLoader(spec.loader)
+        return spec
+
+
+def _provide_pkg_resources_to_testing():
+    if not any(isinstance(f, _ChainerTestingFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ChainerTestingFinder())
+
+
 def before_import():
     """Run before Chainer's ``__init__`` executes."""
     import numpy
     _restore_sctypes(numpy)
     _replace_environment_check()
+    _provide_pkg_resources_to_testing()
 
 
 def after_import(chainer_module=None):
     """Run once Chainer is imported."""
     global _applied
     _applied = True
+    _provide_pkg_resources_to_testing()
     cuda = sys.modules.get('chainer.backends.cuda')
     if cuda is not None and cuda.available and not cuda.cudnn_enabled:
         # CuPy 14 has no cuDNN: Chainer uses its own kernels, which is what

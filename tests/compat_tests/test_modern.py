@@ -78,3 +78,31 @@ def test_report_keys():
     assert rep['chainer'] == '7.8.1'
     assert rep['numpy'] == numpy.__version__
     assert rep['sctypes_restored'] == NUMPY2
+
+
+def test_chainer_testing_imports_without_pkg_resources():
+    """setuptools >= 81 has no ``pkg_resources``; ``chainer.testing`` (and so
+    ``chainer.gradient_check``) imports it: the shim gives those modules a
+    stand-in, and only them."""
+    r = run_python('''
+        import sys, unittest
+        sys.modules['pkg_resources'] = None       # as with setuptools >= 81
+        import chainer_irnn.compat
+        chainer_irnn.compat.apply()
+        import chainer.gradient_check
+        from chainer import testing
+        from chainer.testing import doctest_helper
+
+        def skipped(decorator):
+            cls = decorator(type('T', (unittest.TestCase,), {}))
+            return getattr(cls, '__unittest_skip__', False)
+        print(skipped(testing.with_requires('numpy>=1.10')))
+        print(skipped(testing.with_requires('numpy<1.0')))
+        print(skipped(testing.without_requires('no-such-dist-xyz')))
+        print(bool(doctest_helper.skipif_requires_satisfied('numpy>=1.10')))
+        print(sys.modules['pkg_resources'])       # left as it was
+    ''', CHAINER_IRNN_NO_AUTOLOAD='1',
+        PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))))   # the chainer_irnn under test
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ['False', 'True', 'False', 'True', 'None']
