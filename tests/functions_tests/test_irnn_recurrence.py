@@ -87,7 +87,10 @@ def test_check_backward(case, with_h0, with_b, activation, kernel):
 @pytest.mark.parametrize('kernel', KERNELS)
 @pytest.mark.parametrize('activation', ['relu', 'tanh'])
 @pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])
-@pytest.mark.parametrize('case', CASES + [(12, 5, 7, [12, 0, 5, 11, 1])])
+@pytest.mark.parametrize('case', CASES + [
+    (12, 5, 7, [12, 0, 5, 11, 1]),
+    (150, 4, 3, [150, 64, 65, 0]),   # across the backward loop's 64-step chunks
+])
 def test_forward_and_gradients_equal_naive(case, dtype, activation, kernel):
     T, B, H, lengths = case
     rng = numpy.random.RandomState(T + B + H)
