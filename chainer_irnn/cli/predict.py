@@ -5,9 +5,9 @@ The output is a CSV file: ``sequence_id``, ``predicted_label``, one
 ``true_label``.  Input is read and written chunk by chunk, so files larger
 than memory work.
 
-Input kinds are entries of :data:`INPUTS`: a flag (``--csv FILE``) and a
-function ``(args, config) -> iterator of Batch``.  Another kind (images for
-MNIST models) is another entry and another flag in the ``input`` group.
+Input kinds are entries of :data:`INPUTS`: a flag (``--csv FILE``,
+``--images FILE``) and a function ``(args, config) -> iterator of Batch``.
+For images, ``sequence_id`` is the image's index in the file.
 """
 import os
 import sys
@@ -49,8 +49,73 @@ def csv_batches(args, config):
     print('chainer-irnn predict: ' + table.summary(), file=sys.stderr)
 
 
-# flag -> reader; 'images' (MNIST models) is to come beside 'csv'
-INPUTS = {'csv': csv_batches}
+def load_images(path):
+    """``(N, 28, 28)`` uint8 images from an IDX file (raw or .gz), a ``.npy``
+    array of ``(N, 28, 28)`` or ``(N, 784)`` intensities 0..255, or one
+    28x28 grayscale PNG."""
+    from chainer_irnn.datasets import idx
+    from chainer_irnn.errors import DataError
+    if not os.path.isfile(path):
+        raise UserError('{}: no such file'.format(path))
+    lower = path.lower()
+    if lower.endswith('.png'):
+        try:
+            import matplotlib.image
+            img = matplotlib.image.imread(path)
+        except ImportError:
+            raise UserError('{}: reading PNG needs matplotlib (pip install '
+                            'chainer-irnn[plot])'.format(path))
+        except Exception as e:
+            raise DataError('not a readable PNG image ({})'.format(e), path=path)
+        if img.ndim == 3:                      # RGB(A) -> gray
+            img = img[..., :3].mean(axis=2)
+        if img.shape != (28, 28):
+            raise DataError('image is {}x{}; MNIST models read 28x28 grayscale'.format(
+                *img.shape[:2]), path=path)
+        scale = 255.0 if img.dtype.kind == 'f' else 1.0
+        return numpy.rint(img * scale).clip(0, 255).astype(numpy.uint8)[None]
+    if lower.endswith('.npy'):
+        try:
+            arr = numpy.load(path, allow_pickle=False)
+        except Exception as e:
+            raise DataError('not a readable .npy array ({})'.format(e), path=path)
+        if arr.ndim == 2 and arr.shape[1] == 784:
+            arr = arr.reshape(-1, 28, 28)
+        if arr.ndim != 3 or arr.shape[1:] != (28, 28):
+            raise DataError('array of shape {}; expected (N, 28, 28) or (N, 784)'.format(
+                arr.shape), path=path)
+        if arr.size and (arr.min() < 0 or arr.max() > 255):
+            raise DataError('intensities must lie in 0..255 (found {}..{})'.format(
+                arr.min(), arr.max()), path=path)
+        return arr.astype(numpy.uint8)
+    return idx.read_idx(path, dtype=numpy.uint8, shape=(None, 28, 28))
+
+
+def images_batches(args, config):
+    """Batches of images for a model trained on MNIST."""
+    from chainer_irnn.datasets import idx, mnist
+    if config.get('data') != 'mnist':
+        raise UserError('{}: this model was trained on {} data; --images needs a model '
+                        'trained on MNIST'.format(args.model, config.get('data', 'other')))
+    images = load_images(args.images)
+    labels = None
+    if args.labels:
+        labels = idx.read_idx(args.labels, dtype=numpy.uint8, shape=(None,))
+        if len(labels) != len(images):
+            raise UserError('{} holds {} labels for the {} images of {}'.format(
+                args.labels, len(labels), len(images), args.images))
+        labels = [str(int(t)) for t in labels]
+    permutation = config.get('permutation')
+    xs = mnist.view_images(images, config['view'],
+                           None if permutation is None else numpy.asarray(permutation))
+    step = args.chunksize
+    for i in range(0, len(xs), step):
+        yield Batch(list(range(i, min(i + step, len(xs)))), list(xs[i:i + step]),
+                    None if labels is None else labels[i:i + step])
+
+
+# flag -> reader of the input kind
+INPUTS = {'csv': csv_batches, 'images': images_batches}
 
 
 def add_parser(sub):
@@ -65,6 +130,11 @@ def add_parser(sub):
     inputs.add_argument('--csv', metavar='FILE',
                         help='a CSV file with the columns the model was trained on (the label '
                              'column may be absent)')
+    inputs.add_argument('--images', metavar='FILE',
+                        help='images for an MNIST model: an IDX file (raw or .gz), a .npy '
+                             'array (N, 28, 28) of 0..255, or one 28x28 PNG')
+    g.add_argument('--labels', metavar='FILE',
+                   help='with --images: an IDX label file, to report accuracy')
     csv_args.add_read_arguments(g, training=False)
     p.add_argument('--out', '-o', required=True, metavar='FILE',
                    help='predictions CSV to write')

@@ -548,7 +548,7 @@ def make_views(arrays, view='pixels', permute=None, n_train=None, n_test=None):
                     limit, name, arrays.source, len(images)))
             images, labels = images[:limit], labels[:limit]
         parts.append(chainer.datasets.TupleDataset(
-            _view(images, view, permutation), labels.astype(numpy.int32)))
+            view_images(images, view, permutation), labels.astype(numpy.int32)))
     return MNISTData(train=parts[0], test=parts[1], source=arrays.source, view=view,
                      permutation=permutation)
 
@@ -566,7 +566,9 @@ def _check_view(view, permute):
                             '{!r}'.format(permute))
 
 
-def _view(images, view, permutation):
+def view_images(images, view, permutation=None):
+    """``(N, 28, 28)`` uint8 images as the sequences of ``view`` (see
+    :func:`get_mnist`), pixel order permuted by ``permutation`` if given."""
     n = len(images)
     if view == 'rows':
         return images.astype(numpy.float32) / numpy.float32(255)
