@@ -22,7 +22,7 @@ Kernels (the per-step loops; the node and its gradients are the same):
     that skip exactly-zero ReLU states and step gradients.  Measured on a
     2-core Zen 3 (docs/performance.md) it is slower than ``numpy``: the
     per-step BLAS product runs at about 25 G multiply-adds/s on one core,
-    LLVM's loops at about 9, and skipping zeros (35-45% of the values at
+    LLVM's loops at about 6, and skipping zeros (35-45% of the values at
     IRNN's initialisation) does not make up the difference.  It stays as an
     option that uses no BLAS threads.
 
