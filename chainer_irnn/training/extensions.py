@@ -84,6 +84,21 @@ class FiniteLoss(training.Extension):
             raise DivergenceError(trainer.updater.iteration, 'loss is {}'.format(value))
 
 
+class AnyTrigger(object):
+    """Fires when any of the given triggers (tuples or trigger objects) fires."""
+
+    def __init__(self, *triggers):
+        self.triggers = [training.trigger.get_trigger(t) for t in triggers]
+
+    def __call__(self, trainer):
+        return any([t(trainer) for t in self.triggers])
+
+    def serialize(self, serializer):
+        for i, t in enumerate(self.triggers):
+            if hasattr(t, 'serialize'):
+                t.serialize(serializer['t{}'.format(i)])
+
+
 def find_snapshots(out):
     """Complete snapshots in ``out``, oldest first, as ``(iteration, path)``."""
     found = []

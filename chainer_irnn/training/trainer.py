@@ -95,8 +95,9 @@ def build_trainer(model, train, test, settings, out, device,
         trainer.extend(evaluator, trigger=eval_interval)
     if not distributed.is_writer(comm):
         return trainer
+    # also at the last iteration, so that a finished run can be extended
     trainer.extend(extensions.snapshot(filename=ext.SNAPSHOT_PATTERN),
-                   trigger=snapshot_interval)
+                   trigger=ext.AnyTrigger(snapshot_interval, stop))
     trainer.extend(extensions.LogReport(trigger=log_interval))
     columns = ['epoch', 'iteration', 'main/loss', 'main/accuracy']
     if test is not None:

@@ -146,3 +146,33 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted(tmp_path):
     assert p_clean.keys() == p_killed.keys()
     for k in p_clean:
         numpy.testing.assert_array_equal(p_killed[k], p_clean[k], err_msg=k)
+
+
+def test_snapshot_of_another_architecture_is_a_clear_error(tmp_path, capsys):
+    assert train(tmp_path, '--iteration', '1', '--hidden', '8') == 0
+    capsys.readouterr()
+    assert train(tmp_path, '--iteration', '2', '--hidden', '9') == 2
+    err = capsys.readouterr().err
+    assert 'snapshot_iter_1' in err and 'another architecture' in err
+    assert 'Traceback' not in err
+
+
+def test_model_npz_of_another_architecture_is_a_clear_error(tmp_path, capsys):
+    assert train(tmp_path, '--iteration', '1', '--hidden', '8') == 0
+    config = json.loads((tmp_path / 'model.json').read_text())
+    config['hidden'] = [9]
+    (tmp_path / 'model.json').write_text(json.dumps(config))
+    assert main(['evaluate', '--model', str(tmp_path), '--data', 'embedded',
+                 '--n-test', '4']) == 2
+    err = capsys.readouterr().err
+    assert 'model.npz' in err and 'another architecture' in err
+
+
+def test_truncated_model_npz_is_a_clear_error(tmp_path, capsys):
+    assert train(tmp_path, '--iteration', '1', '--hidden', '8') == 0
+    data = (tmp_path / 'model.npz').read_bytes()
+    (tmp_path / 'model.npz').write_bytes(data[:len(data) // 2])
+    assert main(['evaluate', '--model', str(tmp_path), '--data', 'embedded',
+                 '--n-test', '4']) == 2
+    err = capsys.readouterr().err
+    assert 'model.npz' in err and 'Traceback' not in err
