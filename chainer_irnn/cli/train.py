@@ -92,7 +92,8 @@ def mnist_data(args, settings):
                 args.view, settings['input'], ' or '.join(allowed)))
         settings['view'] = allowed[0]
     data = mnist.get_mnist(view=settings['view'], permute=settings['permute'],
-                           source=args.data, n_train=args.n_train, n_test=args.n_test)
+                           source=args.data, n_train=args.n_train, n_test=args.n_test,
+                           progress=not args.no_progress)
     in_size = {'pixels': 256, 'floats': 1, 'rows': 28}[settings['view']]
     meta = {'data': 'mnist', 'data_source': data.source, 'view': settings['view'],
             'permute': settings['permute'],
