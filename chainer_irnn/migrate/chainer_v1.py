@@ -1,0 +1,485 @@
+"""Chainer 1.x API -> Chainer 7 API, as a LibCST transformer.
+
+=====================================================  ==========================================
+1.x                                                    written as
+=====================================================  ==========================================
+``FunctionSet(a=..., b=...)``, ``class M(FunctionSet)``  ``chainer.Chain(a=..., b=...)``, ``class M(chainer.Chain)``
+``F.Linear(i, o, wscale=s, bias=c)``                   ``L.Linear(i, o, initialW=chainer.initializers.Normal(s * math.sqrt(1. / i)), initial_bias=c)``
+``F.EmbedID``/``Convolution2D``/``BatchNormalization``/...  ``L.*`` (1.x defaults kept: BN ``eps=1e-5``)
+``Variable(x, volatile=v)``                            ``Variable(x)``; the rest of the block in ``with chainer.using_config('enable_backprop', not v):`` (``no_backprop_mode()`` for ``True``)
+``F.dropout(x, train=t)``                              the statement in ``with chainer.using_config('train', t):``
+``bn(x, test=t)``                                      the statement in ``with chainer.using_config('train', not t):``
+``opt.setup(m.collect_parameters())``                  ``opt.setup(m)``
+``opt.zero_grads()``                                   ``opt.target.cleargrads()``
+``opt.clip_grads(c)``                                  ``chainer.optimizer_hooks.GradientClipping(c)(opt)`` (the hook, applied now)
+``opt.weight_decay(d)``                                a loop adding ``d * p.array`` to each gradient
+``opt.compute_grads_norm()``                           ``math.sqrt(sum(...))`` over ``opt.target.params()``
+``f.W = a`` / ``f.W[...] = a`` / ``f.gW``              ``f.W.array = a`` / ``f.W.array[...] = a`` / ``f.W.grad``
+``cuda.init()`` / ``cuda.init(n)``                     ``cuda.check_cuda_available()`` / ``cuda.get_device_from_id(n).use()``
+``cuda.get_device(n)``                                 ``cuda.get_device_from_id(n)``
+=====================================================  ==========================================
+
+Everything else that 1.x-only code may rely on (``.parameters``/``.gradients``
+tuples, ``.volatile``, ``accumulate_grads``, flags given as strings) gets a
+``# MIGRATE:`` comment and a :class:`~chainer_irnn.migrate.findings.Finding`.
+"""
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import PositionProvider
+
+from chainer_irnn.migrate.findings import Finding
+
+V1_LINKS = ('Linear', 'EmbedID', 'Convolution2D', 'BatchNormalization',
+            'NegativeSampling', 'BinaryHierarchicalSoftmax', 'PReLU',
+            'Bilinear', 'Parameter')
+TRAIN_FUNCTIONS = ('dropout', 'zoneout', 'simplified_dropconnect', 'rrelu',
+                   'gaussian')
+PARAM_ATTRS = ('W', 'b', 'gamma', 'beta')
+
+
+def _dotted(node):
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = _dotted(node.value)
+        return None if head is None else head + '.' + node.attr.value
+    return None
+
+
+def _expr(code):
+    return cst.parse_expression(code)
+
+
+def _code(node):
+    return cst.Module(body=[]).code_for_node(node)
+
+
+class _Aliases(cst.CSTVisitor):
+    """Which local names mean ``chainer.functions``, ``chainer.links``, ..."""
+
+    def __init__(self):
+        self.functions = {'chainer.functions'}
+        self.links = set()
+        self.function_set = {'chainer.FunctionSet'}
+        self.variable = {'chainer.Variable'}
+        self.cuda = {'chainer.cuda', 'chainer.backends.cuda', 'cuda'}
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = alias.asname.name.value if alias.asname else name
+            if name == 'chainer.functions':
+                self.functions.add(local)
+            elif name == 'chainer.links':
+                self.links.add(local)
+
+    def visit_ImportFrom(self, node):
+        module = _dotted(node.module) if node.module else None
+        if module != 'chainer' or isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = alias.name.value
+            local = alias.asname.name.value if alias.asname else name
+            {'functions': self.functions, 'links': self.links,
+             'FunctionSet': self.function_set, 'Variable': self.variable,
+             'cuda': self.cuda}.get(name, set()).add(local)
+
+
+class ChainerV1Transformer(cst.CSTTransformer):
+    """Rewrites one module; :attr:`findings` lists what it left to the user."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, aliases, context):
+        super().__init__()
+        self.aliases = aliases
+        self.context = context
+        self.findings = []
+        self.rewrites = 0
+        links = sorted(aliases.links)
+        self.L = links[0] if links else 'L'
+        self._stmt_stack = []       # per statement: {'comments': [], 'wrap': [], 'rest': []}
+        self._wrap_rest = {}        # id(updated statement) -> [context exprs]
+        self._consumed = set()      # collect_parameters() calls inside setup()
+
+    # -- bookkeeping ---------------------------------------------------
+    def _need(self, module, obj=None, asname=None):
+        AddImportsVisitor.add_needed_import(self.context, module, obj, asname)
+
+    def _chainer(self, code):
+        self._need('chainer')
+        return _expr(code)
+
+    def _line(self, node):
+        try:
+            return self.get_metadata(PositionProvider, node).start.line
+        except KeyError:
+            return 0
+
+    def _flag(self, node, message):
+        self.findings.append(Finding(self._line(node), message))
+        if self._stmt_stack:
+            self._stmt_stack[-1]['comments'].append(message)
+
+    def on_visit(self, node):
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._stmt_stack.append({'comments': [], 'wrap': [], 'rest': [],
+                                     'simple': isinstance(node, cst.SimpleStatementLine)})
+        return super().on_visit(node)
+
+    def on_leave(self, original, updated):
+        result = super().on_leave(original, updated)
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            info = self._stmt_stack.pop()
+            if isinstance(result, cst.CSTNode):
+                if info['wrap']:
+                    result = self._with(info['wrap'], [result], result.leading_lines)
+                if info['comments']:
+                    comments = [cst.EmptyLine(comment=cst.Comment('# MIGRATE: ' + c))
+                                for c in dict.fromkeys(info['comments'])]
+                    result = result.with_changes(
+                        leading_lines=list(result.leading_lines) + comments)
+                if info['rest']:
+                    self._wrap_rest[id(result)] = info['rest']
+        return result
+
+    def _with(self, contexts, body, leading_lines=()):
+        items = [cst.WithItem(c) for c in contexts]
+        body = [b.with_changes(leading_lines=[]) if i == 0 else b
+                for i, b in enumerate(body)]
+        return cst.With(items=items, body=cst.IndentedBlock(body=body),
+                        leading_lines=list(leading_lines))
+
+    def _add_context(self, node, key, context):
+        """Run the current statement (``key='wrap'``) or the rest of its block
+        (``'rest'``) inside ``context``."""
+        info = next((i for i in reversed(self._stmt_stack) if i['simple']), None) \
+            if self._stmt_stack and self._stmt_stack[-1]['simple'] else None
+        if info is None:
+            self._flag(node, 'wrap this statement in "with {}:" by hand '
+                             '(it is a compound statement\'s header)'.format(_code(context)))
+            return
+        if _code(context) not in [_code(c) for c in info[key]]:
+            info[key].append(context)
+
+    def _wrap_block(self, body, active=()):
+        body = list(body)
+        for i, stmt in enumerate(body):
+            contexts = [c for c in self._wrap_rest.pop(id(stmt), [])
+                        if _code(c) not in active]
+            if contexts:
+                rest = self._wrap_block(
+                    body[i + 1:], set(active) | {_code(c) for c in contexts})
+                return body[:i] + [self._with(contexts, [stmt] + rest,
+                                              stmt.leading_lines)]
+        return body
+
+    def leave_IndentedBlock(self, original, updated):
+        if any(id(s) in self._wrap_rest for s in updated.body):
+            return updated.with_changes(body=self._wrap_block(updated.body))
+        return updated
+
+    def leave_Module(self, original, updated):
+        if any(id(s) in self._wrap_rest for s in updated.body):
+            return updated.with_changes(body=self._wrap_block(updated.body))
+        return updated
+
+    # -- classes ---------------------------------------------------------
+    def leave_Arg(self, original, updated):
+        return updated
+
+    def leave_ClassDef(self, original, updated):
+        bases = []
+        for arg in updated.bases:
+            if _dotted(arg.value) in self.aliases.function_set:
+                arg = arg.with_changes(value=self._chainer('chainer.Chain'))
+                self.rewrites += 1
+            bases.append(arg)
+        return updated.with_changes(bases=bases)
+
+    # -- attributes ------------------------------------------------------
+    def leave_Attribute(self, original, updated):
+        attr = updated.attr.value
+        owner = _dotted(updated.value)
+        if attr in ('gW', 'gb', 'ggamma', 'gbeta') and owner != 'self':
+            self.rewrites += 1
+            return cst.Attribute(value=cst.Attribute(value=updated.value,
+                                                     attr=cst.Name(attr[1:])),
+                                 attr=cst.Name('grad'))
+        if attr in ('parameters', 'gradients') and owner not in (None, 'self'):
+            self._flag(original, '"{}.{}" was the 1.x tuple of {} arrays; use '
+                       '[p.{} for p in {}.params()] (order differs)'.format(
+                           owner, attr, attr[:-1], 'array' if attr == 'parameters'
+                           else 'grad', owner))
+        if attr == 'volatile':
+            self._flag(original, '".volatile" has no Chainer 7 counterpart; '
+                                 'read chainer.config.enable_backprop')
+        return updated
+
+    def _param_target(self, target):
+        """``f.W`` (not ``self.W``) as an assignment target -> ``f.W.array``."""
+        if isinstance(target, cst.Attribute) and target.attr.value in PARAM_ATTRS \
+                and _dotted(target.value) != 'self':
+            self.rewrites += 1
+            return cst.Attribute(value=target, attr=cst.Name('array'))
+        if isinstance(target, cst.Subscript):
+            value = self._param_target(target.value)
+            if value is not target.value:
+                return target.with_changes(value=value)
+        return target
+
+    def leave_AssignTarget(self, original, updated):
+        return updated.with_changes(target=self._param_target(updated.target))
+
+    # -- calls -----------------------------------------------------------
+    def leave_Expr(self, original, updated):
+        return updated
+
+    def leave_SimpleStatementLine(self, original, updated):
+        # opt.weight_decay(d) as a statement -> a loop
+        if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
+            call = updated.body[0].value
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+                    and call.func.attr.value == 'weight_decay' and len(call.args) == 1:
+                opt = _code(call.func.value)
+                decay = _code(call.args[0].value)
+                self.rewrites += 1
+                return cst.parse_statement(
+                    'for _param in {}.target.params():\n'
+                    '    if _param.grad is None:\n'
+                    '        _param.grad = _param.xp.zeros_like(_param.array)\n'
+                    '    _param.grad += ({}) * _param.array\n'.format(opt, decay)
+                ).with_changes(leading_lines=updated.leading_lines)
+        return updated
+
+    def visit_Call(self, node):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == 'setup' \
+                and len(node.args) == 1 and isinstance(node.args[0].value, cst.Call):
+            self._consumed.add(id(node.args[0].value))
+        return True
+
+    def leave_Call(self, original, updated):
+        name = _dotted(updated.func)
+        if name is None:
+            return self._method_call(original, updated)
+        head, _, last = name.rpartition('.')
+        if head in self.aliases.functions and last in V1_LINKS:
+            return self._v1_link(original, updated, last)
+        if head in self.aliases.functions and last == 'create_huffman_tree':
+            self.rewrites += 1
+            return updated.with_changes(func=_expr(
+                self.L + '.BinaryHierarchicalSoftmax.create_huffman_tree'))
+        if head in self.aliases.functions and last in TRAIN_FUNCTIONS:
+            return self._train_kwarg(original, updated, 'train', negate=False,
+                                     position=2 if last == 'dropout' else None)
+        if name in self.aliases.function_set:
+            self.rewrites += 1
+            return updated.with_changes(func=self._chainer('chainer.Chain'))
+        if name in self.aliases.variable or last == 'Variable':
+            return self._variable(original, updated)
+        if head in self.aliases.cuda and last == 'init':
+            self.rewrites += 1
+            if updated.args:
+                return _expr('{}.get_device_from_id({}).use()'.format(
+                    head, _code(updated.args[0].value)))
+            return _expr(head + '.check_cuda_available()')
+        if head in self.aliases.cuda and last == 'get_device' and len(updated.args) == 1:
+            arg = updated.args[0].value
+            label = (_dotted(arg) or '').lower()
+            if isinstance(arg, cst.Integer) or any(k in label.rsplit('.', 1)[-1]
+                                                   for k in ('gpu', 'device', 'id')):
+                self.rewrites += 1
+                return updated.with_changes(func=_expr(head + '.get_device_from_id'))
+        if any(k.keyword and k.keyword.value == 'test' for k in updated.args) and \
+                any(s in last.lower() for s in ('bn', 'batch', 'norm')):
+            return self._train_kwarg(original, updated, 'test', negate=True)
+        return self._method_call(original, updated)
+
+    def _method_call(self, original, updated):
+        if not isinstance(updated.func, cst.Attribute):
+            return updated
+        method = updated.func.attr.value
+        obj = updated.func.value
+        args = updated.args
+        if method == 'setup' and len(args) == 1 and isinstance(args[0].value, cst.Call) \
+                and isinstance(args[0].value.func, cst.Attribute) \
+                and args[0].value.func.attr.value == 'collect_parameters':
+            self.rewrites += 1
+            return updated.with_changes(args=[cst.Arg(args[0].value.func.value)])
+        if method == 'zero_grads' and not args:
+            self.rewrites += 1
+            return _expr(_code(obj) + '.target.cleargrads()')
+        if method == 'clip_grads' and len(args) == 1:
+            self.rewrites += 1
+            return self._chainer('chainer.optimizer_hooks.GradientClipping({})({})'
+                                 .format(_code(args[0].value), _code(obj)))
+        if method == 'compute_grads_norm' and not args:
+            self.rewrites += 1
+            self._need('math')
+            return _expr('math.sqrt(sum(float((_p.grad * _p.grad).sum()) for _p in '
+                         '{}.target.params() if _p.grad is not None))'.format(_code(obj)))
+        if method == 'collect_parameters' and id(original) not in self._consumed:
+            self._flag(original, 'collect_parameters() is gone; pass the model '
+                                 'itself to optimizer.setup()')
+        if method in ('accumulate_grads', 'copy_parameters_from'):
+            self._flag(original, '{}() is gone; use model.addgrads(other) / '
+                                 'model.copyparams(other)'.format(method))
+        return updated
+
+    def _v1_link(self, original, updated, name):
+        self.rewrites += 1
+        self._need('chainer.links', asname=self.L) if self.L == 'L' and \
+            not self.aliases.links else None
+        func = _expr('{}.{}'.format(self.L, name))
+        if name not in ('Linear', 'Convolution2D', 'BatchNormalization', 'EmbedID'):
+            return updated.with_changes(func=func)
+        spec = {'Linear': ['in_size', 'out_size', 'wscale', 'bias', 'nobias',
+                           'initialW', 'initial_bias'],
+                'EmbedID': ['in_size', 'out_size', 'initialW', 'ignore_label'],
+                'Convolution2D': ['in_channels', 'out_channels', 'ksize', 'stride',
+                                  'pad', 'wscale', 'bias', 'nobias', 'use_cudnn',
+                                  'initialW', 'initial_bias'],
+                'BatchNormalization': ['size', 'decay', 'eps', 'dtype']}[name]
+        values = {}
+        for i, arg in enumerate(updated.args):
+            if arg.star:
+                self._flag(original, 'F.{}(*args/**kwargs): check the arguments '
+                                     'against L.{}'.format(name, name))
+                return updated.with_changes(func=func)
+            key = arg.keyword.value if arg.keyword else spec[i]
+            values[key] = arg.value
+        new = []
+        for key in spec[:3 if name == 'Convolution2D' else 2]:
+            if key in values:
+                new.append(cst.Arg(values.pop(key)))
+        if name == 'BatchNormalization':
+            values.setdefault('eps', cst.Float('1e-5'))   # 1.x default; 7 has 2e-5
+        if name == 'Convolution2D':
+            values.pop('use_cudnn', None)
+        wscale = values.pop('wscale', None)
+        if wscale is not None and 'initialW' not in values:
+            fan_in = _code(new[0].value)
+            if name == 'Convolution2D':
+                k = new[2].value
+                if isinstance(k, cst.Tuple):
+                    fan_in = '({}) * {}'.format(fan_in, ' * '.join(
+                        '({})'.format(_code(e.value)) for e in k.elements))
+                else:
+                    fan_in = '({0}) * ({1}) * ({1})'.format(fan_in, _code(k))
+            self._need('math')
+            values['initialW'] = self._chainer(
+                'chainer.initializers.Normal(({}) * math.sqrt(1. / ({})))'.format(
+                    _code(wscale), fan_in))
+        bias = values.pop('bias', None)
+        if bias is not None and 'initial_bias' not in values:
+            values['initial_bias'] = bias
+        for key in ('stride', 'pad', 'decay', 'eps', 'dtype', 'nobias', 'initialW',
+                    'initial_bias', 'ignore_label'):
+            if key in values:
+                new.append(cst.Arg(values.pop(key), keyword=cst.Name(key),
+                                   equal=cst.AssignEqual(
+                                       whitespace_before=cst.SimpleWhitespace(''),
+                                       whitespace_after=cst.SimpleWhitespace(''))))
+        return updated.with_changes(func=func, args=new)
+
+    def _pop_arg(self, call, keyword, position=None):
+        args = list(call.args)
+        for i, arg in enumerate(args):
+            if (arg.keyword and arg.keyword.value == keyword) or \
+                    (position is not None and i == position and not arg.keyword
+                     and not arg.star):
+                value = arg.value
+                del args[i]
+                if args:
+                    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                return value, call.with_changes(args=args)
+        return None, call
+
+    def _train_kwarg(self, original, updated, keyword, negate, position=None):
+        value, updated = self._pop_arg(updated, keyword, position)
+        if value is None:
+            return updated
+        self.rewrites += 1
+        if negate:
+            value = value.expression if isinstance(value, cst.UnaryOperation) and \
+                isinstance(value.operator, cst.Not) else _expr('not ({})'.format(_code(value)))
+        self._add_context(original, 'wrap', self._chainer(
+            "chainer.using_config('train', {})".format(_code(value))))
+        return updated
+
+    def _variable(self, original, updated):
+        value, updated = self._pop_arg(updated, 'volatile', 1)
+        if value is None:
+            return updated
+        self.rewrites += 1
+        literal = _code(value).strip()
+        if literal in ('True', "'on'", '"on"', 'chainer.flag.ON', 'flag.ON'):
+            context = self._chainer('chainer.no_backprop_mode()')
+        elif literal in ('False', 'None', "'off'", '"off"', "'auto'", '"auto"',
+                         'chainer.flag.OFF', 'chainer.flag.AUTO', 'flag.OFF',
+                         'flag.AUTO'):
+            return updated
+        else:
+            if any(isinstance(n, cst.SimpleString) for n in _walk(value)) or \
+                    'flag' in literal:
+                self._flag(original, 'volatile flag "{}" may be a 1.x string flag; '
+                           'check the enable_backprop value'.format(literal))
+            enable = value.expression if isinstance(value, cst.UnaryOperation) and \
+                isinstance(value.operator, cst.Not) else _expr('not ({})'.format(literal))
+            context = self._chainer("chainer.using_config('enable_backprop', {})"
+                                    .format(_code(enable)))
+        self._add_context(original, 'rest', context)
+        return updated
+
+
+class _RedundantWith(cst.CSTTransformer):
+    """Drop a ``with`` whose contexts an enclosing ``with`` (same function) set."""
+
+    def __init__(self):
+        super().__init__()
+        self._frames = [[]]
+
+    def visit_FunctionDef(self, node):
+        self._frames.append([])
+
+    def leave_FunctionDef(self, original, updated):
+        self._frames.pop()
+        return updated
+
+    def visit_With(self, node):
+        active = set().union(*self._frames[-1]) if self._frames[-1] else set()
+        self._frames[-1].append({_code(i.item) for i in node.items} - active)
+
+    def leave_With(self, original, updated):
+        own = self._frames[-1].pop()
+        if not own and isinstance(updated.body, cst.IndentedBlock) and \
+                all(_code(i.item).startswith('chainer.') for i in updated.items):
+            body = list(updated.body.body)
+            body[0] = body[0].with_changes(leading_lines=list(
+                updated.leading_lines) + list(body[0].leading_lines))
+            return cst.FlattenSentinel(body)
+        return updated
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def migrate_module(module):
+    """Rewrite a parsed module; return ``(module, findings, rewrites)``."""
+    aliases = _Aliases()
+    module.visit(aliases)
+    context = CodemodContext()
+    wrapper = cst.MetadataWrapper(module)
+    transformer = ChainerV1Transformer(aliases, context)
+    module = wrapper.visit(transformer)
+    module = module.visit(_RedundantWith())
+    for name in ('FunctionSet',):
+        RemoveImportsVisitor.remove_unused_import(context, 'chainer', name)
+    module = RemoveImportsVisitor(context).transform_module(module)
+    module = AddImportsVisitor(context).transform_module(module)
+    return module, transformer.findings, transformer.rewrites
