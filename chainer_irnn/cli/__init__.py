@@ -19,6 +19,8 @@ COMMANDS = [
     'evaluate',
     'predict',
     'doctor',
+    'legacy',
+    'migrate',
 ]
 
 

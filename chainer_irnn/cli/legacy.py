@@ -1,0 +1,92 @@
+"""``chainer-irnn legacy run script.py [args...]``: run a Chainer 1.x script as is.
+
+The script runs in this process with the Chainer 1.x shims installed
+(:mod:`chainer_irnn.compat.v1`), ``sys.argv`` set to the script and its
+arguments, ``__name__ == '__main__'`` and the script's folder first on
+``sys.path`` (so its own ``data.py``/``net.py`` import).  Python 2 syntax is
+translated on the fly by the same syntax-tree step as ``migrate``
+(:mod:`chainer_irnn.migrate.py2`); ``--no-py2`` refuses it instead.
+"""
+import argparse
+import os
+import sys
+
+from chainer_irnn.errors import UserError
+
+
+def add_parser(sub):
+    p = sub.add_parser('legacy', help='run Chainer 1.x scripts unmodified (with shims)',
+                       description=__doc__.split('\n\n')[1])
+    actions = p.add_subparsers(dest='legacy_command', metavar='ACTION')
+    actions.required = True
+    r = actions.add_parser('run', help='run a Chainer 1.x script with the 1.x shims')
+    r.add_argument('--no-py2', action='store_true',
+                   help='refuse Python 2 syntax instead of translating it')
+    r.add_argument('--py2', action='store_true',
+                   help='translate as Python 2 even if the script is valid Python 3 '
+                        '(integer "/" floors)')
+    r.add_argument('script', help='the script to run')
+    r.add_argument('script_args', nargs=argparse.REMAINDER,
+                   help='arguments passed to the script')
+    return p
+
+
+def load_script(path, force_py2=False, refuse_py2=False):
+    """Read ``path`` and return ``(code object, python2)``; errors as UserError."""
+    from chainer_irnn.migrate import py2
+    try:
+        with open(path, encoding='utf-8') as f:
+            source = f.read()
+    except OSError as e:
+        raise UserError('cannot read {}: {}'.format(path, e.strerror or e))
+    python2 = force_py2 or py2.is_python2(source, path)
+    if python2:
+        if refuse_py2:
+            raise UserError('{} is Python 2; translate it with "chainer-irnn '
+                            'migrate {} -o new.py" or drop --no-py2'.format(path, path))
+        source, _ = py2.to_python3(source, path)
+    try:
+        return compile(source, path, 'exec', dont_inherit=True), python2
+    except SyntaxError as e:
+        raise UserError('{}, line {}, column {}: {}{}'.format(
+            path, e.lineno, e.offset, e.msg,
+            ' (after the Python 2 translation)' if python2 else ''))
+
+
+def run_script(path, argv, force_py2=False, refuse_py2=False):
+    """Run ``path`` as ``__main__`` with the shims; return its exit status."""
+    from chainer_irnn.compat import v1
+    code, _ = load_script(path, force_py2, refuse_py2)
+    v1.install()
+    path = os.path.abspath(path)
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    saved_main = sys.modules.get('__main__')
+    import types
+    main = types.ModuleType('__main__')
+    main.__file__ = path
+    main.__builtins__ = __builtins__
+    sys.argv = [path] + list(argv)
+    sys.path.insert(0, os.path.dirname(path))
+    sys.modules['__main__'] = main
+    try:
+        exec(code, main.__dict__)
+        return 0
+    except SystemExit as e:
+        if e.code is None:
+            return 0
+        if isinstance(e.code, int):
+            return e.code
+        print(e.code, file=sys.stderr)
+        return 1
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+        if saved_main is not None:
+            sys.modules['__main__'] = saved_main
+
+
+def run(args):
+    if args.legacy_command == 'run':
+        if not os.path.isfile(args.script):
+            raise UserError('{}: no such script'.format(args.script))
+        return run_script(args.script, args.script_args, args.py2, args.no_py2)
+    raise UserError('unknown action {}'.format(args.legacy_command))
