@@ -92,13 +92,16 @@ def build_trainer(model, train, test, settings, out, device,
         evaluator = extensions.Evaluator(test_iter, model, converter=converter, device=device)
         if comm is not None:
             evaluator = distributed.multi_node_evaluator(evaluator, comm)
-        trainer.extend(evaluator, trigger=eval_interval)
+        trainer.extend(evaluator, trigger=ext.AnyTrigger(eval_interval, stop))
     if not distributed.is_writer(comm):
         return trainer
     # also at the last iteration, so that a finished run can be extended
     trainer.extend(extensions.snapshot(filename=ext.SNAPSHOT_PATTERN),
                    trigger=ext.AnyTrigger(snapshot_interval, stop))
-    trainer.extend(extensions.LogReport(trigger=log_interval))
+    # log (and plot) at the interval, at evaluations and at the end, so that
+    # every evaluation and the last iteration reach the log
+    log_trigger = lambda: ext.AnyTrigger(log_interval, eval_interval, stop)  # NOQA
+    trainer.extend(extensions.LogReport(trigger=log_trigger()))
     columns = ['epoch', 'iteration', 'main/loss', 'main/accuracy']
     if test is not None:
         columns += ['validation/main/loss', 'validation/main/accuracy']
@@ -106,10 +109,10 @@ def build_trainer(model, train, test, settings, out, device,
     if plots and ext.plot_available():
         trainer.extend(extensions.PlotReport(
             ['main/loss', 'validation/main/loss'], x_key='iteration',
-            file_name='loss.png', trigger=log_interval))
+            file_name='loss.png', trigger=log_trigger()))
         trainer.extend(extensions.PlotReport(
             ['main/accuracy', 'validation/main/accuracy'], x_key='iteration',
-            file_name='accuracy.png', trigger=log_interval))
+            file_name='accuracy.png', trigger=log_trigger()))
     if progress:
         trainer.extend(extensions.ProgressBar(update_interval=1))
     return trainer

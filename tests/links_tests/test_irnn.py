@@ -30,7 +30,7 @@ def test_linear_input_has_no_bias():
     assert m.input_map.b is None and m.input_map.W.shape == (100, 3)
 
 
-IMPLS = ['naive']
+IMPLS = ['naive', 'fused']
 
 
 @pytest.mark.parametrize('impl', IMPLS)
