@@ -65,6 +65,11 @@ class _Aliases(cst.CSTVisitor):
         self.function_set = {'chainer.FunctionSet'}
         self.variable = {'chainer.Variable'}
         self.cuda = {'chainer.cuda', 'chainer.backends.cuda', 'cuda'}
+        self.uses_function_set = False
+
+    def visit_Name(self, node):
+        if node.value == 'FunctionSet':
+            self.uses_function_set = True
 
     def visit_Import(self, node):
         for alias in node.names:
@@ -103,6 +108,7 @@ class ChainerV1Transformer(cst.CSTTransformer):
         self._stmt_stack = []       # per statement: {'comments': [], 'wrap': [], 'rest': []}
         self._wrap_rest = {}        # id(updated statement) -> [context exprs]
         self._consumed = set()      # collect_parameters() calls inside setup()
+        self._called = set()        # ids of the original func of every Call
 
     # -- bookkeeping ---------------------------------------------------
     def _need(self, module, obj=None, asname=None):
@@ -208,11 +214,21 @@ class ChainerV1Transformer(cst.CSTTransformer):
             return cst.Attribute(value=cst.Attribute(value=updated.value,
                                                      attr=cst.Name(attr[1:])),
                                  attr=cst.Name('grad'))
-        if attr in ('parameters', 'gradients') and owner not in (None, 'self'):
-            self._flag(original, '"{}.{}" was the 1.x tuple of {} arrays; use '
-                       '[p.{} for p in {}.params()] (order differs)'.format(
-                           owner, attr, attr[:-1], 'array' if attr == 'parameters'
-                           else 'grad', owner))
+        if attr in ('parameters', 'gradients') and owner not in (None, 'self') \
+                and self.aliases.uses_function_set:
+            # 1.x order: children sorted by name, W before b (= sorted paths)
+            self.rewrites += 1
+            if attr == 'gradients':
+                self._flag(original, '"{}.gradients": Chainer 7 gradients may be None '
+                           '(after cleargrads) where 1.x had arrays'.format(owner))
+            return _expr('[_p.{} for _, _p in sorted({}.namedparams())]'.format(
+                'array' if attr == 'parameters' else 'grad', _code(updated.value)))
+        if attr in V1_LINKS and owner in self.aliases.functions and \
+                id(original) not in self._called:
+            # F.BinaryHierarchicalSoftmax used as a value (not called)
+            self.rewrites += 1
+            self._need_links()
+            return _expr('{}.{}'.format(self.L, attr))
         if attr == 'volatile':
             self._flag(original, '".volatile" has no Chainer 7 counterpart; '
                                  'read chainer.config.enable_backprop')
@@ -254,14 +270,19 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 ).with_changes(leading_lines=updated.leading_lines)
         return updated
 
+    def _need_links(self):
+        if self.L == 'L' and not self.aliases.links:
+            self._need('chainer.links', asname='L')
+
     def visit_Call(self, node):
+        self._called.add(id(node.func))
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == 'setup' \
                 and len(node.args) == 1 and isinstance(node.args[0].value, cst.Call):
             self._consumed.add(id(node.args[0].value))
         return True
 
     def leave_Call(self, original, updated):
-        name = _dotted(updated.func)
+        name = _dotted(original.func)
         if name is None:
             return self._method_call(original, updated)
         head, _, last = name.rpartition('.')
@@ -330,8 +351,7 @@ class ChainerV1Transformer(cst.CSTTransformer):
 
     def _v1_link(self, original, updated, name):
         self.rewrites += 1
-        self._need('chainer.links', asname=self.L) if self.L == 'L' and \
-            not self.aliases.links else None
+        self._need_links()
         func = _expr('{}.{}'.format(self.L, name))
         if name not in ('Linear', 'Convolution2D', 'BatchNormalization', 'EmbedID'):
             return updated.with_changes(func=func)

@@ -12,6 +12,7 @@ A script that already compiles as Python 3 is left alone by :func:`is_python2`
 callers: Python 2 code that is also valid Python 3 keeps Python 3 meaning
 (``/`` is true division) unless the caller forces the translation.
 """
+import re
 import warnings
 
 import libcst as cst
@@ -136,7 +137,7 @@ def _insert_after_imports(module, code):
             break
     helper = list(cst.parse_module(code).body)
     blank = [cst.EmptyLine(), cst.EmptyLine()]
-    helper[0] = helper[0].with_changes(leading_lines=blank)
+    helper[0] = helper[0].with_changes(leading_lines=blank if index else [])
     rest = body[index:]
     if rest:
         rest[0] = rest[0].with_changes(leading_lines=blank + list(
@@ -151,10 +152,13 @@ def to_python3(source, filename='<script>'):
 
     ``notes`` are human-readable lines about what was rewritten.
     """
+    # 2to3 drops ``from __future__`` imports: look before translating.
+    future_division = re.search(r'^from\s+__future__\s+import\s+[^#\n]*\bdivision\b',
+                                source, re.M) is not None
     code = _refactor(source, filename)
     notes = ['Python 2 syntax translated with the 2to3 fixers']
     module = cst.parse_module(code)
-    if not _has_future_division(module):
+    if not future_division and not _has_future_division(module):
         transformer = _DivisionTransformer()
         module = module.visit(transformer)
         if transformer.count:

@@ -75,6 +75,7 @@ class FunctionSet(chainer.Chain):
         super().__init__()
         for name, func in functions.items():
             setattr(self, name, func)
+        self.cleargrads()   # zeros on first use (see ensure_grad), not NaN
 
     def __setattr__(self, name, value):
         if isinstance(value, chainer.Link) and not name.startswith('_') \

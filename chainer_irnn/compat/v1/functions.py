@@ -11,7 +11,10 @@ Here each is a subclass of the Chainer 7 link in :mod:`chainer.links`:
 * ``f.W = array`` replaces the parameter's array (1.x attribute assignment)
   instead of unregistering the parameter, and ``f.gW``/``f.gb`` are the
   gradient arrays;
-* ``f.parameters``/``f.gradients`` are the 1.x tuples.
+* ``f.parameters``/``f.gradients`` are the 1.x tuples;
+* gradients start as zeros (1.x: uninitialised arrays that ``zero_grads``
+  cleared; Chainer 7 fills them with NaN), so a 1.x loop that calls
+  ``zero_grads()`` first behaves the same either way.
 """
 import math
 
@@ -73,6 +76,7 @@ class Linear(_V1Mixin, L.Linear):
         super().__init__(in_size, out_size, nobias=nobias,
                          initialW=_weight_init(initialW, wscale, in_size),
                          initial_bias=bias if initial_bias is None else initial_bias)
+        self.cleargrads()
 
 
 class EmbedID(_V1Mixin, L.EmbedID):
@@ -84,6 +88,7 @@ class EmbedID(_V1Mixin, L.EmbedID):
                          initialW=initialW if initialW is not None
                          else chainer.initializers.Normal(1.0),
                          ignore_label=ignore_label)
+        self.cleargrads()
 
 
 class Convolution2D(_V1Mixin, L.Convolution2D):
@@ -100,6 +105,7 @@ class Convolution2D(_V1Mixin, L.Convolution2D):
                          initialW=_weight_init(initialW, wscale,
                                                in_channels * kh * kw),
                          initial_bias=bias if initial_bias is None else initial_bias)
+        self.cleargrads()
 
 
 class BatchNormalization(_V1Mixin, L.BatchNormalization):
@@ -108,6 +114,7 @@ class BatchNormalization(_V1Mixin, L.BatchNormalization):
     def __init__(self, size, decay=0.9, eps=1e-5, dtype=numpy.float32):
         _warn('BatchNormalization', '')
         super().__init__(size, decay=decay, eps=eps, dtype=dtype)
+        self.cleargrads()
 
 
 def _alias(link_class):
@@ -118,7 +125,10 @@ def _alias(link_class):
         def __init__(self, *args, **kwargs):
             _warn(name, '')
             super().__init__(*args, **kwargs)
+            self.cleargrads()
     Alias.__name__ = Alias.__qualname__ = name
+    Alias.__module__ = __name__
+    globals()[name] = Alias   # picklable, as 1.x models were
     Alias.__doc__ = '``F.{0}``: Chainer 7\'s ``L.{0}``.'.format(name)
     return Alias
 
