@@ -1,0 +1,106 @@
+"""``chainer_irnn.migrate.chainer_v1``: the Chainer 1.x API rewrites."""
+import libcst as cst
+import numpy
+
+from chainer_irnn.migrate import migrate_source
+
+HEAD = ('import numpy as np\nimport chainer\nfrom chainer import FunctionSet, '
+        'Variable, optimizers\nimport chainer.functions as F\n')
+
+
+def migrate(body):
+    result = migrate_source(HEAD + body, 'old.py')
+    cst.parse_module(result.code)   # valid Python
+    return result
+
+
+def test_function_set_and_links():
+    r = migrate('m = FunctionSet(a=F.Linear(3, 4, wscale=2, bias=1), '
+                'e=F.EmbedID(5, 3), bn=F.BatchNormalization(4))\n'
+                'class M(FunctionSet):\n    pass\n')
+    assert 'chainer.Chain(a=L.Linear(3, 4, initialW=chainer.initializers.Normal('
+    assert 'initialW=chainer.initializers.Normal((2) * math.sqrt(1. / (3)))' in r.code
+    assert 'initial_bias=1' in r.code and 'L.EmbedID(5, 3)' in r.code
+    assert 'L.BatchNormalization(4, eps=1e-5)' in r.code
+    assert 'class M(chainer.Chain)' in r.code
+    assert 'import chainer.links as L' in r.code and 'import math' in r.code
+    assert 'FunctionSet' not in r.code and not r.findings
+
+
+def test_linear_initialisation_equals_1x_draws():
+    r = migrate('numpy.random.seed(5)\nl = F.Linear(6, 2, wscale=3)\n')
+    env = {}
+    exec(r.code.replace('import numpy as np', 'import numpy as np\nimport numpy'), env)
+    numpy.random.seed(5)
+    expected = numpy.random.normal(0, 3 * (1. / 6) ** 0.5, (2, 6)).astype(numpy.float32)
+    numpy.testing.assert_allclose(env['l'].W.array, expected, rtol=1e-6)
+
+
+def test_convolution_fan_in():
+    r = migrate('c = F.Convolution2D(3, 8, (5, 3), wscale=2, use_cudnn=False)\n')
+    assert '(3) * (5) * (3)' in r.code and 'use_cudnn' not in r.code
+
+
+def test_volatile_wraps_the_rest_of_the_block_once():
+    r = migrate('def f(x_data, t_data, train=True):\n'
+                '    x = Variable(x_data, volatile=not train)\n'
+                '    t = Variable(t_data, volatile=not train)\n'
+                '    for i in range(2):\n'
+                '        h = Variable(x_data, volatile=not train)\n'
+                '    return x, t\n'
+                'v = Variable(np.zeros(1), volatile=True)\n'
+                'w = Variable(np.zeros(1), volatile=False)\n')
+    assert r.code.count("chainer.using_config('enable_backprop', train)") == 1
+    assert 'with chainer.no_backprop_mode():\n    v = Variable(np.zeros(1))' in r.code
+    assert 'volatile' not in r.code
+
+
+def test_train_and_test_kwargs():
+    r = migrate('def f(x, train):\n'
+                '    h = F.dropout(x, train=train)\n'
+                '    h2 = F.dropout(x, 0.2, False)\n'
+                '    return model.bn(h, test=not train)\n')
+    assert "with chainer.using_config('train', train):\n        h = F.dropout(x)" in r.code
+    assert "with chainer.using_config('train', False):\n        h2 = F.dropout(x, 0.2)" in r.code
+    assert "with chainer.using_config('train', train):\n        return model.bn(h)" in r.code
+
+
+def test_optimizer_calls():
+    r = migrate('o = optimizers.SGD()\no.setup(m.collect_parameters())\n'
+                'o.zero_grads()\no.clip_grads(5)\no.weight_decay(0.1)\n'
+                'n = o.compute_grads_norm()\no.accumulate_grads(g)\n'
+                'm.l1.W = np.eye(2)\nm.l1.b[...] = 0\nprint(m.l1.gW)\n')
+    code = r.code
+    assert 'o.setup(m)' in code and 'o.target.cleargrads()' in code
+    assert 'chainer.optimizer_hooks.GradientClipping(5)(o)' in code
+    assert '_param.grad += (0.1) * _param.array' in code
+    assert 'math.sqrt(' in code
+    assert 'm.l1.W.array = np.eye(2)' in code and 'm.l1.b.array[...] = 0' in code
+    assert 'm.l1.W.grad' in code
+    assert [f.line for f in r.findings] == [11]   # accumulate_grads
+    assert '# MIGRATE: accumulate_grads()' in code
+
+
+def test_parameters_tuple_in_1x_order_and_volatile_attribute_flagged():
+    r = migrate('m = FunctionSet(b=F.Linear(1, 2), a=F.Linear(2, 1))\n'
+                'for p in m.parameters:\n    p[:] = 0\n'
+                'print(x.volatile)\n')
+    assert '[_p.array for _, _p in sorted(m.namedparams())]' in r.code
+    assert any('volatile' in f.message for f in r.findings)
+    env = {}
+    exec(r.code.replace('print(x.volatile)', ''), env)
+    assert all((p.array == 0).all() for p in env['m'].params())
+
+
+def test_cuda_calls():
+    r = migrate('from chainer import cuda\ncuda.init()\ncuda.init(1)\n'
+                'd = cuda.get_device(args.gpu)\nz = cuda.get_device(arr)\n')
+    assert 'cuda.check_cuda_available()' in r.code
+    assert 'cuda.get_device_from_id(1).use()' in r.code
+    assert 'cuda.get_device_from_id(args.gpu)' in r.code
+    assert 'cuda.get_device(arr)' in r.code
+
+
+def test_python3_code_without_v1_api_is_unchanged():
+    source = 'import chainer\nx = 1 / 2\nprint(x)\n'
+    assert migrate_source(source).code == source
