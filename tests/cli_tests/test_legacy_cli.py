@@ -1,0 +1,117 @@
+"""``chainer-irnn legacy run``: Chainer 1.x scripts, unmodified."""
+import os
+
+import pytest
+
+from chainer_irnn.cli import main
+from tests.cli_tests.legacy_helpers import LEGACY, cli, losses
+
+PY2_SCRIPT = '''import sys
+import cPickle
+import numpy as np
+from chainer import FunctionSet, Variable, optimizers
+import chainer.functions as F
+
+np.random.seed(int(sys.argv[1]))
+model = FunctionSet(l1=F.Linear(4, 8), l2=F.Linear(8, 3))
+optimizer = optimizers.SGD(lr=0.1)
+optimizer.setup(model.collect_parameters())
+x = np.random.rand(12, 4).astype(np.float32)
+t = np.random.randint(0, 3, 12).astype(np.int32)
+n_batch = len(x) / 4
+for epoch in xrange(3):
+    for i in xrange(n_batch):
+        optimizer.zero_grads()
+        y = model.l2(F.relu(model.l1(Variable(x[i * 4:(i + 1) * 4]))))
+        loss = F.softmax_cross_entropy(y, Variable(t[i * 4:(i + 1) * 4]))
+        loss.backward()
+        optimizer.update()
+        print 'iteration %d loss %r' % (epoch * n_batch + i + 1, float(loss.data))
+stats = dict(batches=n_batch)
+for k, v in stats.iteritems():
+    print k, v
+try:
+    cPickle.dumps(model)
+except Exception, e:
+    print 'pickle failed', e
+'''
+
+
+def test_irnn_mnist_v1_runs_on_tiny_synthetic_data():
+    p = cli('legacy', 'run', os.path.join(LEGACY, 'irnn_mnist_v1.py'), '--n-train', '32',
+            '--n-test', '16', '--seq-len', '16', '--seed', '1')
+    assert p.returncode == 0, p.stderr
+    its, test = losses(p.stdout)
+    assert [i for i, _ in its] == [1, 2] and len(test) == 1
+    assert 2.0 < its[0][1] < 2.6   # ~ln(10) at the identity start
+    assert 'ChainerV1Warning' in p.stderr
+    assert p.stderr.count('FunctionSet is Chainer 1.x API') == 1
+
+
+def test_irnn_mnist_v1_reads_an_npz(tmp_path):
+    import numpy
+    rng = numpy.random.RandomState(0)
+    path = str(tmp_path / 'mnist.npz')
+    numpy.savez(path, x_train=rng.randint(0, 256, (20, 784)).astype(numpy.uint8),
+                y_train=rng.randint(0, 10, 20), x_test=rng.randint(0, 256, (8, 784)),
+                y_test=rng.randint(0, 10, 8))
+    p = cli('legacy', 'run', os.path.join(LEGACY, 'irnn_mnist_v1.py'), '--data', path,
+            '--seq-len', '8')
+    assert p.returncode == 0, p.stderr
+    its, test = losses(p.stdout)
+    assert len(its) == 2 and len(test) == 1
+
+
+def test_irnn_float_v1_runs():
+    p = cli('legacy', 'run', os.path.join(LEGACY, 'irnn_float_v1.py'), '--n-train', '32',
+            '--n-test', '8', '--seq-len', '5')
+    assert p.returncode == 0, p.stderr
+    its, test = losses(p.stdout)
+    assert len(its) == 2 and 0 <= test[0][1] <= 1
+
+
+def test_python2_script_is_translated(tmp_path):
+    script = tmp_path / 'old.py'
+    script.write_text(PY2_SCRIPT)
+    p = cli('legacy', 'run', str(script), '7', cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    its, _ = losses(p.stdout)
+    assert [i for i, _ in its] == list(range(1, 10))   # 12 / 4 == 3 batches per epoch
+    assert 'batches 3' in p.stdout
+    assert 'pickle failed' not in p.stdout
+
+
+def test_argv_name_and_exit_status(tmp_path):
+    script = tmp_path / 's.py'
+    script.write_text('import sys\nprint(__name__, sys.argv[1:], '
+                      'sys.argv[0].endswith("s.py"))\nsys.exit(int(sys.argv[1]))\n')
+    p = cli('legacy', 'run', str(script), '3', '--flag')
+    assert p.stdout.strip() == "__main__ ['3', '--flag'] True"
+    assert p.returncode == 3
+
+
+def test_syntax_error_names_file_line_and_column(tmp_path, capsys):
+    script = tmp_path / 'bad.py'
+    script.write_text('x = 1\ny = (2 +\n')
+    assert main(['legacy', 'run', str(script)]) == 2
+    err = capsys.readouterr().err
+    assert 'bad.py, line 2, column' in err and 'Traceback' not in err
+
+
+def test_no_py2_refuses_and_points_to_migrate(tmp_path, capsys):
+    script = tmp_path / 'old.py'
+    script.write_text('print "hi"\n')
+    assert main(['legacy', 'run', '--no-py2', str(script)]) == 2
+    assert 'chainer-irnn migrate' in capsys.readouterr().err
+
+
+def test_missing_script(capsys):
+    assert main(['legacy', 'run', 'does-not-exist.py']) == 2
+    assert 'no such script' in capsys.readouterr().err
+
+
+@pytest.fixture(autouse=True)
+def _no_shims_left():
+    yield
+    from chainer_irnn.compat import v1
+    v1.uninstall()
