@@ -3,7 +3,7 @@ import numpy
 import pytest
 
 from chainer_irnn.compat import v1
-from tests.compat_tests.v1_helpers import chainer_v1, v1_warnings  # NOQA: F401
+from tests.compat_tests.v1_helpers import v1_warnings
 
 
 def test_cuda_init_without_gpu_raises_like_1x(chainer_v1):

@@ -2,7 +2,7 @@
 import numpy
 import pytest
 
-from tests.compat_tests.v1_helpers import chainer_v1, v1_warnings  # NOQA: F401
+from tests.compat_tests.v1_helpers import v1_warnings
 
 
 def test_children_registered_and_parameter_order_sorted_by_name(chainer_v1):

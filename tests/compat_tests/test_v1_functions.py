@@ -3,7 +3,7 @@ import math
 
 import numpy
 
-from tests.compat_tests.v1_helpers import chainer_v1, v1_warnings  # NOQA: F401
+from tests.compat_tests.v1_helpers import v1_warnings
 
 
 def test_linear_wscale_draws_exactly_what_1x_drew(chainer_v1):

@@ -2,7 +2,7 @@
 import numpy
 import pytest
 
-from tests.compat_tests.v1_helpers import chainer_v1, v1_warnings  # NOQA: F401
+from tests.compat_tests.v1_helpers import v1_warnings
 
 X = numpy.ones((2, 3), numpy.float32)
 

@@ -1,18 +1,7 @@
-"""Shared fixtures of the Chainer 1.x shim tests."""
+"""Helpers of the Chainer 1.x shim tests (the ``chainer_v1`` fixture is in conftest)."""
 import warnings
 
-import pytest
-
 from chainer_irnn.compat import v1
-
-
-@pytest.fixture
-def chainer_v1():
-    """The ``chainer`` module with the 1.x shims; removed again afterwards."""
-    chainer = v1.install()
-    v1.reset_warnings()
-    yield chainer
-    v1.uninstall()
 
 
 def v1_warnings(func, times=2):

@@ -26,7 +26,9 @@ Chainer 1.x                                   Modern replacement
 ``cuda.get_device(n)``                        ``cuda.get_device_from_id(n)``
 ===========================================  =====================================
 """
-from chainer_irnn.compat.v1._registry import ChainerV1Warning, reset_warnings  # NOQA
+from chainer_irnn.compat.v1._registry import ChainerV1Warning, reset_warnings
+
+__all__ = ['ChainerV1Warning', 'install', 'installed', 'reset_warnings', 'uninstall']
 
 _installed = False
 
