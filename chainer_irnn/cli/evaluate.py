@@ -18,19 +18,28 @@ def add_parser(sub):
 
 
 def evaluate(model, dataset, batchsize, device):
-    """Mean loss and accuracy of ``model`` (an ``L.Classifier``) on ``dataset``."""
+    """Loss and accuracy of ``model`` (an ``L.Classifier``) over ``dataset``.
+
+    Runs in test mode (``chainer.config.train`` off, so dropout is off) and
+    counts exactly: the loss is the mean over examples and the accuracy the
+    number of correct predictions over ``len(dataset)``, not an average of
+    per-batch averages.
+    """
     import chainer
-    from chainer.training import extensions
+    import chainer.functions as F
 
     from chainer_irnn.training.converter import sequence_converter
-    it = chainer.iterators.SerialIterator(dataset, batchsize, repeat=False, shuffle=False)
-    evaluator = extensions.Evaluator(it, model, converter=sequence_converter, device=device)
-    reporter = chainer.Reporter()
-    reporter.add_observer('main', model)
-    with reporter:
-        result = evaluator.evaluate()
-    return {'loss': float(result['main/loss']), 'accuracy': float(result['main/accuracy']),
-            'n': len(dataset)}
+    loss_sum, correct = 0.0, 0
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        for i in range(0, len(dataset), batchsize):
+            batch = dataset[i:i + batchsize]
+            xs, lengths, t = sequence_converter(batch, device)
+            scores = model.predictor(xs, lengths)
+            loss = F.softmax_cross_entropy(scores, t, reduce='no')
+            loss_sum += float(loss.array.sum())
+            correct += int((scores.array.argmax(axis=1) == t).sum())
+    n = len(dataset)
+    return {'loss': loss_sum / n, 'accuracy': correct / n, 'correct': correct, 'n': n}
 
 
 def run(args):
@@ -47,7 +56,7 @@ def run(args):
                            source=args.data, n_test=args.n_test, n_train=1)
     result = evaluate(model, data.test, args.batchsize, device)
     result['source'] = data.source
-    print('test loss {loss:.4f}  accuracy {accuracy:.4f}  ({n} images, {source})'.format(**result))
+    print('test loss {loss:.4f}  accuracy {accuracy:.4f} ({correct}/{n} images, {source})'.format(**result))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=1)

@@ -176,3 +176,31 @@ def test_truncated_model_npz_is_a_clear_error(tmp_path, capsys):
                  '--n-test', '4']) == 2
     err = capsys.readouterr().err
     assert 'model.npz' in err and 'Traceback' not in err
+
+
+def test_evaluate_is_in_test_mode_and_counts_exactly(tmp_path, capsys):
+    # rows-rnn drops 20% of its inputs in training: evaluation must switch that
+    # off, so two evaluations agree and match an exact count of the predictions.
+    assert main(['train', '--preset', 'rows-rnn', '--out', str(tmp_path), '--iteration', '2',
+                 '--batchsize', '8'] + TINY) == 0
+    capsys.readouterr()
+    results = []
+    for k in range(2):
+        out = tmp_path / 'eval{}.json'.format(k)
+        assert main(['evaluate', '--model', str(tmp_path), '--data', 'embedded',
+                     '--n-test', '10', '--batchsize', '4', '--json', str(out)]) == 0
+        results.append(json.loads(out.read_text()))
+    assert results[0] == results[1]
+
+    import chainer
+    from chainer_irnn import models
+    from chainer_irnn.datasets import mnist
+    model, config = models.load_model(str(tmp_path))
+    data = mnist.get_mnist(view=config['view'], source='embedded', n_test=10, n_train=1)
+    xs = numpy.stack([x for x, _ in data.test])
+    ts = numpy.array([t for _, t in data.test])
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        scores = model.predictor(xs).array
+    assert results[0]['correct'] == int((scores.argmax(axis=1) == ts).sum())
+    assert results[0]['n'] == 10
+    assert '{}/10 images'.format(results[0]['correct']) in capsys.readouterr().out
