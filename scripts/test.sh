@@ -3,9 +3,11 @@
 #
 #   scripts/test.sh [pytest args...]
 #
-# Runs the suite once per NumPy line (NUMPY_LINES="1 2" by default: NumPy
-# 1.26 and 2.x), each in its own virtual environment under .venv/ that
-# scripts/setup_env.sh creates or refreshes.
+# Runs the suite once per line of TEST_LINES (default "1 2 2@3.12"): a line
+# is a NumPy line (1: NumPy 1.26, 2: NumPy 2.x), optionally @ a Python
+# version whose interpreter python<version> must be on PATH or installed by
+# pyenv (default: python3).  Each line gets its own virtual environment under .venv/, which
+# scripts/setup_env.sh creates or refreshes.  TEST_LINES=2 runs one line.
 #
 # The distributed-training tests need MPI: unless CHAINER_IRNN_MPI=0, OpenMPI
 # is installed from Debian packages when mpiexec is missing, mpi4py goes into
@@ -14,7 +16,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-lines=${NUMPY_LINES:-1 2}
+lines=${TEST_LINES:-1 2 2@3.12}
 export CHAINER_IRNN_MPI=${CHAINER_IRNN_MPI:-1}
 if [ "$CHAINER_IRNN_MPI" = 1 ] && ! command -v mpiexec >/dev/null 2>&1; then
   echo "test.sh: installing OpenMPI (Debian packages) for the distributed tests" >&2
@@ -29,16 +31,34 @@ if [ "$CHAINER_IRNN_MPI" = 1 ] && command -v mpiexec >/dev/null 2>&1; then
 else
   export CHAINER_IRNN_MPI=0
 fi
+# python<version> that runs: on PATH, or installed by pyenv but not selected.
+find_python() {
+  local cand
+  for cand in "python$1" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1"*/bin/"python$1"; do
+    if "$cand" -c '' >/dev/null 2>&1; then echo "$cand"; return 0; fi
+  done
+  return 1
+}
 status=0
 for line in $lines; do
-  case $line in
+  np=${line%%@*}
+  case $np in
     1) spec='numpy>=1.26,<2' ;;
     2) spec='numpy>=2,<3' ;;
-    *) echo "test.sh: unknown NumPy line '$line' (use 1 or 2)" >&2; exit 2 ;;
+    *) echo "test.sh: unknown NumPy line '$np' in '$line' (use 1 or 2)" >&2; exit 2 ;;
   esac
-  venv=$root/.venv/np$line
-  echo "=== NumPy line $line ($spec) in $venv" >&2
-  scripts/setup_env.sh "$venv" "$spec" dev
+  python=python3 venv=$root/.venv/np$np
+  if [ "$line" != "$np" ]; then
+    version=${line#*@} venv=$root/.venv/np$np-py${line#*@}
+    if ! python=$(find_python "$version"); then
+      echo "test.sh: line '$line' needs python$version, found neither on PATH nor" \
+           "under pyenv (install it, or choose lines: TEST_LINES='1 2')" >&2
+      status=1
+      continue
+    fi
+  fi
+  echo "=== line $line: $("$python" --version 2>&1), $spec, in $venv" >&2
+  PYTHON=$python scripts/setup_env.sh "$venv" "$spec" dev
   "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@" || status=$?
 done
 exit $status
