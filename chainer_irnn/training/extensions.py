@@ -3,6 +3,7 @@ import glob
 import math
 import os
 import re
+import sys
 import zlib
 
 import numpy
@@ -97,6 +98,27 @@ class AnyTrigger(object):
         for i, t in enumerate(self.triggers):
             if hasattr(t, 'serialize'):
                 t.serialize(serializer['t{}'.format(i)])
+
+
+class ReportStream(object):
+    """Standard output for ``PrintReport``, without its erase sequence off a terminal.
+
+    ``PrintReport`` writes ``ESC [ J`` before each line to erase a progress
+    bar below the cursor; in a file or a pipe that is noise.  The stream is
+    looked up at each write, so redirections made later (pytest's capture
+    among them) are followed.
+    """
+
+    ERASE = '\033[J'
+
+    def write(self, text):
+        out = sys.stdout
+        if text == self.ERASE and not (hasattr(out, 'isatty') and out.isatty()):
+            return
+        out.write(text)
+
+    def flush(self):
+        sys.stdout.flush()
 
 
 def find_snapshots(out):

@@ -105,7 +105,7 @@ def build_trainer(model, train, test, settings, out, device,
     columns = ['epoch', 'iteration', 'main/loss', 'main/accuracy']
     if test is not None:
         columns += ['validation/main/loss', 'validation/main/accuracy']
-    trainer.extend(extensions.PrintReport(columns + ['elapsed_time']))
+    trainer.extend(extensions.PrintReport(columns + ['elapsed_time'], out=ext.ReportStream()))
     if plots and ext.plot_available():
         trainer.extend(extensions.PlotReport(
             ['main/loss', 'validation/main/loss'], x_key='iteration',
