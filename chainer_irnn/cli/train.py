@@ -18,7 +18,8 @@ def add_parser(sub):
         description='Train an IRNN classifier. A --preset fills every setting; '
                     'explicit flags override it.\n\npresets:\n  '
                     + '\n  '.join(presets.describe()))
-    p.add_argument('--preset', choices=sorted(presets.PRESETS), default=None)
+    p.add_argument('--preset', choices=sorted(presets.PRESETS), default=None,
+                   help='default: csv with --csv, else none (the defaults below)')
     g = p.add_argument_group('model')
     g.add_argument('--hidden', type=common.hidden_sizes, help='units per layer, e.g. 100 or 100,50')
     g.add_argument('--input', choices=('embed', 'linear'),
@@ -74,6 +75,8 @@ def add_parser(sub):
 
 
 def resolve_settings(args):
+    if args.preset is None and args.csv:
+        args.preset = 'csv'
     return presets.resolve(
         args.preset, hidden=args.hidden, input=args.input, activation=args.activation,
         identity_scale=args.identity_scale, input_std=args.input_std,

@@ -44,6 +44,13 @@ PRESETS = {
         'input': 'embed', 'hidden': (100,), 'view': 'pixels', 'permute': 0,
         'optimizer': 'adam', 'lr': 1e-4, 'clip': 1.0, 'batchsize': 16,
     },
+    'csv': {
+        'source': 'chainer-irnn default for train --csv (docs/csv.md): an IRNN of '
+                  '100 ReLU units on standardised float features, Adam alpha 1e-3, '
+                  'clipping 1, batch 32, 10 epochs',
+        'input': 'linear', 'hidden': (100,), 'view': 'floats',
+        'optimizer': 'adam', 'lr': 1e-3, 'clip': 1.0, 'batchsize': 32, 'epoch': 10,
+    },
     'keras-irnn': {
         'source': "Keras' mnist_irnn.py example: float pixels through a "
                   'Linear map ~ N(0, 0.001^2), 100 identity-initialised ReLU '

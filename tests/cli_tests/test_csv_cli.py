@@ -65,6 +65,19 @@ def test_train_predict_round_trip_wide(tmp_path, capsys):
     assert 'accuracy' in err and '7 predictions written' in err
 
 
+def test_csv_training_defaults_to_the_csv_preset_and_flags_override_it(tmp_path, capsys):
+    csv = write(tmp_path, toy(), 'train.csv')
+    model, err = train(capsys, tmp_path, csv, 'model', '--features-per-step', '3')
+    settings = json.load(open(os.path.join(model, 'settings.json')))
+    assert (settings['preset'], settings['optimizer'], settings['lr']) == ('csv', 'adam', 0.001)
+    assert 'preset csv, adam lr 0.001' in err
+    model, _ = train(capsys, tmp_path, csv, 'other', '--features-per-step', '3',
+                     '--preset', 'keras-irnn', '--optimizer', 'sgd')
+    settings = json.load(open(os.path.join(model, 'settings.json')))
+    assert (settings['preset'], settings['optimizer'], settings['lr']) == ('keras-irnn', 'sgd',
+                                                                           1e-6)
+
+
 def test_long_layout_string_labels_and_predict_without_labels(tmp_path, capsys):
     csv = write(tmp_path, toy(layout='long', labels=('neg', 'pos')), 'long.csv')
     model, err = train(capsys, tmp_path, csv, 'model', '--val-split', '0.25')
