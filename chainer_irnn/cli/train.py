@@ -38,6 +38,9 @@ def add_parser(sub):
     stop = g.add_mutually_exclusive_group()
     stop.add_argument('--epoch', '-e', type=int, help='epochs to train')
     stop.add_argument('--iteration', type=int, help='iterations to train (instead of --epoch)')
+    g.add_argument('--min-iteration', type=int, metavar='ITER',
+                   help='train more epochs where needed to make at least ITER updates '
+                        '(preset csv: 2000; an explicit --epoch sets it to 0)')
     g.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     g = p.add_argument_group('data')
     g.add_argument('--data', default='auto',
@@ -82,6 +85,8 @@ def resolve_settings(args):
         identity_scale=args.identity_scale, input_std=args.input_std,
         optimizer=args.optimizer, lr=args.lr, clip=args.clip,
         weight_decay=args.weight_decay, batchsize=args.batchsize, epoch=args.epoch,
+        min_iteration=args.min_iteration if args.min_iteration is not None
+        else 0 if args.epoch is not None else None,
         view=args.view, permute=args.permute)
 
 
@@ -140,6 +145,14 @@ def train_with(args, settings, device, comm):
     config['seed'] = args.seed
     iters = lambda n: None if n is None else (n, 'iteration')  # NOQA
     stop = iters(args.iteration)
+    if stop is None:
+        epochs = presets.epochs_to_train(settings, len(train))  # this rank's shard
+        if epochs > settings['epoch']:
+            print('chainer-irnn train: {} epochs instead of {}, for at least {} updates on '
+                  '{} training sequences (preset {}; --epoch N to choose)'.format(
+                      epochs, settings['epoch'], settings['min_iteration'], meta['n_train'],
+                      settings['preset']), file=log)
+            settings['epoch'] = epochs
 
     def make_trainer():
         common.seed_everything(args.seed)

@@ -19,6 +19,7 @@ DEFAULTS = {
     'weight_decay': 0.0,
     'batchsize': 16,
     'epoch': 1,
+    'min_iteration': 0,       # with 'epoch': raise the epochs to make at least this many updates
     'view': 'pixels',         # pixels | floats | rows  (MNIST sequences)
     'permute': None,          # seed of a fixed pixel permutation
 }
@@ -47,9 +48,10 @@ PRESETS = {
     'csv': {
         'source': 'chainer-irnn default for train --csv (docs/csv.md): an IRNN of '
                   '100 ReLU units on standardised float features, Adam alpha 1e-3, '
-                  'clipping 1, batch 32, 10 epochs',
+                  'clipping 1, batch 32, 10 epochs and at least 2000 updates',
         'input': 'linear', 'hidden': (100,), 'view': 'floats',
         'optimizer': 'adam', 'lr': 1e-3, 'clip': 1.0, 'batchsize': 32, 'epoch': 10,
+        'min_iteration': 2000,
     },
     'keras-irnn': {
         'source': "Keras' mnist_irnn.py example: float pixels through a "
@@ -92,6 +94,14 @@ def resolve(preset=None, **overrides):
     settings.update({k: v for k, v in overrides.items() if v is not None})
     settings['preset'] = preset
     return settings
+
+
+def epochs_to_train(settings, n_train):
+    """``settings['epoch']``, raised where needed so that training on ``n_train``
+    examples at ``settings['batchsize']`` makes ``settings['min_iteration']``
+    updates at least (small data sets need more passes)."""
+    needed = -(-settings.get('min_iteration', 0) * settings['batchsize'] // max(1, n_train))
+    return max(settings['epoch'], needed)
 
 
 def describe():

@@ -57,8 +57,9 @@ def build_trainer(model, train, test, settings, out, device,
     gets the writing extensions (snapshots, logs, plots, progress bar).
 
     ``stop`` is a trigger tuple such as ``(3, 'epoch')`` or ``(500,
-    'iteration')``; the intervals default to one epoch (``log_interval`` to
-    a tenth of an epoch, at least one iteration).
+    'iteration')``; the intervals default to one epoch, or a twentieth of
+    the run when that is longer (``log_interval`` to a tenth of that, at
+    least one iteration).
     """
     batchsize = settings['batchsize']
     if batchsize > len(train):
@@ -79,9 +80,10 @@ def build_trainer(model, train, test, settings, out, device,
     trainer = training.Trainer(updater, stop, out=out)
 
     per_epoch = max(1, len(train) // batchsize)
-    log_interval = log_interval or (max(1, per_epoch // 10), 'iteration')
-    eval_interval = eval_interval or (1, 'epoch')
-    snapshot_interval = snapshot_interval or (1, 'epoch')
+    epochs_between = max(1, stop[0] // 20) if stop[1] == 'epoch' else 1
+    log_interval = log_interval or (max(1, epochs_between * per_epoch // 10), 'iteration')
+    eval_interval = eval_interval or (epochs_between, 'epoch')
+    snapshot_interval = snapshot_interval or (epochs_between, 'epoch')
 
     trainer.extend(ext.FiniteLoss())
     if comm is not None:
@@ -98,21 +100,18 @@ def build_trainer(model, train, test, settings, out, device,
     # also at the last iteration, so that a finished run can be extended
     trainer.extend(extensions.snapshot(filename=ext.SNAPSHOT_PATTERN),
                    trigger=ext.AnyTrigger(snapshot_interval, stop))
-    # log (and plot) at the interval, at evaluations and at the end, so that
-    # every evaluation and the last iteration reach the log
-    log_trigger = lambda: ext.AnyTrigger(log_interval, eval_interval, stop)  # NOQA
-    trainer.extend(extensions.LogReport(trigger=log_trigger()))
+    # log at the interval, at evaluations and at the end, so that every
+    # evaluation and the last iteration reach the log (and the plots)
+    log_report = extensions.LogReport(trigger=ext.AnyTrigger(log_interval, eval_interval, stop))
+    trainer.extend(log_report)
     columns = ['epoch', 'iteration', 'main/loss', 'main/accuracy']
     if test is not None:
         columns += ['validation/main/loss', 'validation/main/accuracy']
     trainer.extend(extensions.PrintReport(columns + ['elapsed_time'], out=ext.ReportStream()))
     if plots and ext.plot_available():
-        trainer.extend(extensions.PlotReport(
-            ['main/loss', 'validation/main/loss'], x_key='iteration',
-            file_name='loss.png', trigger=log_trigger()))
-        trainer.extend(extensions.PlotReport(
-            ['main/accuracy', 'validation/main/accuracy'], x_key='iteration',
-            file_name='accuracy.png', trigger=log_trigger()))
+        trainer.extend(ext.LogPlot(log_report, {
+            'loss.png': ['main/loss', 'validation/main/loss'],
+            'accuracy.png': ['main/accuracy', 'validation/main/accuracy']}))
     if progress:
         trainer.extend(extensions.ProgressBar(update_interval=1))
     return trainer

@@ -78,6 +78,30 @@ def test_csv_training_defaults_to_the_csv_preset_and_flags_override_it(tmp_path,
                                                                            1e-6)
 
 
+def test_csv_preset_trains_small_sets_for_at_least_its_updates(tmp_path, capsys):
+    csv = write(tmp_path, toy(), 'train.csv')        # 36 training sequences
+    out = str(tmp_path / 'm')
+    from chainer_irnn.training import presets
+    assert presets.epochs_to_train(presets.resolve('csv'), 36) == 1778   # 2000 * 32 / 36
+    rc, _, err = main(capsys, 'train', '--csv', csv, '--out', out, '--features-per-step', '3',
+                      '--hidden', '4', '--no-progress', '--batchsize', '12',
+                      '--min-iteration', '121')
+    assert rc == 0, err
+    settings = json.load(open(os.path.join(out, 'settings.json')))
+    # 121 updates of 12 from 36 sequences (3 per epoch): 41 epochs, not 10
+    assert settings['epoch'] == 41 and settings['stop'] == [41, 'epoch']
+    assert '41 epochs instead of 10, for at least 121 updates on 36 training' in err
+    log = json.load(open(os.path.join(out, 'log')))
+    assert log[-1]['iteration'] == 123 and log[-1]['epoch'] == 41
+    evaluations = [e['epoch'] for e in log if 'validation/main/accuracy' in e]
+    assert evaluations == [2 * k for k in range(1, 21)] + [41]   # a twentieth, and the end
+    # an explicit --epoch is taken as given
+    rc, _, err = main(capsys, 'train', '--csv', csv, '--out', str(tmp_path / 'e'),
+                      '--features-per-step', '3', '--hidden', '4', '--no-progress', '--epoch', '2')
+    assert rc == 0 and 'instead of' not in err
+    assert json.load(open(str(tmp_path / 'e' / 'settings.json')))['epoch'] == 2
+
+
 def test_long_layout_string_labels_and_predict_without_labels(tmp_path, capsys):
     csv = write(tmp_path, toy(layout='long', labels=('neg', 'pos')), 'long.csv')
     model, err = train(capsys, tmp_path, csv, 'model', '--val-split', '0.25')

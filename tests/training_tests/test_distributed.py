@@ -36,7 +36,7 @@ from chainer_irnn.training import trainer as trainer_mod  # NOQA: E402
 SEED = 3
 N_TRAIN, N_TEST, BATCH, STEPS = 64, 20, 4, 12   # per rank: 32 examples, 8 steps an epoch
 CPU = chainer.get_device('@numpy')
-WRITERS = ('LogReport', 'PrintReport', '_Snapshot', 'ProgressBar', 'PlotReport')
+WRITERS = ('LogReport', 'PrintReport', '_Snapshot', 'ProgressBar', 'LogPlot')
 
 
 # ---------------------------------------------------------------- shared set-up

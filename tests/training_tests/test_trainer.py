@@ -135,3 +135,25 @@ def test_corrupt_snapshot_is_a_user_error(tmp_path):
     with pytest.raises(trainer_mod.UserError) as e:
         trainer_mod.load_snapshot(tr, str(tmp_path), 'auto')
     assert 'snapshot_iter_4' in str(e.value)
+
+
+def test_log_plot_draws_from_the_log_at_most_every_interval_and_at_the_end(tmp_path):
+    from types import SimpleNamespace
+
+    from chainer_irnn.training.extensions import LogPlot
+    pytest.importorskip('matplotlib')
+    report = SimpleNamespace(log=[])
+    plot = LogPlot(report, {'loss.png': ['main/loss', 'validation/main/loss']}, interval=3600)
+    trainer = SimpleNamespace(out=str(tmp_path))
+    plot(trainer)                                   # nothing logged yet: nothing drawn
+    assert not (tmp_path / 'loss.png').exists()
+    report.log.append({'iteration': 1, 'main/loss': 2.0})
+    plot(trainer)                                   # the first line is drawn at once
+    first = (tmp_path / 'loss.png').stat().st_mtime_ns
+    report.log.append({'iteration': 2, 'main/loss': 1.5, 'validation/main/loss': 1.7})
+    plot(trainer)                                   # within the interval: not redrawn
+    assert (tmp_path / 'loss.png').stat().st_mtime_ns == first
+    plot.finalize()                                 # the end: redrawn with both lines
+    assert (tmp_path / 'loss.png').stat().st_mtime_ns != first
+    assert (tmp_path / 'loss.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert not list(tmp_path.glob('*.tmp'))
