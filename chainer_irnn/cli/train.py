@@ -62,9 +62,15 @@ def add_parser(sub):
     g.add_argument('--snapshot-interval', type=int, metavar='ITER',
                    help='iterations between snapshots (default: each epoch)')
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
-    g.add_argument('--on-nan', choices=('stop', 'rollback'), default='stop',
-                   help='when the loss or a gradient turns NaN/Inf: stop (default), or '
-                        'reload the last good snapshot and lower the learning rate')
+    g.add_argument('--on-nan', '--on-divergence', dest='on_nan', choices=('stop', 'rollback'),
+                   default='stop',
+                   help='when the loss or a gradient turns NaN/Inf, or the loss relapses '
+                        '(--loss-guard): stop (default), or reload the last good snapshot '
+                        'and lower the learning rate')
+    g.add_argument('--loss-guard', type=float, metavar='F',
+                   help='divergence also when the moving-average training loss climbs back '
+                        'F of the way from its lowest to its starting value (default 0.5; '
+                        '0 = off)')
     g.add_argument('--max-rollbacks', type=int, default=3,
                    help='rollbacks allowed before stopping (default 3)')
     g.add_argument('--rollback-factor', type=float, default=0.5,
@@ -85,6 +91,7 @@ def resolve_settings(args):
         identity_scale=args.identity_scale, input_std=args.input_std,
         optimizer=args.optimizer, lr=args.lr, clip=args.clip,
         weight_decay=args.weight_decay, batchsize=args.batchsize, epoch=args.epoch,
+        loss_guard=args.loss_guard,
         min_iteration=args.min_iteration if args.min_iteration is not None
         else 0 if args.epoch is not None else None,
         view=args.view, permute=args.permute)
@@ -172,7 +179,8 @@ def train_with(args, settings, device, comm):
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, 'settings.json'), 'w') as f:
             json.dump(dict(config, **{k: settings[k] for k in (
-                'optimizer', 'lr', 'clip', 'weight_decay', 'batchsize', 'epoch')},
+                'optimizer', 'lr', 'clip', 'weight_decay', 'batchsize', 'epoch',
+                'loss_guard')},
                 stop=list(stop) if stop else [settings['epoch'], 'epoch'],
                 device=str(device), impl=args.impl, processes=distributed.size(comm)),
                 f, indent=1, sort_keys=True)

@@ -237,7 +237,7 @@ class MeanOverRanks(training.Extension):
     """Sets ``keys`` of the observation to their mean over all ranks."""
 
     trigger = 1, 'iteration'
-    priority = training.PRIORITY_WRITER + 10   # before FiniteLoss, logs, snapshots
+    priority = training.PRIORITY_WRITER + 10   # before LossGuard, logs, snapshots
 
     def __init__(self, comm, keys=AGGREGATED_KEYS):
         self.comm, self.keys = comm, tuple(keys)

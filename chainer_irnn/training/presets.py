@@ -16,6 +16,7 @@ DEFAULTS = {
     'optimizer': 'sgd',       # sgd | momentum | rmsprop | adam
     'lr': 0.01,
     'clip': 1.0,              # gradient norm clipping; 0 switches it off
+    'loss_guard': 0.5,        # divergence when the loss relapses this far to its start; 0 = off
     'weight_decay': 0.0,
     'batchsize': 16,
     'epoch': 1,

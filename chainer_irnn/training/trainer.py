@@ -85,7 +85,7 @@ def build_trainer(model, train, test, settings, out, device,
     eval_interval = eval_interval or (epochs_between, 'epoch')
     snapshot_interval = snapshot_interval or (epochs_between, 'epoch')
 
-    trainer.extend(ext.FiniteLoss())
+    trainer.extend(ext.LossGuard(relapse=settings.get('loss_guard', 0.0)))
     if comm is not None:
         distributed.extend_trainer(trainer, comm)
     if test is not None:
@@ -142,6 +142,8 @@ def load_snapshot(trainer, out, resume):
 
 
 ROLLBACKS_FILE = 'rollbacks.json'
+#: Appended to snapshots set aside by a rollback (taken after the divergence began).
+DIVERGED_SUFFIX = '.diverged'
 
 
 def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=3,
@@ -182,17 +184,25 @@ def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=
             if len(rollbacks) >= max_rollbacks:
                 raise ext.DivergenceError(e.iteration, 'still diverging after {} '
                                           'rollbacks'.format(len(rollbacks)))
-            if not ext.find_snapshots(out):
+            good = [(it, p) for it, p in ext.find_snapshots(out) if it <= e.last_good]
+            if not good:
                 raise ext.DivergenceError(e.iteration, 'divergence with no snapshot to '
                                           'roll back to yet')
             rollbacks.append({'iteration': int(e.iteration),
-                              'snapshot': os.path.basename(ext.find_snapshots(out)[-1][1])})
+                              'snapshot': os.path.basename(good[-1][1])})
             if distributed.is_writer(comm):
+                # snapshots taken after the last good iteration may hold the
+                # divergence: set aside (not deleted), never resumed from
+                for it, p in ext.find_snapshots(out):
+                    if it > e.last_good:
+                        os.replace(p, p + DIVERGED_SUFFIX)
                 tmp = path + '.tmp'
                 with open(tmp, 'w') as f:
                     json.dump(rollbacks, f, indent=1)
                 os.replace(tmp, path)
+            if comm is not None:
+                comm.mpi_comm.Barrier()
             print('chainer-irnn: divergence at iteration {}; rolling back to {} '
                   '({} of {})'.format(e.iteration, rollbacks[-1]['snapshot'],
                                       len(rollbacks), max_rollbacks), file=log)
-            resume = 'auto'
+            resume = good[-1][1]

@@ -157,3 +157,110 @@ def test_log_plot_draws_from_the_log_at_most_every_interval_and_at_the_end(tmp_p
     assert (tmp_path / 'loss.png').stat().st_mtime_ns != first
     assert (tmp_path / 'loss.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert not list(tmp_path.glob('*.tmp'))
+
+
+class _Fake:
+    """Enough of a trainer for LossGuard: an observation and an iteration."""
+
+    def __init__(self):
+        self.updater = type('U', (), {'iteration': 0})()
+        self.observation = {}
+
+    def step(self, guard, loss):
+        self.updater.iteration += 1
+        self.observation = {'main/loss': loss}
+        guard(self)
+
+
+def test_loss_guard_trips_on_a_relapse_only():
+    rng = numpy.random.RandomState(0)
+    noisy = lambda level, n: level * (1 + 0.3 * rng.randn(n))  # NOQA
+    # learning then a relapse to the start: tripped, with last_good before it
+    guard, fake = ext.LossGuard(relapse=0.5, window=20), _Fake()
+    for v in numpy.concatenate([noisy(2.3, 30), noisy(0.8, 100)]):
+        fake.step(guard, v)
+    with pytest.raises(ext.DivergenceError) as e:
+        for v in noisy(2.3, 100):
+            fake.step(guard, v)
+    assert 131 <= e.value.iteration <= 160 and e.value.last_good == e.value.iteration - 40
+    assert 'relapsed' in str(e.value)
+    # a flat loss (nothing learnt, e.g. the blog's lr 1e-8) or noise at a low
+    # level never trips it; nor does it with relapse=0
+    for losses, relapse in ((noisy(2.3, 500), 0.5),
+                            (numpy.concatenate([noisy(2.3, 50), noisy(0.05, 500)]), 0.5),
+                            (numpy.concatenate([noisy(2.3, 50), noisy(0.5, 50),
+                                                noisy(2.3, 200)]), 0.0)):
+        guard, fake = ext.LossGuard(relapse=relapse, window=20), _Fake()
+        for v in losses:
+            fake.step(guard, v)
+    # NaN is divergence with or without the relapse watch
+    with pytest.raises(ext.DivergenceError, match='loss is nan'):
+        _Fake().step(ext.LossGuard(), float('nan'))
+
+
+def test_loss_guard_state_survives_a_snapshot():
+    guard, fake = ext.LossGuard(relapse=0.5, window=5), _Fake()
+    for v in [2.0] * 5 + [1.0] * 20:
+        fake.step(guard, v)
+    saved = chainer.serializers.DictionarySerializer()
+    guard.serialize(saved)
+    other = ext.LossGuard(relapse=0.5, window=5)
+    other.serialize(chainer.serializers.NpzDeserializer(saved.target))
+    assert (other._count, other._start, other._avg, other._best) == \
+        (guard._count, guard._start, guard._avg, guard._best)
+    # a snapshot from before the guard had state leaves the defaults
+    fresh = ext.LossGuard(relapse=0.5, window=5)
+    fresh.serialize(chainer.serializers.NpzDeserializer({}))
+    assert fresh._count == 0 and fresh._best == float('inf')
+
+
+class _ScriptedLoss(chainer.Link):
+    """A 'model' whose loss follows a script of the iteration: it learns,
+    then relapses at iteration 400 (as the irnn preset did at epoch 12)."""
+
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.w = chainer.Parameter(numpy.ones(1, dtype=numpy.float32))
+        self.updater = None
+
+    def forward(self, xs, lengths, t):
+        it = self.updater.iteration
+        level = 2.3 if it < 50 or it >= 400 else 0.5
+        loss = chainer.functions.sum(self.w * 0) + numpy.float32(level)
+        chainer.report({'loss': loss}, self)
+        return loss
+
+
+def test_relapse_rolls_back_before_it_and_sets_later_snapshots_aside(tmp_path, capsys):
+    out = str(tmp_path)
+    settings = presets.resolve(None, optimizer='sgd', lr=0.1, batchsize=4, loss_guard=0.5)
+
+    def make():
+        model = _ScriptedLoss()
+        tr = trainer_mod.build_trainer(model, toy_data(n=16), None, settings, out,
+                                       chainer.get_device('@numpy'), stop=(600, 'iteration'),
+                                       snapshot_interval=(50, 'iteration'),
+                                       log_interval=(50, 'iteration'), progress=False,
+                                       plots=False)
+        model.updater = tr.updater
+        return model, tr
+    import sys
+    with pytest.raises(ext.DivergenceError) as e:
+        trainer_mod.run_training(make, out, resume='none', on_nan='rollback',
+                                 max_rollbacks=1, factor=0.5, log=sys.stdout)
+    # the window is 100: the relapse at 400 is seen within it, and snapshots
+    # from the 200 iterations before the alarm are not trusted
+    printed = capsys.readouterr().out
+    first = json.load(open(os.path.join(out, trainer_mod.ROLLBACKS_FILE)))
+    assert len(first) == 1 and 400 < first[0]['iteration'] <= 500
+    alarm = first[0]['iteration']
+    good = (alarm - 200) // 50 * 50
+    assert first[0]['snapshot'] == 'snapshot_iter_{}'.format(good)
+    assert 'rolling back to snapshot_iter_{}'.format(good) in printed
+    assert 'learning rate 0.05 after 1 rollback(s)' in printed
+    aside = sorted(int(f.split('_')[2].split('.')[0]) for f in os.listdir(out)
+                   if f.endswith(trainer_mod.DIVERGED_SUFFIX))
+    assert aside == list(range(good + 50, alarm, 50))
+    # the script relapses again after the rollback: it gives up, as told
+    assert 'still diverging after 1 rollbacks' in str(e.value)
