@@ -66,3 +66,20 @@ def test_dtw_1nn_aligns_shifted_shapes(tmp_path):
     res = run('dtw_1nn.py', tmp_path / 'train.ts', tmp_path / 'test.ts')
     assert res.returncode == 0, res.stderr
     assert 'accuracy 1.0000 (2/2)' in res.stdout
+
+
+def test_plot_logs_draws_several_runs_and_refuses_a_foreign_file(tmp_path):
+    pytest.importorskip('matplotlib')
+    import json
+    for name, acc in (('a', [0.1, 0.5]), ('b', [0.2, 0.6, 0.7])):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'log').write_text(json.dumps(
+            [{'epoch': i + 1, 'validation/main/accuracy': v} for i, v in enumerate(acc)]))
+    png = tmp_path / 'both.png'
+    res = run('plot_logs.py', 'first={}'.format(tmp_path / 'a' / 'log'), tmp_path / 'b' / 'log',
+              '--out', png)
+    assert res.returncode == 0, res.stderr
+    assert png.read_bytes()[:4] == b'\x89PNG'
+    (tmp_path / 'c.log').write_text('not json')
+    res = run('plot_logs.py', tmp_path / 'c.log', '--out', tmp_path / 'x.png')
+    assert res.returncode != 0 and 'c.log: not a training log' in res.stderr
