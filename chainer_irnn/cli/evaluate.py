@@ -3,6 +3,7 @@ import json
 import sys
 
 from chainer_irnn.cli import common
+from chainer_irnn.errors import UserError
 
 
 def add_parser(sub):
@@ -51,6 +52,11 @@ def run(args):
     device = common.parse_device(args.device)
     device.use()
     model, config = models.load_model(args.model)
+    if config.get('data') != 'mnist':
+        raise UserError('{}: this model was trained on {} data, and evaluate reads the MNIST '
+                        'test set; for a labelled CSV file use chainer-irnn predict --model '
+                        'M --csv FILE --out P.csv, which reports the accuracy'.format(
+                            args.model, config.get('data', 'other')))
     model.to_device(device)
     data = mnist.get_mnist(view=config['view'], permute=config.get('permute'),
                            source=args.data, n_test=args.n_test, n_train=1)
