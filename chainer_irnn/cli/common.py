@@ -1,4 +1,5 @@
 """Pieces shared by the subcommands: devices, seeds, common flags."""
+import math
 import random
 
 import numpy
@@ -52,14 +53,36 @@ def add_device_arg(parser):
                              'or a legacy integer (-1 CPU, 0 GPU 0); default @numpy')
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise UserError('expected a positive integer, got {!r}'.format(text))
-    if value < 1:
-        raise UserError('expected a positive integer, got {}'.format(value))
-    return value
+def number(kind=float, minimum=None, above=None, maximum=None):
+    """An argparse type: a finite ``kind`` (int or float) within the bounds
+    (``>= minimum``, ``> above``, ``<= maximum``); argparse names the flag in
+    the message."""
+    import argparse
+    noun = 'an integer' if kind is int else 'a number'
+    bounds = [b for b in ('>= {}'.format(minimum) if minimum is not None else None,
+                          '> {}'.format(above) if above is not None else None,
+                          '<= {}'.format(maximum) if maximum is not None else None) if b]
+    wanted = noun + (' ' + ' and '.join(bounds) if bounds else '')
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError('expected {}, not {!r}'.format(wanted, text))
+        if not math.isfinite(value) or (minimum is not None and value < minimum) or \
+                (above is not None and value <= above) or \
+                (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError('expected {}, not {}'.format(wanted, text))
+        return value
+    parse.__name__ = kind.__name__   # argparse's "invalid int value" wording
+    return parse
+
+
+positive_int = number(int, minimum=1)
+non_negative_int = number(int, minimum=0)
+positive_float = number(float, above=0)
+non_negative_float = number(float, minimum=0)
+finite_float = number(float)
 
 
 def hidden_sizes(text):

@@ -12,7 +12,7 @@ def add_parser(sub):
                    help='a directory written by train, or its model.npz')
     p.add_argument('--data', default='auto', help='MNIST source (as for train)')
     p.add_argument('--n-test', type=int, help='use the first N test images')
-    p.add_argument('--batchsize', '-b', type=int, default=256)
+    p.add_argument('--batchsize', '-b', type=common.positive_int, default=256)
     p.add_argument('--json', metavar='PATH', help='also write the result as JSON')
     common.add_device_arg(p)
     return p

@@ -25,23 +25,23 @@ def add_parser(sub):
     g.add_argument('--input', choices=('embed', 'linear'),
                    help='embed: integer pixels through EmbedID(256, H); linear: floats through Linear')
     g.add_argument('--activation', choices=('relu', 'tanh'))
-    g.add_argument('--identity-scale', type=float, help='recurrent init = scale * I (default 1)')
-    g.add_argument('--input-std', type=float, help='std of the Gaussian input weights (default 0.001)')
+    g.add_argument('--identity-scale', type=common.finite_float, help='recurrent init = scale * I (default 1)')
+    g.add_argument('--input-std', type=common.non_negative_float, help='std of the Gaussian input weights (default 0.001)')
     g.add_argument('--impl', choices=('fused', 'naive'), default='fused',
                    help='recurrence: one fused graph node (default) or a node per step')
     g = p.add_argument_group('optimisation')
     g.add_argument('--optimizer', choices=('sgd', 'momentum', 'rmsprop', 'adam'))
-    g.add_argument('--lr', type=float, help='learning rate (alpha for Adam)')
-    g.add_argument('--clip', type=float, help='gradient norm clipping threshold; 0 = off')
-    g.add_argument('--weight-decay', type=float)
-    g.add_argument('--batchsize', '-b', type=int)
+    g.add_argument('--lr', type=common.positive_float, help='learning rate (alpha for Adam)')
+    g.add_argument('--clip', type=common.non_negative_float, help='gradient norm clipping threshold; 0 = off')
+    g.add_argument('--weight-decay', type=common.non_negative_float)
+    g.add_argument('--batchsize', '-b', type=common.positive_int)
     stop = g.add_mutually_exclusive_group()
-    stop.add_argument('--epoch', '-e', type=int, help='epochs to train')
-    stop.add_argument('--iteration', type=int, help='iterations to train (instead of --epoch)')
-    g.add_argument('--min-iteration', type=int, metavar='ITER',
+    stop.add_argument('--epoch', '-e', type=common.positive_int, help='epochs to train')
+    stop.add_argument('--iteration', type=common.positive_int, help='iterations to train (instead of --epoch)')
+    g.add_argument('--min-iteration', type=common.non_negative_int, metavar='ITER',
                    help='train more epochs where needed to make at least ITER updates '
                         '(preset csv: 2000; an explicit --epoch sets it to 0)')
-    g.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
+    g.add_argument('--seed', type=common.number(int, minimum=0, maximum=2 ** 32 - 1), default=0, help='random seed (default 0)')
     g = p.add_argument_group('data')
     g.add_argument('--data', default='auto',
                    help="MNIST source: auto (cache, download, else the embedded subset), "
@@ -57,9 +57,9 @@ def add_parser(sub):
     g.add_argument('--out', '-o', default='result', help='output directory (default result)')
     g.add_argument('--resume', '-r', default='auto',
                    help="snapshot to resume from: auto (newest in --out; default), none, or a path")
-    g.add_argument('--log-interval', type=int, metavar='ITER', help='iterations between log lines')
-    g.add_argument('--eval-interval', type=int, metavar='ITER', help='iterations between evaluations (default: each epoch)')
-    g.add_argument('--snapshot-interval', type=int, metavar='ITER',
+    g.add_argument('--log-interval', type=common.positive_int, metavar='ITER', help='iterations between log lines')
+    g.add_argument('--eval-interval', type=common.positive_int, metavar='ITER', help='iterations between evaluations (default: each epoch)')
+    g.add_argument('--snapshot-interval', type=common.positive_int, metavar='ITER',
                    help='iterations between snapshots (default: each epoch)')
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
     g.add_argument('--on-nan', '--on-divergence', dest='on_nan', choices=('stop', 'rollback'),
@@ -67,13 +67,13 @@ def add_parser(sub):
                    help='when the loss or a gradient turns NaN/Inf, or the loss relapses '
                         '(--loss-guard): stop (default), or reload the last good snapshot '
                         'and lower the learning rate')
-    g.add_argument('--loss-guard', type=float, metavar='F',
+    g.add_argument('--loss-guard', type=common.non_negative_float, metavar='F',
                    help='divergence also when the moving-average training loss climbs back '
                         'F of the way from its lowest to its starting value (default 0.5; '
                         '0 = off)')
-    g.add_argument('--max-rollbacks', type=int, default=3,
+    g.add_argument('--max-rollbacks', type=common.non_negative_int, default=3,
                    help='rollbacks allowed before stopping (default 3)')
-    g.add_argument('--rollback-factor', type=float, default=0.5,
+    g.add_argument('--rollback-factor', type=common.number(float, above=0, maximum=1), default=0.5,
                    help='learning-rate factor applied at each rollback (default 0.5)')
     g.add_argument('--communicator', choices=('naive', 'flat', 'pure_nccl'),
                    help='data-parallel training with ChainerMN, under mpiexec -n N: naive '

@@ -69,9 +69,20 @@ def test_flags_override_preset(tmp_path):
     (['--input', 'embed', '--view', 'rows'], '--view rows does not fit'),
     (['--permute', '1', '--view', 'rows', '--input', 'linear'], 'permut'),
     (['--data', '/nonexistent/mnist'], '/nonexistent/mnist'),
+    (['--batchsize', '0'], 'argument --batchsize/-b: expected an integer >= 1, not 0'),
+    (['--lr', '-1'], 'argument --lr: expected a number > 0, not -1'),
+    (['--lr', 'nan'], 'argument --lr: expected a number > 0, not nan'),
+    (['--clip', '-0.5'], 'argument --clip: expected a number >= 0'),
+    (['--seed', '-3'], 'argument --seed: expected an integer >= 0'),
+    (['--log-interval', '0'], 'argument --log-interval'),
+    (['--rollback-factor', '2'], 'argument --rollback-factor: expected a number > 0 and <= 1'),
 ])
 def test_bad_input_is_one_message_and_exit_2(tmp_path, capsys, args, message):
-    assert train(tmp_path, '--iteration', '1', *args) == 2
+    try:
+        rc = train(tmp_path, '--iteration', '1', *args)
+    except SystemExit as e:      # argparse's own exit, for flag values
+        rc = e.code
+    assert rc == 2
     err = capsys.readouterr().err
     assert message in err
     assert 'Traceback' not in err
