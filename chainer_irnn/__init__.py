@@ -8,7 +8,7 @@ from chainer_irnn._version import __version__  # NOQA
 _LAZY = {
     'IRNN': 'chainer_irnn.links.irnn',
     'RecurrentClassifier': 'chainer_irnn.links.classifier',
-    'irnn_recurrence': 'chainer_irnn.functions.irnn_recurrence',
+    'irnn_recurrence': 'chainer_irnn.functions',
 }
 
 

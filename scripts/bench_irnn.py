@@ -301,7 +301,7 @@ def _available(impl, device):
         if device != '@numpy':
             return 'the numba kernel is CPU-only (GPU runs the xp loop)'
         sys.path.insert(0, ROOT)
-        from chainer_irnn.functions.irnn_recurrence import numba_available
+        from chainer_irnn.functions.rnn.irnn_recurrence import numba_available
         if not numba_available():
             return 'numba is not importable'
     if impl == 'fused-numpy' and device != '@numpy':

@@ -11,8 +11,7 @@ import chainer.links as L
 from chainer import backend
 from chainer import initializers
 
-from chainer_irnn.functions.embed_id import embed_id
-from chainer_irnn.functions.naive_recurrence import naive_recurrence
+from chainer_irnn.functions import embed_id, irnn_recurrence, naive_recurrence
 
 IMPLEMENTATIONS = ('fused', 'naive')
 
@@ -21,7 +20,6 @@ def _recurrence(impl):
     if impl == 'naive':
         return naive_recurrence
     if impl == 'fused':
-        from chainer_irnn.functions.irnn_recurrence import irnn_recurrence
         return irnn_recurrence
     raise ValueError('impl must be one of {}, not {!r}'.format(IMPLEMENTATIONS, impl))
 

@@ -5,8 +5,8 @@ import pytest
 import chainer
 import chainer.functions as F
 
-from chainer_irnn.functions import embed_id as mod
-from chainer_irnn.functions import irnn_recurrence as rec_mod
+from chainer_irnn.functions.connection import embed_id as mod
+from chainer_irnn.functions.rnn import irnn_recurrence as rec_mod
 
 
 @pytest.fixture(params=['numba', 'numpy'])

@@ -7,9 +7,9 @@ import chainer.functions as F
 from chainer import gradient_check
 from chainer.utils import type_check
 
-from chainer_irnn.functions import irnn_recurrence as mod
-from chainer_irnn.functions.irnn_recurrence import irnn_recurrence
-from chainer_irnn.functions.naive_recurrence import naive_recurrence
+from chainer_irnn.functions.rnn import irnn_recurrence as mod
+from chainer_irnn.functions.rnn.irnn_recurrence import irnn_recurrence
+from chainer_irnn.functions.rnn.naive_recurrence import naive_recurrence
 
 NUMBA = pytest.param('numba', marks=pytest.mark.skipif(
     not mod.numba_available(), reason='numba cannot be imported here'))

@@ -7,8 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 import chainer
 
-from chainer_irnn.functions import irnn_recurrence as fused_mod
-from chainer_irnn.functions.naive_recurrence import naive_recurrence
+from chainer_irnn.functions.rnn import irnn_recurrence as fused_mod
+from chainer_irnn.functions.rnn.naive_recurrence import naive_recurrence
 
 
 @st.composite

@@ -5,7 +5,7 @@ import pytest
 import chainer
 import chainer.links as L
 
-from chainer_irnn.functions import irnn_recurrence as rec_mod
+from chainer_irnn.functions.rnn import irnn_recurrence as rec_mod
 from chainer_irnn.links import IRNN, RecurrentClassifier
 
 NUMBA = pytest.param('numba', marks=pytest.mark.skipif(

@@ -27,7 +27,7 @@ def check_backward(*args, **kw):
 def impls():
     found = ['naive']
     try:
-        import chainer_irnn.functions.irnn_recurrence  # NOQA
+        import chainer_irnn.functions.rnn.irnn_recurrence  # NOQA
         found.append('fused')
     except ImportError:
         pass

@@ -1,7 +1,7 @@
 """The IRNN recurrence as one graph node (fused), with selectable CPU loops.
 
 :func:`irnn_recurrence` computes exactly what
-:func:`~chainer_irnn.functions.naive_recurrence.naive_recurrence` computes,
+:func:`~chainer_irnn.functions.rnn.naive_recurrence.naive_recurrence` computes,
 but as a single :class:`chainer.FunctionNode`: the forward pass runs all ``T``
 steps in one loop and keeps only the states ``hs`` (its output), ``W`` and
 ``h0``; the backward pass is back-propagation through time in one reverse loop
@@ -52,7 +52,7 @@ def _load_numba():
     global _numba_kernels, _numba_error
     if _numba_kernels is None and _numba_error is None:
         try:
-            from chainer_irnn.functions import _irnn_numba
+            from chainer_irnn.functions.rnn import _irnn_numba
         except Exception as e:  # ImportError, or numba failing on this stack
             _numba_error = e
         else:
@@ -314,7 +314,7 @@ def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
     """Runs :math:`h_t = f(u_t + W h_{t-1} + b)` over all steps in one node.
 
     Same contract and result as
-    :func:`~chainer_irnn.functions.naive_recurrence.naive_recurrence`, much
+    :func:`~chainer_irnn.functions.rnn.naive_recurrence.naive_recurrence`, much
     faster: one graph node instead of several per step.
 
     Args:

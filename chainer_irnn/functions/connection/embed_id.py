@@ -19,7 +19,7 @@ def scatter_add_rows(n_rows, ids, rows):
     ``ids`` is an integer array ``(N,)`` of values in ``[0, n_rows)``;
     ``rows`` is ``(N, D)``.  NumPy arrays only.
     """
-    from chainer_irnn.functions.irnn_recurrence import _load_numba
+    from chainer_irnn.functions.rnn.irnn_recurrence import _load_numba
     ids = numpy.ascontiguousarray(ids).ravel()
     rows = numpy.ascontiguousarray(rows)
     rows = rows.reshape(ids.size, rows.shape[-1] if rows.ndim else 0)

@@ -1,4 +1,4 @@
-"""Compiled CPU loops of :mod:`chainer_irnn.functions.irnn_recurrence`.
+"""Compiled CPU loops of :mod:`chainer_irnn.functions.rnn.irnn_recurrence`.
 
 Importing this module needs Numba (optional: ``pip install
 chainer-irnn[fast]``).  The recurrence runs here only when asked for
