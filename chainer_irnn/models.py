@@ -6,13 +6,12 @@ to feed it: input kind, pixel permutation, label names, feature statistics).
 """
 import json
 import os
-import zipfile
 
 import chainer
 import chainer.links as L
 from chainer import initializers
 
-from chainer_irnn.errors import UserError
+from chainer_irnn.errors import ParameterError, UserError
 from chainer_irnn.links import HierarchicalRNN, IRNN, RecurrentClassifier, RowRNN
 
 MODEL_FILE = 'model.npz'
@@ -32,8 +31,8 @@ def build_model(config, impl='fused'):
     elif kind in ('hrnn', 'rows-rnn'):
         hidden, n = tuple(config['hidden']), 2 if kind == 'hrnn' else 1
         if len(hidden) != n:
-            raise UserError('model {!r} takes {} hidden size{} (--hidden), got {}'.format(
-                kind, n, 's ROW,COLUMN' if n == 2 else '', list(hidden)))
+            raise ParameterError('hidden', 'model {!r} takes {} hidden size{}, got {}'.format(
+                kind, n, 's (row, column)' if n == 2 else '', list(hidden)))
         encoder = (HierarchicalRNN(*hidden) if kind == 'hrnn'
                    else RowRNN(config['in_size'], hidden[0], impl=impl))
     else:
@@ -73,15 +72,17 @@ def load_model(path, impl='fused'):
     npz, cfg = model_paths(path)
     if not os.path.exists(npz):
         raise UserError('{}: no such model file (give a directory written by '
-                        "'chainer-irnn train' or its model.npz)".format(npz))
+                        'training, or its model.npz)'.format(npz))
     try:
-        with open(cfg) as f:
+        with open(cfg, encoding='utf-8') as f:
             config = json.load(f)
     except FileNotFoundError:
         raise UserError('{}: missing; it describes the architecture of {} and '
                         'is written beside it by training'.format(cfg, npz))
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, OSError) as e:
         raise UserError('{}: not a chainer-irnn model description ({})'.format(cfg, e))
+    if not isinstance(config, dict):
+        raise UserError('{}: not a chainer-irnn model description (a JSON object)'.format(cfg))
     missing = [k for k in ARCH_KEYS if k not in config]
     if missing:
         raise UserError('{}: missing keys {}'.format(cfg, ', '.join(missing)))
@@ -91,15 +92,7 @@ def load_model(path, impl='fused'):
 
 
 def load_params(path, target, what='model'):
-    """``serializers.load_npz`` with errors turned into :class:`UserError`."""
-    try:
-        chainer.serializers.load_npz(path, target)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise UserError('{}: not a readable {} file (truncated or corrupt: {})'.format(
-            path, what, e))
-    except KeyError as e:
-        raise UserError('{}: does not hold this {} (no entry {}); was it written for '
-                        'another architecture?'.format(path, what, e))
-    except ValueError as e:
-        raise UserError('{}: does not fit this {} ({}); was it written for another '
-                        'architecture?'.format(path, what, e))
+    """``serializers.load_npz`` with every failure a :class:`UserError` naming
+    the file (see :func:`chainer_irnn.training.snapshots.load_npz`)."""
+    from chainer_irnn.training.snapshots import load_npz
+    load_npz(path, target, what)

@@ -16,8 +16,8 @@ import time
 
 import numpy
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ts_to_csv import read_ts  # NOQA: E402
+from chainer_irnn.datasets.ts import read_ts
+from chainer_irnn.errors import DataError
 
 
 def _dtw_kernel():
@@ -49,18 +49,17 @@ def _dtw_kernel():
     return dtw
 
 
-def series(cases):
-    return [numpy.ascontiguousarray(numpy.array(v, dtype=numpy.float64).T) for _, v in cases]
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('train_ts')
     p.add_argument('test_ts')
     args = p.parse_args(argv)
-    train, test = read_ts(args.train_ts), read_ts(args.test_ts)
-    xs_train, ys_train = series(train), [label for label, _ in train]
-    xs_test, ys_test = series(test), [label for label, _ in test]
+    try:
+        (xs_train, ys_train), (xs_test, ys_test) = read_ts(args.train_ts), read_ts(args.test_ts)
+    except DataError as e:
+        sys.exit(str(e))
+    xs_train = [numpy.ascontiguousarray(x, dtype=numpy.float64) for x in xs_train]
+    xs_test = [numpy.ascontiguousarray(x, dtype=numpy.float64) for x in xs_test]
     dtw = _dtw_kernel()
     start = time.time()
     correct = 0

@@ -16,29 +16,8 @@ import argparse
 import csv
 import sys
 
-
-def read_ts(path):
-    """``[(label, [[dim values...] per dimension])]`` of the cases in ``path``."""
-    cases, in_data = [], False
-    with open(path, encoding='utf-8', errors='replace') as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith('#'):
-                continue
-            if not in_data:
-                in_data = line.lower() == '@data'
-                continue
-            *dims, label = line.split(':')
-            try:
-                values = [[float(v) for v in d.split(',')] for d in dims]
-            except ValueError as e:
-                sys.exit('{}, line {}: {}'.format(path, lineno, e))
-            if len({len(v) for v in values}) != 1:
-                sys.exit('{}, line {}: dimensions of different lengths'.format(path, lineno))
-            cases.append((label.strip(), values))
-    if not cases:
-        sys.exit('{}: no @data cases'.format(path))
-    return cases
+from chainer_irnn.datasets.ts import read_ts
+from chainer_irnn.errors import DataError
 
 
 def main(argv=None):
@@ -48,7 +27,11 @@ def main(argv=None):
     p.add_argument('--long', action='store_true', help='long layout even for equal-length '
                                                        'univariate series')
     args = p.parse_args(argv)
-    cases = read_ts(args.ts)
+    try:
+        X, y = read_ts(args.ts)
+    except DataError as e:
+        sys.exit(str(e))
+    cases = [(label, [list(x[:, k]) for k in range(x.shape[1])]) for x, label in zip(X, y)]
     n_dims = len(cases[0][1])
     lengths = {len(values[0]) for _, values in cases}
     span = '-'.join(str(n) for n in sorted({min(lengths), max(lengths)}))

@@ -1,7 +1,8 @@
-"""Test set-up: the shims are applied before any test module imports Chainer.
+"""Test set-up: the source checkout is importable.
 
-The installed start-up hook does this too; applying it here keeps a source
-checkout testable when the package is not installed.
+The shims are not applied here: tests import Chainer as users do (through
+the installed start-up hook, or after ``import chainer_irnn``), so a broken
+hook fails the tests instead of being papered over.
 """
 import os
 import sys
@@ -9,7 +10,3 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
-
-from chainer_irnn import compat  # NOQA: E402
-
-compat.apply()

@@ -4,14 +4,20 @@ Each subcommand is a module of this package with two functions:
 ``add_parser(subparsers)`` declares its arguments and ``run(args)`` does the
 work and returns the exit status.  ``COMMANDS`` lists them in help order.
 
-Errors a user can act on are raised as :class:`chainer_irnn.errors.UserError`
-and end as one message on stderr with exit status 2 — never a traceback.
+The CLI is a thin face on the library: it parses flags, configures
+``logging`` (library progress goes to stderr as ``chainer-irnn COMMAND:
+...``), calls the library and prints.  Errors a user can act on are raised
+by the library as :class:`chainer_irnn.errors.UserError` naming parameters;
+here they are shown with the flags that set them (:func:`errors.naming`) and
+end as one message on stderr with exit status 2 — never a traceback.
 """
 import argparse
 import importlib
 import sys
 
+from chainer_irnn import errors
 from chainer_irnn._version import __version__
+from chainer_irnn.cli import common
 from chainer_irnn.errors import UserError
 
 COMMANDS = [
@@ -42,11 +48,15 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args._run(args) or 0
-    except UserError as e:
-        print('chainer-irnn {}: error: {}'.format(args.command, e), file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print('chainer-irnn {}: interrupted'.format(args.command), file=sys.stderr)
-        return 130
+    common.configure_logging(args.command)
+    with errors.naming(common.FLAGS):
+        try:
+            return args._run(args) or 0
+        except UserError as e:
+            print('chainer-irnn {}: error: {}'.format(args.command, e), file=sys.stderr)
+            return 2
+        except errors.QuietExit as e:
+            return e.status
+        except KeyboardInterrupt:
+            print('chainer-irnn {}: interrupted'.format(args.command), file=sys.stderr)
+            return 130

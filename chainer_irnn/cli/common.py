@@ -1,50 +1,37 @@
-"""Pieces shared by the subcommands: devices, seeds, common flags."""
+"""Pieces shared by the subcommands: flag types, flag names, logging."""
 import math
-import random
-
-import numpy
-
-from chainer_irnn.errors import UserError
 
 
-def parse_device(spec):
-    """A :class:`chainer.backend.Device` from ``--device``.
-
-    Accepts what :func:`chainer.get_device` takes (``@numpy``, ``@cupy:0``,
-    ``@intel64``) and the legacy integers of Chainer 1-6 scripts: ``-1`` for
-    the CPU, ``N >= 0`` for GPU ``N``.
-    """
-    import chainer
-    text = str(spec).strip()
-    try:
-        number = int(text)
-    except ValueError:
-        number = None
-    if number is not None:
-        text = '@numpy' if number < 0 else '@cupy:{}'.format(number)
-    if text.startswith('@cupy'):
-        from chainer.backends import cuda
-        if not cuda.available:
-            raise UserError('--device {}: CuPy with a working GPU is not available here '
-                            '(install the gpu extra on a machine with CUDA, or use '
-                            '--device @numpy)'.format(spec))
-    try:
-        return chainer.get_device(text)
-    except Exception as e:
-        raise UserError('--device {!r}: {} (examples: @numpy, @cupy:0, -1, 0)'.format(spec, e))
+#: Library parameters whose flag is not ``--`` + the name with dashes.
+FLAGS = {'on_divergence': '--on-nan', 'source': '--data', 'X': '--csv'}
 
 
-def seed_everything(seed):
-    if seed is None:
-        return
-    random.seed(seed)
-    numpy.random.seed(seed)
-    try:
-        from chainer.backends import cuda
-        if cuda.available:
-            cuda.cupy.random.seed(seed)
-    except Exception:
-        pass
+def configure_logging(command, verbose=True):
+    """Library progress (``logging``) to stderr as ``chainer-irnn COMMAND: ...``."""
+    import logging
+    logger = logging.getLogger('chainer_irnn')
+    for h in list(logger.handlers):
+        if getattr(h, '_chainer_irnn_cli', False):
+            logger.removeHandler(h)
+    handler = logging.StreamHandler(_Stderr())
+    handler._chainer_irnn_cli = True
+    handler.setFormatter(logging.Formatter('chainer-irnn {}: %(message)s'.format(command)))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+    return handler
+
+
+class _Stderr(object):
+    """``sys.stderr`` looked up at each write (so later redirections apply)."""
+
+    def write(self, text):
+        import sys
+        sys.stderr.write(text)
+
+    def flush(self):
+        import sys
+        sys.stderr.flush()
 
 
 def add_device_arg(parser):
@@ -91,7 +78,7 @@ def hidden_sizes(text):
     try:
         sizes = tuple(int(p) for p in str(text).split(',') if p.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError('--hidden takes sizes like 100 or 100,50, not {!r}'.format(text))
+        raise argparse.ArgumentTypeError('expected sizes like 100 or 100,50, not {!r}'.format(text))
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError('--hidden takes positive sizes like 100 or 100,50, not {!r}'.format(text))
+        raise argparse.ArgumentTypeError('expected positive sizes like 100 or 100,50, not {!r}'.format(text))
     return sizes

@@ -1,14 +1,8 @@
-"""``--csv`` flags of ``chainer-irnn train`` and the CSV training data.
+"""``--csv`` flags of ``chainer-irnn train`` and ``predict``.
 
-:func:`add_arguments` adds the flag group; :func:`csv_data` returns
-``(train, test, meta)`` like ``train.mnist_data``: lists of ``(x, label)``
-with ``x`` ``(T, F)`` float32, and the model description, which carries the
-reading spec, the label mapping and the feature statistics (under
-``'tabular'``) so that ``chainer-irnn predict`` reads new files the same way.
+:func:`add_arguments` adds the flag group; :func:`read_kwargs` turns the
+flags into the parameters of :func:`chainer_irnn.read_csv`.
 """
-import sys
-
-from chainer_irnn.errors import DataError, UserError
 
 
 def add_read_arguments(g, training=True):
@@ -60,83 +54,10 @@ def add_arguments(parser):
     return g
 
 
-def options(args):
-    from chainer_irnn.datasets import tabular
-    return tabular.Options(
-        layout=args.layout, sep=args.sep, header=args.header, label_col=args.label_col,
-        id_col=args.id_col, time_col=args.time_col, feature_cols=args.feature_cols,
-        features_per_step=args.features_per_step, window=args.window, stride=args.stride,
-        fill=args.fill, standardize=args.standardize)
-
-
-def _log(text):
-    print('chainer-irnn train: ' + text, file=sys.stderr)
-
-
-def csv_data(args, settings):
-    """Train and test sets plus the model description for ``--csv``."""
-    import numpy
-    from chainer_irnn.datasets import tabular
-
-    if settings.get('input') == 'embed' and args.input == 'embed':
-        raise UserError('--input embed takes integer tokens (MNIST pixels); CSV features go '
-                        'through --input linear (the default with --csv)')
-    if settings.get('model', 'irnn') != 'irnn':
-        raise UserError('--csv trains the irnn model; preset {} builds a {} model'.format(
-            settings.get('preset'), settings.get('model')))
-    settings['input'] = 'linear'
-    if args.test and args.val_split:
-        raise UserError('give --test or --val-split, not both')
-    fraction = 0.1 if args.val_split is None else args.val_split
-    if not 0 <= fraction < 1:
-        raise UserError('--val-split must be in [0, 1), not {}'.format(fraction))
-
-    opts = options(args)
-    table = tabular.Table(args.csv, opts)
-    seqs = table.read()
-    _log(table.summary())
-    roles = table.roles
-    label_column = roles.position(roles.label)
-    tabular.Preprocessor.fit(seqs, path=args.csv, label_column=label_column)  # >= 2 classes
-    split = 'test file {}'.format(args.test)
-    if args.test:
-        test_table = tabular.Table(args.test, tabular.options_from_spec(
-            tabular.spec_to_json(table)), expect_features=table.n_features)
-        test_seqs = test_table.read()
-        _log(test_table.summary())
-        train_seqs, test_path = seqs, args.test
-        test_column = test_table.roles.position(test_table.roles.label)
-    elif fraction == 0:
-        train_seqs, test_seqs, test_path, test_column = seqs, [], None, None
-        split = 'no validation (--val-split 0)'
-    elif roles.layout == 'series':
-        tr, va, dropped = tabular.chronological_split(len(seqs), fraction, opts.window,
-                                                      opts.stride)
-        train_seqs, test_seqs = [seqs[i] for i in tr], [seqs[i] for i in va]
-        test_path, test_column = args.csv, label_column
-        split = ('validation = the last {:g}% of the windows; {} training window{} '
-                 'overlapping them left out').format(100 * fraction, dropped,
-                                                     '' if dropped == 1 else 's')
-    else:
-        classes = {c: i for i, c in enumerate(tabular.class_order(s.label for s in seqs))}
-        tr, va = tabular.stratified_split([classes[s.label] for s in seqs], fraction, args.seed)
-        train_seqs, test_seqs = [seqs[i] for i in tr], [seqs[i] for i in va]
-        test_path, test_column = args.csv, label_column
-        split = 'validation = {:g}% stratified by label, seed {}'.format(100 * fraction,
-                                                                         args.seed)
-    if not train_seqs:
-        raise DataError('no training sequences left after the validation split', path=args.csv)
-    prep = tabular.Preprocessor.fit(train_seqs, fill=opts.fill, standardize=opts.standardize,
-                                    path=args.csv, label_column=label_column)
-    y_train = prep.encode(train_seqs, args.csv, label_column)
-    y_test = prep.encode(test_seqs, test_path, test_column)
-    train = [(prep.transform(s.x), y) for s, y in zip(train_seqs, y_train)]
-    test = [(prep.transform(s.x), y) for s, y in zip(test_seqs, y_test)]
-    counts = numpy.bincount(y_train, minlength=len(prep.classes))
-    _log('{} training / {} validation sequences ({}); classes {}'.format(
-        len(train), len(test), split, ', '.join(
-            '{}: {}'.format(c, int(n)) for c, n in zip(prep.classes, counts))))
-    meta = {'data': 'csv', 'data_source': args.csv, 'in_size': table.n_features,
-            'n_class': len(prep.classes), 'n_train': len(train), 'n_test': len(test),
-            'tabular': dict(tabular.spec_to_json(table), **prep.to_json())}
-    return train, (test or None), meta
+def read_kwargs(args):
+    """:func:`chainer_irnn.read_csv`'s reading parameters from the flags."""
+    return dict(layout=args.layout, sep=args.sep, header=args.header,
+                label_col=args.label_col, id_col=args.id_col, time_col=args.time_col,
+                feature_cols=args.feature_cols, features_per_step=args.features_per_step,
+                window=args.window, stride=args.stride, fill=args.fill,
+                standardize=args.standardize)

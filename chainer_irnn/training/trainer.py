@@ -1,91 +1,99 @@
-"""Setting up Chainer's Trainer for a classifier from resolved settings."""
-import json
+"""Setting up and running Chainer's Trainer from a typed configuration."""
+import logging
 import os
-import sys
 
 import chainer
 from chainer import training
 from chainer.training import extensions
 
-from chainer_irnn.errors import UserError
-from chainer_irnn.models import load_params
-from chainer_irnn.training import distributed
-from chainer_irnn.training import extensions as ext
+from chainer_irnn.errors import ParameterError, Setting, UserError
+from chainer_irnn.training import distributed, extensions as ext, snapshots
 from chainer_irnn.training.converter import sequence_converter
+from chainer_irnn.training.hooks import FiniteGradients
+from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
+from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler
+from chainer_irnn.training.triggers import AnyTrigger
 
-OPTIMIZERS = ('sgd', 'momentum', 'rmsprop', 'adam')
+logger = logging.getLogger(__name__)
+
+ROLLBACKS_FILE = 'rollbacks.json'
+#: Appended to snapshots set aside by a rollback (taken after the divergence began).
+DIVERGED_SUFFIX = '.diverged'
 
 
-def make_optimizer(settings):
-    """The optimizer named in ``settings`` with its learning rate and hooks."""
-    name, lr = settings['optimizer'], settings['lr']
+def make_optimizer(opt_config):
+    """The optimizer of an :class:`~chainer_irnn.training.config.OptimizerConfig`."""
+    name, lr = opt_config.name, opt_config.lr
     if name == 'sgd':
-        opt = chainer.optimizers.SGD(lr=lr)
-    elif name == 'momentum':
-        opt = chainer.optimizers.MomentumSGD(lr=lr, momentum=0.9)
-    elif name == 'rmsprop':
+        return chainer.optimizers.SGD(lr=lr)
+    if name == 'momentum':
+        return chainer.optimizers.MomentumSGD(lr=lr, momentum=0.9)
+    if name == 'rmsprop':
         # Keras' RMSprop defaults (rho 0.9, epsilon 1e-6) as in its IRNN example
-        opt = chainer.optimizers.RMSprop(lr=lr, alpha=0.9, eps=1e-6)
-    elif name == 'adam':
-        opt = chainer.optimizers.Adam(alpha=lr)
-    else:
-        raise UserError('unknown optimizer {!r}; choose one of: {}'.format(
-            name, ', '.join(OPTIMIZERS)))
-    return opt
+        return chainer.optimizers.RMSprop(lr=lr, alpha=0.9, eps=1e-6)
+    return chainer.optimizers.Adam(alpha=lr)   # the config admits no other name
 
 
-def setup_optimizer(model, settings):
-    opt = make_optimizer(settings)
+def setup_optimizer(model, opt_config):
+    """The optimizer set up on ``model`` with clipping, weight decay and the
+    finite-gradient check."""
+    opt = make_optimizer(opt_config)
     opt.setup(model)
-    if settings.get('clip'):
-        opt.add_hook(chainer.optimizer_hooks.GradientClipping(settings['clip']))
-    if settings.get('weight_decay'):
-        opt.add_hook(chainer.optimizer_hooks.WeightDecay(settings['weight_decay']))
-    opt.add_hook(ext.FiniteGradients())
+    if opt_config.clip:
+        opt.add_hook(chainer.optimizer_hooks.GradientClipping(opt_config.clip))
+    if opt_config.weight_decay:
+        opt.add_hook(chainer.optimizer_hooks.WeightDecay(opt_config.weight_decay))
+    opt.add_hook(FiniteGradients())
     return opt
 
 
-def build_trainer(model, train, test, settings, out, device,
-                  converter=sequence_converter, log_interval=None,
-                  snapshot_interval=None, eval_interval=None,
-                  stop=None, progress=True, plots=True, seed=0, comm=None):
+def build_trainer(model, train, test, config, out, device,
+                  converter=sequence_converter, comm=None):
     """Returns a ready :class:`chainer.training.Trainer`.
 
-    With a ChainerMN ``comm``, ``train`` and ``test`` are this rank's shards
-    (:func:`~chainer_irnn.training.distributed.load_and_scatter`), gradients,
-    logged losses and evaluation are averaged over ranks, and only rank 0
-    gets the writing extensions (snapshots, logs, plots, progress bar).
+    Args:
+        model: an ``L.Classifier`` (or any link reporting ``loss``).
+        train, test: datasets of ``(x, label)``; ``test`` may be None.
+        config (TrainConfig): optimiser and run settings.
+        out (str): output folder of snapshots, log and plots.
+        device: a :class:`chainer.backend.Device`.
+        comm: a ChainerMN communicator, or None.  With one, ``train`` and
+            ``test`` are this rank's shards, gradients, logged losses and
+            evaluation are averaged over ranks, and only rank 0 gets the
+            writing extensions (snapshots, logs, plots, progress bar).
 
-    ``stop`` is a trigger tuple such as ``(3, 'epoch')`` or ``(500,
-    'iteration')``; the intervals default to one epoch, or a twentieth of
-    the run when that is longer (``log_interval`` to a tenth of that, at
-    least one iteration).
+    The run stops at ``config.run.stop_trigger(len(train))``; log, evaluation
+    and snapshot intervals default to one epoch, or a twentieth of the run
+    when that is longer (the log to a tenth of that, at least one iteration).
     """
-    batchsize = settings['batchsize']
+    run = config.run
+    batchsize = run.batchsize
     if batchsize > len(train):
         if comm is not None:   # the same on every rank: shards have equal lengths
             raise distributed.CollectiveError(
-                '--batchsize {} (per process) is larger than each of the {} processes\' '
+                'batchsize {} (per process) is larger than each of the {} processes\' '
                 'shards of the training set ({} examples)'.format(batchsize, comm.size, len(train)))
-        raise UserError('--batchsize {} is larger than the training set ({} '
-                        'examples)'.format(batchsize, len(train)))
+        raise ParameterError('batchsize', '{} is larger than the training set ({} '
+                             'examples)'.format(batchsize, len(train)))
     train_iter = chainer.iterators.SerialIterator(
-        train, batchsize, order_sampler=ext.ChainedShuffleOrderSampler(seed))
-    optimizer = setup_optimizer(model, settings)
+        train, batchsize, order_sampler=ChainedShuffleOrderSampler(run.seed))
+    optimizer = setup_optimizer(model, config.optimizer)
     if comm is not None:
         optimizer = distributed.multi_node_optimizer(optimizer, comm)
     updater = training.updaters.StandardUpdater(
         train_iter, optimizer, converter=converter, device=device)
-    stop = stop or (settings['epoch'], 'epoch')
+    stop = run.stop_trigger(len(train))
     trainer = training.Trainer(updater, stop, out=out)
 
+    iters = lambda n: None if n is None else (n, 'iteration')  # NOQA: E731
     per_epoch = max(1, len(train) // batchsize)
     epochs_between = max(1, stop[0] // 20) if stop[1] == 'epoch' else 1
-    log_interval = log_interval or (max(1, epochs_between * per_epoch // 10), 'iteration')
-    eval_interval = eval_interval or (epochs_between, 'epoch')
-    snapshot_interval = snapshot_interval or (epochs_between, 'epoch')
+    log_interval = iters(run.log_interval) or (max(1, epochs_between * per_epoch // 10),
+                                               'iteration')
+    eval_interval = iters(run.eval_interval) or (epochs_between, 'epoch')
+    snapshot_interval = iters(run.snapshot_interval) or (epochs_between, 'epoch')
 
-    trainer.extend(ext.LossGuard(relapse=settings.get('loss_guard', 0.0)))
+    trainer.extend(LossGuard(relapse=run.loss_guard))
     if comm is not None:
         distributed.extend_trainer(trainer, comm)
     if test is not None:
@@ -94,27 +102,43 @@ def build_trainer(model, train, test, settings, out, device,
         evaluator = extensions.Evaluator(test_iter, model, converter=converter, device=device)
         if comm is not None:
             evaluator = distributed.multi_node_evaluator(evaluator, comm)
-        trainer.extend(evaluator, trigger=ext.AnyTrigger(eval_interval, stop))
+        trainer.extend(evaluator, trigger=AnyTrigger(eval_interval, stop))
     if not distributed.is_writer(comm):
         return trainer
     # also at the last iteration, so that a finished run can be extended
-    trainer.extend(extensions.snapshot(filename=ext.SNAPSHOT_PATTERN),
-                   trigger=ext.AnyTrigger(snapshot_interval, stop))
+    trainer.extend(extensions.snapshot(filename=snapshots.SNAPSHOT_PATTERN),
+                   trigger=AnyTrigger(snapshot_interval, stop))
     # log at the interval, at evaluations and at the end, so that every
     # evaluation and the last iteration reach the log (and the plots)
-    log_report = extensions.LogReport(trigger=ext.AnyTrigger(log_interval, eval_interval, stop))
+    log_report = extensions.LogReport(trigger=AnyTrigger(log_interval, eval_interval, stop))
     trainer.extend(log_report)
     columns = ['epoch', 'iteration', 'main/loss', 'main/accuracy']
     if test is not None:
         columns += ['validation/main/loss', 'validation/main/accuracy']
-    trainer.extend(extensions.PrintReport(columns + ['elapsed_time'], out=ext.ReportStream()))
-    if plots and ext.plot_available():
+    if run.report:
+        trainer.extend(extensions.PrintReport(columns + ['elapsed_time'],
+                                              out=ext.ReportStream()))
+    if run.plots and ext.plot_available():
         trainer.extend(ext.LogPlot(log_report, {
             'loss.png': ['main/loss', 'validation/main/loss'],
             'accuracy.png': ['main/accuracy', 'validation/main/accuracy']}))
-    if progress:
+    if run.progress:
         trainer.extend(extensions.ProgressBar(update_interval=1))
     return trainer
+
+
+def resume_candidates(out, resume):
+    """Snapshots to try, newest first: ``resume`` is ``'auto'`` (the complete
+    snapshots in ``out``), ``'none'`` or a path.  Temporary leftovers of a
+    killed run are removed."""
+    if resume in (None, 'none'):
+        return []
+    if resume == 'auto':
+        snapshots.remove_partial_snapshots(out)
+        return [p for _, p in reversed(snapshots.find_snapshots(out))]
+    if not os.path.isfile(resume):
+        raise ParameterError('resume', '{}: no such snapshot to resume from'.format(resume))
+    return [resume]
 
 
 def load_snapshot(trainer, out, resume):
@@ -123,86 +147,100 @@ def load_snapshot(trainer, out, resume):
     ``resume`` is ``'auto'`` (the newest complete snapshot in ``out``, if
     any), ``'none'``, or a snapshot path.  Snapshots are written to a
     temporary directory and renamed into place, so a snapshot file that
-    exists is complete; temporary leftovers of a killed run are removed.
+    exists is complete.  A damaged one is a :class:`UserError` naming it.
     """
-    if resume in (None, 'none'):
+    found = resume_candidates(out, resume)
+    if not found:
         return None
-    if resume == 'auto':
-        ext.remove_partial_snapshots(out)
-        found = ext.find_snapshots(out)
-        if not found:
-            return None
-        path = found[-1][1]
-    else:
-        path = resume
-        if not os.path.isfile(path):
-            raise UserError('{}: no such snapshot to resume from'.format(path))
-    load_params(path, trainer, what='snapshot')
-    return path
+    snapshots.load_npz(found[0], trainer, what='snapshot')
+    return found[0]
 
 
-ROLLBACKS_FILE = 'rollbacks.json'
-#: Appended to snapshots set aside by a rollback (taken after the divergence began).
-DIVERGED_SUFFIX = '.diverged'
+def _remedies(config, rollback_tried):
+    """Advice for a diverged run, leaving out what it already does."""
+    opt = config.optimizer
+    items = []
+    if not rollback_tried:
+        items.append(str(Setting('on_divergence', 'rollback')))
+    items.append('a lower {} (now {:g})'.format(Setting('lr'), opt.lr))
+    items.append('a lower {} (now {:g})'.format(Setting('clip'), opt.clip) if opt.clip
+                 else 'gradient clipping ({})'.format(Setting('clip', 1)))
+    if config.model.identity_scale >= 1:
+        items.append('{} below 1 (e.g. 0.9)'.format(Setting('identity_scale')))
+    if opt.name != 'adam':
+        items.append(str(Setting('optimizer', 'adam')))
+    return 'Remedies: ' + ', '.join(items) + '.'
 
 
-def run_training(make_trainer, out, resume='auto', on_nan='stop', max_rollbacks=3,
-                 factor=0.5, log=sys.stderr, comm=None):
-    """Runs a trainer to its end, resuming and rolling back as asked.
+def run_training(make_trainer, out, config, resume='auto', comm=None):
+    """Runs a trainer to its end, resuming and rolling back as configured.
 
-    ``make_trainer()`` returns a fresh ``(model, trainer)``.  On a
-    :class:`~chainer_irnn.training.extensions.DivergenceError` with
-    ``on_nan='rollback'``, a new trainer is built, the newest good snapshot
-    loaded, the learning rate multiplied by ``factor`` once more, and
-    training continues, at most ``max_rollbacks`` times.  Rollbacks are
-    recorded in ``out/rollbacks.json`` so that a later resume keeps the
-    lowered learning rate (with a ChainerMN ``comm``, by rank 0; every rank
-    keeps the same list).  Returns the trained model.
+    ``make_trainer()`` returns a fresh ``(model, trainer)``.  With
+    ``resume='auto'``, a damaged newest snapshot is skipped (with a warning)
+    for the newest one that loads.  On a :class:`DivergenceError` with
+    ``config.run.on_divergence == 'rollback'``, a new trainer is built, the
+    newest good snapshot loaded, the learning rate multiplied by
+    ``rollback_factor`` once more, and training continues, at most
+    ``max_rollbacks`` times.  Rollbacks are recorded in
+    ``out/rollbacks.json`` so that a later resume keeps the lowered learning
+    rate (with a ChainerMN ``comm``, by rank 0; every rank keeps the same
+    list).  Returns the trained model.
     """
+    run = config.run
     path = os.path.join(out, ROLLBACKS_FILE)
     rollbacks = []
-    if resume != 'none' and os.path.exists(path):
-        with open(path) as f:
-            rollbacks = json.load(f)
+    if resume != 'none':
+        rollbacks = snapshots.load_json(path, 'rollback history', default=[])
+        if not isinstance(rollbacks, list):
+            raise snapshots.UserError('{}: not a rollback history (a JSON list); remove it '
+                                      'or start afresh in another output folder'.format(path))
     while True:
+        candidates = resume_candidates(out, resume) if resume == 'auto' or \
+            resume not in (None, 'none') else []
         model, trainer = make_trainer()
+        resumed = None
+        for i, candidate in enumerate(candidates):
+            try:
+                snapshots.load_npz(candidate, trainer, what='snapshot')
+                resumed = candidate
+                break
+            except UserError as e:
+                if resume != 'auto' or i == len(candidates) - 1:
+                    raise
+                logger.warning('skipping a damaged snapshot: %s', e)
+                model, trainer = make_trainer()
         optimizer = distributed.actual_optimizer(trainer.updater.get_optimizer('main'))
-        resumed = load_snapshot(trainer, out, resume)
         if resumed:
-            print('chainer-irnn: resumed from {} (iteration {})'.format(
-                resumed, trainer.updater.iteration), file=log)
+            logger.info('resumed from %s (iteration %d)', resumed, trainer.updater.iteration)
         if rollbacks:
-            lr = ext.scale_learning_rate(optimizer, factor ** len(rollbacks))
-            print('chainer-irnn: learning rate {} after {} rollback(s)'.format(
-                lr, len(rollbacks)), file=log)
+            lr = scale_learning_rate(optimizer, run.rollback_factor ** len(rollbacks))
+            logger.info('learning rate %g after %d rollback(s)', lr, len(rollbacks))
         try:
             trainer.run(show_loop_exception_msg=False)
             return model
-        except ext.DivergenceError as e:
-            if on_nan != 'rollback':
-                raise
-            if len(rollbacks) >= max_rollbacks:
-                raise ext.DivergenceError(e.iteration, 'still diverging after {} '
-                                          'rollbacks'.format(len(rollbacks)))
-            good = [(it, p) for it, p in ext.find_snapshots(out) if it <= e.last_good]
+        except DivergenceError as e:
+            rolling = run.on_divergence == 'rollback'
+            if not rolling:
+                raise e.with_advice(_remedies(config, False))
+            if len(rollbacks) >= run.max_rollbacks:
+                raise DivergenceError(e.iteration, 'still diverging after {} rollbacks ({})'.format(
+                    len(rollbacks), e.what), e.last_good, _remedies(config, True))
+            good = [(it, p) for it, p in snapshots.find_snapshots(out) if it <= e.last_good]
             if not good:
-                raise ext.DivergenceError(e.iteration, 'divergence with no snapshot to '
-                                          'roll back to yet')
+                raise DivergenceError(e.iteration, '{}, with no snapshot to roll back to '
+                                      'yet'.format(e.what), e.last_good, _remedies(config, True))
             rollbacks.append({'iteration': int(e.iteration),
                               'snapshot': os.path.basename(good[-1][1])})
             if distributed.is_writer(comm):
                 # snapshots taken after the last good iteration may hold the
                 # divergence: set aside (not deleted), never resumed from
-                for it, p in ext.find_snapshots(out):
+                for it, p in snapshots.find_snapshots(out):
                     if it > e.last_good:
                         os.replace(p, p + DIVERGED_SUFFIX)
-                tmp = path + '.tmp'
-                with open(tmp, 'w') as f:
-                    json.dump(rollbacks, f, indent=1)
-                os.replace(tmp, path)
+                snapshots.write_json(path, rollbacks)
             if comm is not None:
                 comm.mpi_comm.Barrier()
-            print('chainer-irnn: divergence at iteration {}; rolling back to {} '
-                  '({} of {})'.format(e.iteration, rollbacks[-1]['snapshot'],
-                                      len(rollbacks), max_rollbacks), file=log)
+            logger.info('divergence at iteration %d; rolling back to %s (%d of %d)',
+                        e.iteration, rollbacks[-1]['snapshot'], len(rollbacks),
+                        run.max_rollbacks)
             resume = good[-1][1]

@@ -82,7 +82,7 @@ def test_csv_preset_trains_small_sets_for_at_least_its_updates(tmp_path, capsys)
     csv = write(tmp_path, toy(), 'train.csv')        # 36 training sequences
     out = str(tmp_path / 'm')
     from chainer_irnn.training import presets
-    assert presets.epochs_to_train(presets.resolve('csv'), 36) == 1778   # 2000 * 32 / 36
+    assert presets.resolve('csv').run.epochs_for(36) == 1778   # 2000 * 32 / 36
     rc, _, err = main(capsys, 'train', '--csv', csv, '--out', out, '--features-per-step', '3',
                       '--hidden', '4', '--no-progress', '--batchsize', '12',
                       '--min-iteration', '121')

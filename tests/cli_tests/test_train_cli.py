@@ -112,7 +112,7 @@ def _run_cli(out, iterations, env):
 
 
 def _newest_snapshot(out):
-    from chainer_irnn.training.extensions import find_snapshots
+    from chainer_irnn.training.snapshots import find_snapshots
     found = find_snapshots(str(out)) if os.path.isdir(str(out)) else []
     return found[-1][0] if found else 0
 

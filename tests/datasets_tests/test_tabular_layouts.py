@@ -94,7 +94,7 @@ def test_series_windows_label_of_last_row(tmp_path):
 
 def test_layout_override_and_ambiguous_unique_ids(tmp_path):
     path = write(tmp_path, 'id,label,a,b\n1,0,1,2\n2,1,3,4\n')
-    with pytest.raises(UserError, match='--layout wide'):
+    with pytest.raises(UserError, match="layout='wide'"):
         read(path)
     table, seqs = read(path, layout='wide')
     assert [s.id for s in seqs] == ['1', '2'] and seqs[0].x.shape == (2, 1)
@@ -102,7 +102,7 @@ def test_layout_override_and_ambiguous_unique_ids(tmp_path):
 
 def test_long_needs_label_column(tmp_path):
     path = write(tmp_path, 'id,a,b\n1,0,1\n1,2,1\n')
-    with pytest.raises(UserError, match='--label-col'):
+    with pytest.raises(UserError, match='label_col'):
         read(path)
     _, seqs = read(path, label_col='b')
     assert seqs[0].label == '1' and seqs[0].x.shape == (2, 1)

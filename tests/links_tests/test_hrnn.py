@@ -118,16 +118,16 @@ def test_build_model_hrnn_and_hidden_validation():
     model = models.build_model(config)
     assert isinstance(model.predictor.encoder, HierarchicalRNN)
     assert model.predictor.head.W.shape == (10, 5)
-    with pytest.raises(UserError, match='ROW,COLUMN'):
+    with pytest.raises(UserError, match='row, column'):
         models.build_model(dict(config, hidden=[6]))
 
 
 def test_preset_is_data():
     from chainer_irnn.training import presets
-    s = presets.resolve('hrnn')
-    assert (s['model'], s['view'], s['input'], tuple(s['hidden'])) == (
+    f = presets.resolve('hrnn')
+    assert (f.model.model, f.mnist.view, f.model.input, tuple(f.model.hidden)) == (
         'hrnn', 'rows', 'linear', (128, 128))
-    assert (s['optimizer'], s['lr'], s['batchsize'], s['epoch'], s['clip']) == (
+    assert (f.optimizer.name, f.optimizer.lr, f.run.batchsize, f.run.epoch, f.optimizer.clip) == (
         'rmsprop', 1e-3, 32, 5, 0.0)
 
 

@@ -119,10 +119,10 @@ def test_build_model_rows_rnn():
 
 def test_preset_is_data():
     from chainer_irnn.training import presets
-    s = presets.resolve('rows-rnn')
-    assert (s['model'], s['view'], s['input'], tuple(s['hidden']), s['activation']) == (
+    f = presets.resolve('rows-rnn')
+    assert (f.model.model, f.mnist.view, f.model.input, tuple(f.model.hidden), f.model.activation) == (
         'rows-rnn', 'rows', 'linear', (256,), 'tanh')
-    assert (s['optimizer'], s['lr'], s['batchsize'], s['epoch'], s['clip']) == (
+    assert (f.optimizer.name, f.optimizer.lr, f.run.batchsize, f.run.epoch, f.optimizer.clip) == (
         'sgd', 0.01, 128, 20, 0.0)
 
 

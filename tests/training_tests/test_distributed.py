@@ -23,13 +23,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from chainer_irnn import compat  # NOQA: E402
-
-compat.apply()
-from chainer_irnn.errors import UserError  # NOQA: E402
+from chainer_irnn.errors import QuietExit, UserError  # NOQA: E402
 from chainer_irnn.links import IRNN, RecurrentClassifier  # NOQA: E402
 from chainer_irnn.training import distributed  # NOQA: E402
-from chainer_irnn.training import extensions as ext  # NOQA: E402
+from chainer_irnn.training.loss_guard import DivergenceError  # NOQA: E402
+from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler  # NOQA: E402
 from chainer_irnn.training import presets  # NOQA: E402
 from chainer_irnn.training import trainer as trainer_mod  # NOQA: E402
 
@@ -48,18 +46,21 @@ def toy_data(n, seed):
     return chainer.datasets.TupleDataset(x, y)
 
 
+def config(batchsize, stop, **over):
+    return presets.resolve(None, input='linear', hidden=(6,), optimizer='sgd', lr=0.1,
+                           batchsize=batchsize, iteration=stop, snapshot_interval=4,
+                           log_interval=1, eval_interval=6, progress=False, plots=False,
+                           seed=SEED, **over)
+
+
 def factory(train, test, out, batchsize, stop, comm=None):
-    settings = presets.resolve(None, input='linear', hidden=(6,), optimizer='sgd', lr=0.1,
-                               batchsize=batchsize)
+    settings = config(batchsize, stop)
 
     def make():
         numpy.random.seed(0)
         model = chainer.links.Classifier(RecurrentClassifier(
             IRNN(2, (6,), input='linear', input_std=0.3, impl='naive'), 2))
-        tr = trainer_mod.build_trainer(
-            model, train, test, settings, out, CPU, stop=(stop, 'iteration'),
-            snapshot_interval=(4, 'iteration'), log_interval=(1, 'iteration'),
-            eval_interval=(6, 'iteration'), progress=False, plots=False, seed=SEED, comm=comm)
+        tr = trainer_mod.build_trainer(model, train, test, settings, out, CPU, comm=comm)
         return model, tr
     return make
 
@@ -88,8 +89,7 @@ def worker_train(out):
     def train_to(d, stop):
         resume = distributed.resolve_resume(comm, d, 'auto')
         return trainer_mod.run_training(factory(train, test, d, BATCH, stop, comm), d,
-                                        resume=resume, comm=comm,
-                                        log=distributed.log_stream(comm))
+                                        config(BATCH, stop), resume=resume, comm=comm)
 
     full = os.path.join(out, 'full')
     save_params(train_to(full, STEPS), os.path.join(out, 'full-rank{}.npz'.format(r)))
@@ -113,15 +113,19 @@ def worker_rollback(out):
         data._datasets[0][perm[40]] = numpy.nan          # position 8 of rank 1's shard
         return data, None
     train, _ = distributed.load_and_scatter(comm, load, SEED)
+    if comm.rank == 0:   # progress from the writer rank, as the CLI sets it up
+        import logging
+        logging.basicConfig(level=logging.INFO, format='%(message)s')
     d = os.path.join(out, 'rollback')
     distributed.require_shared_out(comm, d, '--on-nan rollback')
     try:
         trainer_mod.run_training(factory(train, None, d, BATCH, STEPS, comm), d,
+                                 config(BATCH, STEPS, on_divergence='rollback',
+                                        max_rollbacks=2),
                                  resume=distributed.resolve_resume(comm, d, 'auto'),
-                                 on_nan='rollback', max_rollbacks=2, comm=comm,
-                                 log=distributed.log_stream(comm))
+                                 comm=comm)
         result = 'finished'
-    except ext.DivergenceError as e:
+    except DivergenceError as e:
         result = str(e)
     with open(os.path.join(out, 'rollback-rank{}.json'.format(comm.rank)), 'w') as f:
         json.dump(result, f)
@@ -185,7 +189,7 @@ def reference_run(out, shards, steps):
     ranks draw at step k: each rank's iterator is the order sampler over its
     32 shard positions, the same on both ranks, applied to its own shard."""
     positions = chainer.iterators.SerialIterator(
-        numpy.arange(len(shards[0])), BATCH, order_sampler=ext.ChainedShuffleOrderSampler(SEED))
+        numpy.arange(len(shards[0])), BATCH, order_sampler=ChainedShuffleOrderSampler(SEED))
     order = []
     for _ in range(steps):
         idx = numpy.asarray(positions.next())
@@ -394,7 +398,7 @@ def test_missing_mpi4py_is_a_user_error(monkeypatch):
 
 @pytest.mark.parametrize('name', ['flat', 'pure_nccl'])
 def test_gpu_communicators_on_the_cpu_are_user_errors(name):
-    with pytest.raises(UserError, match='needs a CuPy device.*--communicator naive'):
+    with pytest.raises(UserError, match="needs a CuPy device.*communicator='naive'"):
         distributed.create_communicator(name, CPU)
 
 
@@ -404,7 +408,7 @@ def test_pure_nccl_without_nccl_is_a_user_error(monkeypatch):
     class FakeGpu(object):
         xp = object()
     monkeypatch.setattr(nccl, '_available', False)
-    with pytest.raises(UserError, match='pure_nccl needs NCCL'):
+    with pytest.raises(UserError, match="pure_nccl' needs NCCL"):
         distributed.create_communicator('pure_nccl', FakeGpu())
 
 
@@ -456,10 +460,10 @@ def test_guard_aborts_on_one_rank_errors(monkeypatch):
 
 
 def test_guard_lets_collective_errors_end_quietly():
-    with pytest.raises(SystemExit) as e:
+    with pytest.raises(QuietExit) as e:
         with distributed.guard(FakeComm(1)):
-            raise ext.DivergenceError(5, 'loss is nan')
-    assert e.value.code == 2
+            raise DivergenceError(5, 'loss is nan')
+    assert e.value.status == 2
     with pytest.raises(distributed.CollectiveError):
         with distributed.guard(FakeComm(0)):
             raise distributed.CollectiveError('no such file')

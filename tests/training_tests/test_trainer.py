@@ -6,10 +6,12 @@ import pytest
 
 import chainer
 
+from chainer_irnn.errors import UserError
 from chainer_irnn.links import IRNN, RecurrentClassifier
-from chainer_irnn.training import extensions as ext
-from chainer_irnn.training import presets
-from chainer_irnn.training import trainer as trainer_mod
+from chainer_irnn.training import snapshots, trainer as trainer_mod
+from chainer_irnn.training.config import TrainConfig
+from chainer_irnn.training.loss_guard import DivergenceError, LossGuard
+from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler
 
 
 def toy_data(n=64, T=5, F=2, seed=0, nan_at=None):
@@ -21,19 +23,23 @@ def toy_data(n=64, T=5, F=2, seed=0, nan_at=None):
     return chainer.datasets.TupleDataset(x, y)
 
 
-def make_factory(train, out, settings_over=None, stop=(12, 'iteration'), snap=4):
-    over = dict(dict(input='linear', hidden=(6,), optimizer='sgd', lr=0.05, batchsize=8),
-                **(settings_over or {}))
-    settings = presets.resolve(None, **over)
+def make_config(settings_over=None, iteration=12, snap=4, **run):
+    over = dict(dict(input='linear', hidden=(6,), optimizer='sgd', lr=0.05, batchsize=8,
+                     iteration=iteration, snapshot_interval=snap, log_interval=1,
+                     progress=False, plots=False, report=False), **(settings_over or {}))
+    over.update(run)
+    return TrainConfig.from_preset(None, **over)
+
+
+def make_factory(train, out, settings_over=None, iteration=12, snap=4):
+    config = make_config(settings_over, iteration, snap)
 
     def make():
         numpy.random.seed(0)
         model = chainer.links.Classifier(RecurrentClassifier(
-            IRNN(2, settings['hidden'], input='linear', input_std=0.3, impl='naive'), 2))
+            IRNN(2, config.model.hidden, input='linear', input_std=0.3, impl='naive'), 2))
         tr = trainer_mod.build_trainer(
-            model, train, None, settings, out, chainer.get_device('@numpy'),
-            stop=stop, snapshot_interval=(snap, 'iteration'),
-            log_interval=(1, 'iteration'), progress=False, plots=False)
+            model, train, None, config, out, chainer.get_device('@numpy'))
         return model, tr
     return make
 
@@ -52,16 +58,18 @@ def test_resume_reproduces_uninterrupted_run(tmp_path):
     parameters and log equal a run straight to 12 (3 epochs: shuffles too)."""
     train = toy_data(n=32)
     full = str(tmp_path / 'full')
-    m_full = trainer_mod.run_training(make_factory(train, full), full, resume='none')
+    m_full = trainer_mod.run_training(make_factory(train, full), full, make_config(),
+                                      resume='none')
 
     part = str(tmp_path / 'part')
-    model, tr = make_factory(train, part, stop=(6, 'iteration'))()
+    model, tr = make_factory(train, part, iteration=6)()
     tr.run()
     # snapshots every 4 iterations and at the end; drop the last one, as if
     # the run had been killed after iteration 6: 5 and 6 are done again
-    assert [i for i, _ in ext.find_snapshots(part)] == [4, 6]
-    os.remove(ext.find_snapshots(part)[-1][1])
-    m_res = trainer_mod.run_training(make_factory(train, part), part, resume='auto')
+    assert [i for i, _ in snapshots.find_snapshots(part)] == [4, 6]
+    os.remove(snapshots.find_snapshots(part)[-1][1])
+    m_res = trainer_mod.run_training(make_factory(train, part), part, make_config(),
+                                     resume='auto')
     for k, v in params(m_full).items():
         numpy.testing.assert_array_equal(params(m_res)[k], v)
     assert read_log(part) == read_log(full)
@@ -69,23 +77,26 @@ def test_resume_reproduces_uninterrupted_run(tmp_path):
 
 
 def test_order_sampler_is_a_function_of_the_previous_order():
-    s = ext.ChainedShuffleOrderSampler(seed=3)
+    s = ChainedShuffleOrderSampler(seed=3)
     a = s(numpy.arange(10), 0)
     assert sorted(a) == list(range(10))
-    numpy.testing.assert_array_equal(a, ext.ChainedShuffleOrderSampler(3)(numpy.arange(10), 0))
+    numpy.testing.assert_array_equal(a, ChainedShuffleOrderSampler(3)(numpy.arange(10), 0))
     assert not numpy.array_equal(s(a, 10), a)
-    assert not numpy.array_equal(ext.ChainedShuffleOrderSampler(4)(numpy.arange(10), 0), a)
+    assert not numpy.array_equal(ChainedShuffleOrderSampler(4)(numpy.arange(10), 0), a)
 
 
 def test_nan_loss_stops_with_message_and_keeps_last_snapshot(tmp_path):
     # example 0 holds NaN: divergence comes at the iteration that draws it
     train = toy_data(n=32, nan_at=[0])
     out = str(tmp_path)
-    with pytest.raises(ext.DivergenceError) as e:
-        trainer_mod.run_training(make_factory(train, out), out, resume='none')
+    with pytest.raises(DivergenceError) as e:
+        trainer_mod.run_training(make_factory(train, out), out, make_config(), resume='none')
     assert 'at iteration {}'.format(e.value.iteration) in str(e.value)
     assert 'Remedies' in str(e.value)
-    for _, path in ext.find_snapshots(out):
+    # the remedies fit the run: it uses SGD at lr 0.05 and no rollback
+    assert "on_divergence='rollback'" in str(e.value) and 'now 0.05' in str(e.value)
+    assert "optimizer='adam'" in str(e.value)
+    for _, path in snapshots.find_snapshots(out):
         it = int(path.rsplit('_', 1)[1])
         assert it < e.value.iteration
 
@@ -94,16 +105,17 @@ def test_rollback_reloads_last_snapshot_with_lower_learning_rate(tmp_path):
     """SGD lr 500 without clipping overflows to NaN at iteration 12; a
     rollback reloads snapshot 8 at lr 5 and the run completes."""
     train = toy_data(n=32)
-    factory = make_factory(train, str(tmp_path / 'x'), settings_over={'lr': 500, 'clip': 0},
-                           stop=(16, 'iteration'))
-    with pytest.raises(ext.DivergenceError) as e:
-        trainer_mod.run_training(factory, str(tmp_path / 'x'), resume='none')
+    over = {'lr': 500, 'clip': 0}
+    factory = make_factory(train, str(tmp_path / 'x'), settings_over=over, iteration=16)
+    with pytest.raises(DivergenceError) as e:
+        trainer_mod.run_training(factory, str(tmp_path / 'x'), make_config(over, 16),
+                                 resume='none')
     assert e.value.iteration == 12
     out = str(tmp_path / 'y')
-    factory = make_factory(train, out, settings_over={'lr': 500, 'clip': 0},
-                           stop=(16, 'iteration'))
-    model = trainer_mod.run_training(factory, out, resume='none', on_nan='rollback',
-                                     max_rollbacks=3, factor=0.01)
+    factory = make_factory(train, out, settings_over=over, iteration=16)
+    model = trainer_mod.run_training(
+        factory, out, make_config(over, 16, on_divergence='rollback', max_rollbacks=3,
+                                  rollback_factor=0.01), resume='none')
     with open(os.path.join(out, trainer_mod.ROLLBACKS_FILE)) as f:
         assert json.load(f) == [{'iteration': 12, 'snapshot': 'snapshot_iter_8'}]
     assert all(numpy.isfinite(p.array).all() for p in model.params())
@@ -113,10 +125,13 @@ def test_rollback_reloads_last_snapshot_with_lower_learning_rate(tmp_path):
 def test_rollback_gives_up_after_max(tmp_path):
     train = toy_data(n=8, nan_at=[3])   # every batch holds the NaN example
     out = str(tmp_path)
-    with pytest.raises(ext.DivergenceError) as e:
-        trainer_mod.run_training(make_factory(train, out, snap=1), out, resume='none',
-                                 on_nan='rollback', max_rollbacks=2)
+    with pytest.raises(DivergenceError) as e:
+        trainer_mod.run_training(make_factory(train, out, snap=1), out,
+                                 make_config(on_divergence='rollback', max_rollbacks=2),
+                                 resume='none')
     assert 'no snapshot' in str(e.value) or 'still diverging' in str(e.value)
+    # a run already rolling back is not told to roll back
+    assert 'on_divergence' not in str(e.value)
 
 
 def test_partial_snapshot_leftovers_are_ignored_and_removed(tmp_path):
@@ -132,9 +147,32 @@ def test_partial_snapshot_leftovers_are_ignored_and_removed(tmp_path):
 def test_corrupt_snapshot_is_a_user_error(tmp_path):
     (tmp_path / 'snapshot_iter_4').write_bytes(b'PK\x03\x04 truncated')
     model, tr = make_factory(toy_data(), str(tmp_path))()
-    with pytest.raises(trainer_mod.UserError) as e:
+    with pytest.raises(UserError) as e:
         trainer_mod.load_snapshot(tr, str(tmp_path), 'auto')
     assert 'snapshot_iter_4' in str(e.value)
+
+
+@pytest.mark.parametrize('damage', [b'hello\n', b'', b'PK\x05\x06' + b'\0' * 18])
+def test_resume_skips_a_damaged_newest_snapshot(tmp_path, damage, caplog):
+    train = toy_data(n=32)
+    out = str(tmp_path)
+    model, tr = make_factory(train, out, iteration=8)()
+    tr.run()
+    assert [i for i, _ in snapshots.find_snapshots(out)] == [4, 8]
+    with open(os.path.join(out, 'snapshot_iter_8'), 'wb') as f:
+        f.write(damage)
+    with caplog.at_level('INFO'):
+        model = trainer_mod.run_training(make_factory(train, out), out, make_config(),
+                                         resume='auto')
+    assert 'snapshot_iter_8' in caplog.text and 'skipping' in caplog.text
+    assert 'resumed from {}'.format(os.path.join(out, 'snapshot_iter_4')) in caplog.text
+
+
+def test_truncated_rollback_history_is_a_user_error(tmp_path):
+    (tmp_path / trainer_mod.ROLLBACKS_FILE).write_text('[{')
+    with pytest.raises(UserError, match='rollbacks.json: not a readable'):
+        trainer_mod.run_training(make_factory(toy_data(), str(tmp_path)), str(tmp_path),
+                                 make_config(), resume='auto')
 
 
 def test_log_plot_draws_from_the_log_at_most_every_interval_and_at_the_end(tmp_path):
@@ -176,10 +214,10 @@ def test_loss_guard_trips_on_a_relapse_only():
     rng = numpy.random.RandomState(0)
     noisy = lambda level, n: level * (1 + 0.3 * rng.randn(n))  # NOQA
     # learning then a relapse to the start: tripped, with last_good before it
-    guard, fake = ext.LossGuard(relapse=0.5, window=20), _Fake()
+    guard, fake = LossGuard(relapse=0.5, window=20), _Fake()
     for v in numpy.concatenate([noisy(2.3, 30), noisy(0.8, 100)]):
         fake.step(guard, v)
-    with pytest.raises(ext.DivergenceError) as e:
+    with pytest.raises(DivergenceError) as e:
         for v in noisy(2.3, 100):
             fake.step(guard, v)
     assert 131 <= e.value.iteration <= 160 and e.value.last_good == e.value.iteration - 40
@@ -190,26 +228,26 @@ def test_loss_guard_trips_on_a_relapse_only():
                             (numpy.concatenate([noisy(2.3, 50), noisy(0.05, 500)]), 0.5),
                             (numpy.concatenate([noisy(2.3, 50), noisy(0.5, 50),
                                                 noisy(2.3, 200)]), 0.0)):
-        guard, fake = ext.LossGuard(relapse=relapse, window=20), _Fake()
+        guard, fake = LossGuard(relapse=relapse, window=20), _Fake()
         for v in losses:
             fake.step(guard, v)
     # NaN is divergence with or without the relapse watch
-    with pytest.raises(ext.DivergenceError, match='loss is nan'):
-        _Fake().step(ext.LossGuard(), float('nan'))
+    with pytest.raises(DivergenceError, match='loss is nan'):
+        _Fake().step(LossGuard(), float('nan'))
 
 
 def test_loss_guard_state_survives_a_snapshot():
-    guard, fake = ext.LossGuard(relapse=0.5, window=5), _Fake()
+    guard, fake = LossGuard(relapse=0.5, window=5), _Fake()
     for v in [2.0] * 5 + [1.0] * 20:
         fake.step(guard, v)
     saved = chainer.serializers.DictionarySerializer()
     guard.serialize(saved)
-    other = ext.LossGuard(relapse=0.5, window=5)
+    other = LossGuard(relapse=0.5, window=5)
     other.serialize(chainer.serializers.NpzDeserializer(saved.target))
     assert (other._count, other._start, other._avg, other._best) == \
         (guard._count, guard._start, guard._avg, guard._best)
     # a snapshot from before the guard had state leaves the defaults
-    fresh = ext.LossGuard(relapse=0.5, window=5)
+    fresh = LossGuard(relapse=0.5, window=5)
     fresh.serialize(chainer.serializers.NpzDeserializer({}))
     assert fresh._count == 0 and fresh._best == float('inf')
 
@@ -232,26 +270,24 @@ class _ScriptedLoss(chainer.Link):
         return loss
 
 
-def test_relapse_rolls_back_before_it_and_sets_later_snapshots_aside(tmp_path, capsys):
+def test_relapse_rolls_back_before_it_and_sets_later_snapshots_aside(tmp_path, caplog):
     out = str(tmp_path)
-    settings = presets.resolve(None, optimizer='sgd', lr=0.1, batchsize=4, loss_guard=0.5)
+    config = TrainConfig.from_preset(
+        None, optimizer='sgd', lr=0.1, batchsize=4, loss_guard=0.5, iteration=600,
+        snapshot_interval=50, log_interval=50, progress=False, plots=False, report=False,
+        on_divergence='rollback', max_rollbacks=1, rollback_factor=0.5)
 
     def make():
         model = _ScriptedLoss()
-        tr = trainer_mod.build_trainer(model, toy_data(n=16), None, settings, out,
-                                       chainer.get_device('@numpy'), stop=(600, 'iteration'),
-                                       snapshot_interval=(50, 'iteration'),
-                                       log_interval=(50, 'iteration'), progress=False,
-                                       plots=False)
+        tr = trainer_mod.build_trainer(model, toy_data(n=16), None, config, out,
+                                       chainer.get_device('@numpy'))
         model.updater = tr.updater
         return model, tr
-    import sys
-    with pytest.raises(ext.DivergenceError) as e:
-        trainer_mod.run_training(make, out, resume='none', on_nan='rollback',
-                                 max_rollbacks=1, factor=0.5, log=sys.stdout)
+    with pytest.raises(DivergenceError) as e, caplog.at_level('INFO'):
+        trainer_mod.run_training(make, out, config, resume='none')
     # the window is 100: the relapse at 400 is seen within it, and snapshots
     # from the 200 iterations before the alarm are not trusted
-    printed = capsys.readouterr().out
+    printed = caplog.text
     first = json.load(open(os.path.join(out, trainer_mod.ROLLBACKS_FILE)))
     assert len(first) == 1 and 400 < first[0]['iteration'] <= 500
     alarm = first[0]['iteration']

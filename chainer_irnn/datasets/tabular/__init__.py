@@ -1,6 +1,10 @@
 """Sequence classification data from CSV files (wide, long, series layouts).
 
-Reading::
+For training, :func:`read_csv` does everything below and returns datasets::
+
+    data = read_csv('train.csv', test='test.csv', features_per_step=3)
+
+Reading by hand::
 
     opts = Options(layout='auto', features_per_step=3)
     table = Table('train.csv', opts)          # columns resolved, nothing read yet
@@ -22,7 +26,7 @@ from chainer_irnn.datasets.tabular.preprocess import (  # NOQA
 from chainer_irnn.datasets.tabular.sequences import Sequence  # NOQA
 from chainer_irnn.errors import DataError
 
-__all__ = ['Options', 'Roles', 'Table', 'Sequence', 'Preprocessor', 'stratified_split',
+__all__ = ['read_csv', 'CsvData', 'SequenceDataset', 'Options', 'Roles', 'Table', 'Sequence', 'Preprocessor', 'stratified_split',
            'chronological_split', 'class_order', 'resolve', 'LAYOUTS', 'FILLS',
            'spec_to_json', 'options_from_spec']
 
@@ -101,10 +105,11 @@ class Table(object):
             self.leftover = assembler.leftover
         if roles.layout == 'long' and self.n_sequences == self.rows and self.rows > 1 \
                 and self.opts.layout == 'auto':
-            from chainer_irnn.errors import UserError
+            from chainer_irnn.errors import Setting, UserError
             raise UserError('{}: every sequence id occurs once, so each sequence would be one '
-                            'step long; if each row is a whole sequence pass --layout wide, '
-                            'else --layout long'.format(self.path))
+                            'step long; if each row is a whole sequence set {}, else '
+                            '{}'.format(self.path, Setting('layout', 'wide'),
+                                        Setting('layout', 'long')))
         if out:
             yield out
 
@@ -179,3 +184,6 @@ def options_from_spec(spec, **overrides):
              standardize=spec.get('standardize', True))
     d.update({k: v for k, v in overrides.items() if v is not None})
     return Options(**d)
+
+
+from chainer_irnn.datasets.tabular.dataset import CsvData, SequenceDataset, read_csv  # NOQA: E402

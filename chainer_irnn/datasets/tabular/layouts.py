@@ -18,7 +18,9 @@
 """
 import dataclasses
 
-from chainer_irnn.errors import DataError, UserError
+import numpy
+
+from chainer_irnn.errors import DataError, ParameterError, Setting, UserError
 
 LAYOUTS = ('auto', 'wide', 'long', 'series')
 ID_NAMES = ('id', 'sequence_id', 'seq', 'seq_id', 'sequence', 'series_id')
@@ -29,7 +31,7 @@ FILLS = ('zero', 'ffill', 'mean')
 
 @dataclasses.dataclass
 class Options:
-    """How to read a table; the fields mirror the ``--csv`` flags.
+    """How to read a table (the parameters of :func:`read_csv`).
 
     Column references (``label_col`` .. ``feature_cols``) are header names
     or 1-based column numbers; ``feature_cols`` is a comma-separated list in
@@ -51,19 +53,20 @@ class Options:
 
     def __post_init__(self):
         if self.layout not in LAYOUTS:
-            raise UserError('--layout must be one of {}, not {!r}'.format(', '.join(LAYOUTS),
-                                                                        self.layout))
+            raise ParameterError('layout', 'must be one of {}, not {!r}'.format(
+                ', '.join(LAYOUTS), self.layout))
         if self.fill not in (None,) + FILLS:
-            raise UserError('--fill must be one of {}, not {!r}'.format(', '.join(FILLS),
-                                                                      self.fill))
-        for flag, value in (('--features-per-step', self.features_per_step),
-                            ('--stride', self.stride)):
-            if value is None or int(value) < 1:
-                raise UserError('{} must be a positive integer, not {}'.format(flag, value))
-        if self.window is not None and int(self.window) < 1:
-            raise UserError('--window must be a positive integer, not {}'.format(self.window))
-        if not self.sep or len(self.sep) != 1:
-            raise UserError('--sep must be one character, not {!r}'.format(self.sep))
+            raise ParameterError('fill', 'must be one of {}, not {!r}'.format(
+                ', '.join(FILLS), self.fill))
+        for param, value in (('features_per_step', self.features_per_step),
+                             ('stride', self.stride), ('window', self.window)):
+            if value is None and param == 'window':
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) \
+                    or value < 1:
+                raise ParameterError(param, 'must be a positive integer, not {!r}'.format(value))
+        if not isinstance(self.sep, str) or len(self.sep) != 1:
+            raise ParameterError('sep', 'must be one character, not {!r}'.format(self.sep))
 
 
 @dataclasses.dataclass
@@ -93,7 +96,7 @@ class Roles:
         return key if self.header else self.position(key)
 
 
-def _find(columns, spec, path, header, flag):
+def _find(columns, spec, path, header, param):
     """The key of the column that ``spec`` (name or 1-based number) names."""
     if isinstance(spec, str) and header and spec in columns:
         return spec
@@ -104,8 +107,8 @@ def _find(columns, spec, path, header, flag):
     if number is not None and 1 <= number <= len(columns):
         return columns[number - 1]
     shown = ', '.join(repr(c) for c in columns[:12]) + (', ...' if len(columns) > 12 else '')
-    raise DataError('{} {!r}: no such column; the file has {} column{}{}'.format(
-        flag, spec, len(columns), '' if len(columns) == 1 else 's',
+    raise DataError('{}: no such column; the file has {} column{}{}'.format(
+        Setting(param, spec), len(columns), '' if len(columns) == 1 else 's',
         ' ({})'.format(shown) if header else ' (give a number from 1)'),
         path=path, line=1)
 
@@ -137,13 +140,13 @@ def _feature_list(columns, spec, path, header):
                 lo = hi = None
             if lo is not None:
                 if not 1 <= lo <= hi <= len(columns):
-                    raise DataError('--feature-cols {}: columns are numbered 1 to {}'.format(
-                        part, len(columns)), path=path, line=1)
+                    raise DataError('{}: columns are numbered 1 to {}'.format(
+                        Setting('feature_cols', part), len(columns)), path=path, line=1)
                 keys.extend(columns[lo - 1:hi])
                 continue
-        keys.append(_find(columns, part, path, header, '--feature-cols'))
+        keys.append(_find(columns, part, path, header, 'feature_cols'))
     if not keys:
-        raise UserError('--feature-cols {!r} names no column'.format(spec))
+        raise ParameterError('feature_cols', '{!r} names no column'.format(spec))
     return keys
 
 
@@ -155,20 +158,20 @@ def resolve(columns, opts, path, labels='required'):
     """
     header = opts.header
     explicit = {}
-    for role, spec, flag in (('id', opts.id_col, '--id-col'),
-                             ('time', opts.time_col, '--time-col')):
+    for role, spec, param in (('id', opts.id_col, 'id_col'),
+                              ('time', opts.time_col, 'time_col')):
         if spec is not None:
-            explicit[role] = _find(columns, spec, path, header, flag)
+            explicit[role] = _find(columns, spec, path, header, param)
     label = None
     no_label = opts.label_col is not None and str(opts.label_col).lower() == 'none'
     if labels == 'required' and no_label:
-        raise UserError('--label-col none: training needs a label column')
+        raise ParameterError('label_col', "'none': training needs a label column")
     if opts.label_col is not None and not no_label:
         if labels == 'optional' and header and isinstance(opts.label_col, str) \
                 and opts.label_col not in columns and not opts.label_col.isdigit():
             label = None
         else:
-            label = _find(columns, opts.label_col, path, header, '--label-col')
+            label = _find(columns, opts.label_col, path, header, 'label_col')
     id_key = explicit.get('id', _by_name(columns, ID_NAMES, header))
     time_key = explicit.get('time')
     layout = opts.layout
@@ -177,19 +180,20 @@ def resolve(columns, opts, path, labels='required'):
     if layout == 'long' and time_key is None:
         time_key = _by_name(columns, TIME_NAMES, header)
     if layout == 'series' and not opts.window:
-        raise UserError('the series layout needs --window N (rows per window)')
+        raise ParameterError('window', 'the series layout needs a window (rows per window)')
     if layout == 'long' and id_key is None:
         raise UserError('{}: the long layout needs a sequence-id column: name it id, '
-                        'sequence_id or seq, or pass --id-col'.format(path))
+                        'sequence_id or seq, or set {}'.format(path, Setting('id_col')))
     if layout != 'long' and 'time' in explicit:
-        raise UserError('--time-col applies to the long layout only')
+        raise ParameterError('time_col', 'applies to the long layout only')
     if label is None and opts.label_col is None:
         label = _by_name(columns, LABEL_NAMES, header)
         if label is None and layout == 'wide' and labels == 'required':
             label = next((c for c in columns if c != id_key), None)  # MNIST-as-CSV: label first
         if label is None and labels == 'required':
-            raise UserError('{}: which column holds the labels? none is named {}; pass '
-                            '--label-col NAME or NUMBER'.format(path, '/'.join(LABEL_NAMES)))
+            raise UserError('{}: which column holds the labels? none is named {}; set {} '
+                            'to a name or a number'.format(path, '/'.join(LABEL_NAMES),
+                                                           Setting('label_col')))
     used = {k for k in (label, id_key, time_key) if k is not None}
     if len(used) < len([k for k in (label, id_key, time_key) if k is not None]):
         raise UserError('{}: the label, id and time columns must be different columns'.format(path))
@@ -197,8 +201,8 @@ def resolve(columns, opts, path, labels='required'):
         features = _feature_list(columns, opts.feature_cols, path, header)
         clash = [c for c in features if c in used]
         if clash:
-            raise UserError('--feature-cols includes column {} which is the label, id or '
-                            'time column'.format(clash[0]))
+            raise ParameterError('feature_cols', 'includes column {} which is the label, id '
+                                 'or time column'.format(clash[0]))
     else:
         features = [c for c in columns if c not in used]
     if not features:
@@ -206,11 +210,13 @@ def resolve(columns, opts, path, labels='required'):
             len(columns), '' if len(columns) == 1 else 's'), path=path, line=1)
     k = int(opts.features_per_step)
     if layout != 'wide' and k != 1:
-        raise UserError('--features-per-step applies to the wide layout only; in the {} '
-                        'layout every feature column is one feature of each step'.format(layout))
+        raise ParameterError('features_per_step', 'applies to the wide layout only; in the {} '
+                             'layout every feature column is one feature of each '
+                             'step'.format(layout))
     if layout == 'wide' and len(features) % k:
         raise DataError('{} feature columns do not split into steps of {} features '
-                        '(--features-per-step)'.format(len(features), k), path=path, line=1,
+                        '({})'.format(len(features), k, Setting('features_per_step')),
+                        path=path, line=1,
                         column=len(columns))
     return Roles(layout=layout, columns=list(columns), features=features, label=label,
                  id=id_key, time=time_key, header=header)

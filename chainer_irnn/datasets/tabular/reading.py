@@ -17,7 +17,7 @@ import warnings
 
 import numpy
 
-from chainer_irnn.errors import DataError
+from chainer_irnn.errors import DataError, Setting
 
 # Cell texts read as "missing" (case-insensitive, after stripping blanks).
 MISSING_TOKENS = frozenset(['', 'nan', 'na', 'n/a', 'null', 'none', '?'])
@@ -227,7 +227,8 @@ def numeric_column(chunk, key, position, name, path, allow_missing=False, what='
         line = int(chunk.lines[i])
         if missing[i]:
             raise DataError('missing value in {} column {} (empty or NaN cell); fill the '
-                            'file or pass --fill zero|ffill|mean'.format(what, name),
+                            'file or set {} (zero, ffill or mean)'.format(
+                                what, name, Setting('fill')),
                             path=path, line=line, column=position)
         cell = col.iloc[i]
         reason = 'is not a finite number' if numpy.isinf(values[i]) else 'is not a number'

@@ -8,7 +8,7 @@ rows of a series that the next window still needs.
 import numpy
 
 from chainer_irnn.datasets.tabular import reading
-from chainer_irnn.errors import DataError
+from chainer_irnn.errors import DataError, Setting
 
 
 class Sequence(object):
@@ -171,8 +171,8 @@ class SeriesAssembler(object):
 
     def finish(self):
         if self.rows < self.window:
-            raise DataError('the series has {} rows, fewer than one window (--window {})'.format(
-                self.rows, self.window), path=self.path)
+            raise DataError('the series has {} rows, fewer than one window ({})'.format(
+                self.rows, Setting('window', self.window)), path=self.path)
         return []
 
     @property

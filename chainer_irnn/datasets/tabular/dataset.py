@@ -1,0 +1,181 @@
+"""``read_csv``: labelled sequences from CSV files, ready for training.
+
+::
+
+    from chainer_irnn import read_csv
+
+    data = read_csv('train.csv', test='test.csv')       # or val_split=0.1
+    data.train[0]          # (x (T, F) float32, class index) -- a Chainer dataset
+    data.train.X, data.train.y                          # arrays and label texts
+    data.meta              # what the model stores to read new files the same way
+"""
+import dataclasses
+import logging
+from typing import Optional
+
+import numpy
+
+from chainer_irnn.datasets.tabular import layouts, preprocess
+from chainer_irnn.errors import DataError, ParameterError
+
+logger = logging.getLogger(__name__)
+
+
+class SequenceDataset(object):
+    """Labelled sequences: a dataset of ``(x, class index)`` examples, as
+    Chainer's iterators, ``fit`` and the estimator take it.
+
+    Attributes:
+        X (list of ndarray): ``(T_i, F)`` float32 sequences (already
+            preprocessed as the training file was).
+        y (ndarray): the label of each sequence as written in the file
+            (texts), or None for unlabelled data.
+        ids (list): each sequence's id in its file.
+        classes (list of str): the class names; ``x``'s class index is the
+            position of its label here.
+        source (str): where the sequences came from.
+    """
+
+    def __init__(self, X, y, classes, ids=None, source=None, codes=None):
+        self.X = list(X)
+        self.y = None if y is None else numpy.asarray(y, dtype=object)
+        self.classes = list(classes)
+        self.ids = list(range(len(self.X))) if ids is None else list(ids)
+        self.source = source
+        self._codes = codes
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [(self.X[j], self._codes[j]) for j in range(*i.indices(len(self)))]
+        return self.X[i], self._codes[i]
+
+
+@dataclasses.dataclass
+class CsvData:
+    """What :func:`read_csv` returns.
+
+    Attributes:
+        train (SequenceDataset): training sequences.
+        val (SequenceDataset or None): validation sequences (the test file,
+            or the held-out split), None with ``val_split=0`` and no test.
+        meta (dict): the data description :func:`~chainer_irnn.training.fit`
+            stores with the model (``in_size``, ``n_class``, and under
+            ``'tabular'`` the reading spec, label mapping and feature
+            statistics, so that new files are read the same way).
+        split (str): how the validation set was made, in words.
+    """
+
+    train: SequenceDataset
+    val: Optional[SequenceDataset]
+    meta: dict
+    split: str
+
+    @property
+    def classes(self):
+        return self.train.classes
+
+
+def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',', header=True,
+             label_col=None, id_col=None, time_col=None, feature_cols=None,
+             features_per_step=1, window=None, stride=1, fill=None, standardize=True):
+    """Reads labelled sequences from a CSV file (plain or ``.gz``).
+
+    Args:
+        path (str): the training file.
+        test (str): a test file with the same columns, used for validation.
+        val_split (float): without ``test``: the fraction held out for
+            validation, stratified by label and seeded by ``seed`` (the
+            last windows, for the series layout); default 0.1; 0 = none.
+        seed (int): seed of the stratified split.
+        layout (str): ``'wide'`` (a row per sequence), ``'long'`` (a row per
+            step, with a sequence-id column), ``'series'`` (one series cut
+            into windows), or ``'auto'`` (long with an id column, series
+            with ``window``, else wide).
+        sep (str): the field separator.
+        header (bool): whether the first line names the columns.
+        label_col, id_col, time_col: a column name or 1-based number.
+        feature_cols (str): e.g. ``'a,b,c'`` or ``'2-785'``; default all
+            other columns.
+        features_per_step (int): wide layout: consecutive feature columns
+            that form one step.
+        window, stride (int): series layout: rows per window, rows between
+            window starts.
+        fill (str): missing cells: None (an error), ``'zero'``, ``'ffill'``
+            or ``'mean'``.
+        standardize (bool): standardise each feature with the training
+            split's mean and standard deviation.
+
+    Returns:
+        CsvData
+
+    Raises:
+        DataError: a cell, row or column is wrong (file, line, column).
+        ParameterError: a parameter is wrong.
+    """
+    from chainer_irnn.datasets import tabular
+    if test is not None and val_split:
+        raise ParameterError('val_split', 'give a test file or a validation split, not both')
+    fraction = 0.1 if val_split is None else val_split
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) \
+            or not 0 <= fraction < 1:
+        raise ParameterError('val_split', 'must be in [0, 1), not {!r}'.format(fraction))
+    opts = layouts.Options(
+        layout=layout, sep=sep, header=header, label_col=label_col, id_col=id_col,
+        time_col=time_col, feature_cols=feature_cols, features_per_step=features_per_step,
+        window=window, stride=stride, fill=fill, standardize=standardize)
+    table = tabular.Table(path, opts)
+    seqs = table.read()
+    logger.info(table.summary())
+    roles = table.roles
+    label_column = roles.position(roles.label)
+    preprocess.Preprocessor.fit(seqs, path=path, label_column=label_column)  # >= 2 classes
+    split = 'test file {}'.format(test)
+    if test is not None:
+        test_table = tabular.Table(test, tabular.options_from_spec(
+            tabular.spec_to_json(table)), expect_features=table.n_features)
+        test_seqs = test_table.read()
+        logger.info(test_table.summary())
+        train_seqs, test_path = seqs, test
+        test_column = test_table.roles.position(test_table.roles.label)
+    elif fraction == 0:
+        train_seqs, test_seqs, test_path, test_column = seqs, [], None, None
+        split = 'no validation (validation split 0)'
+    elif roles.layout == 'series':
+        tr, va, dropped = preprocess.chronological_split(len(seqs), fraction, opts.window,
+                                                         opts.stride)
+        train_seqs, test_seqs = [seqs[i] for i in tr], [seqs[i] for i in va]
+        test_path, test_column = path, label_column
+        split = ('validation = the last {:g}% of the windows; {} training window{} '
+                 'overlapping them left out').format(100 * fraction, dropped,
+                                                     '' if dropped == 1 else 's')
+    else:
+        classes = {c: i for i, c in enumerate(preprocess.class_order(s.label for s in seqs))}
+        tr, va = preprocess.stratified_split([classes[s.label] for s in seqs], fraction, seed)
+        train_seqs, test_seqs = [seqs[i] for i in tr], [seqs[i] for i in va]
+        test_path, test_column = path, label_column
+        split = 'validation = {:g}% stratified by label, seed {}'.format(100 * fraction, seed)
+    if not train_seqs:
+        raise DataError('no training sequences left after the validation split', path=path)
+    prep = preprocess.Preprocessor.fit(train_seqs, fill=opts.fill, standardize=opts.standardize,
+                                       path=path, label_column=label_column)
+
+    def dataset(part, source, column):
+        codes = prep.encode(part, source, column)
+        return SequenceDataset([prep.transform(s.x) for s in part], [s.label for s in part],
+                               prep.classes, ids=[s.id for s in part], source=source,
+                               codes=codes)
+
+    train = dataset(train_seqs, path, label_column)
+    val = dataset(test_seqs, test_path, test_column) if test_seqs else None
+    counts = numpy.bincount(train._codes, minlength=len(prep.classes))
+    logger.info('%d training / %d validation sequences (%s); classes %s', len(train),
+                0 if val is None else len(val), split, ', '.join(
+                    '{}: {}'.format(c, int(n)) for c, n in zip(prep.classes, counts)))
+    meta = {'data': 'csv', 'data_source': path, 'in_size': table.n_features,
+            'n_class': len(prep.classes), 'n_train': len(train),
+            'n_test': 0 if val is None else len(val),
+            'tabular': dict(tabular.spec_to_json(table), **prep.to_json())}
+    return CsvData(train=train, val=val, meta=meta, split=split)

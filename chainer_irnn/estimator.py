@@ -1,0 +1,359 @@
+"""``IRNNClassifier``: the scikit-learn face of :func:`chainer_irnn.training.fit`.
+
+::
+
+    from chainer_irnn import IRNNClassifier
+
+    clf = IRNNClassifier(hidden=(100,), epoch=10).fit(X, y)   # X: (n, T, F), (n, T) or a list
+    clf.predict(X_new), clf.predict_proba(X_new), clf.score(X_test, y_test)
+    clf.save('model_dir')                                      # what the CLI writes
+
+It follows scikit-learn's conventions: ``__init__`` only stores its
+arguments, ``fit`` learns and returns ``self``, learned attributes end in
+``_``; so ``clone``, ``cross_val_score``, ``GridSearchCV`` and ``Pipeline``
+work with it.
+"""
+import io
+import logging
+import shutil
+import tempfile
+
+import numpy
+
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+
+logger = logging.getLogger(__name__)
+
+
+def _sequences(X, input, fitted_width=None):
+    """``(list of arrays, width)`` from the accepted forms of ``X``.
+
+    ``width`` is the number of columns of a 2-D array input (scikit-learn's
+    ``n_features_in_``), else None.  Every value must be finite (float32)
+    or, for ``input='embed'``, a non-negative integer.
+    """
+    from sklearn.utils.validation import check_array
+    if hasattr(X, 'X') and hasattr(X, 'classes'):   # a SequenceDataset
+        X = X.X
+    width = None
+    if isinstance(X, (list, tuple)) and X and not numpy.isscalar(X[0]) and \
+            len({numpy.shape(x) for x in X}) > 1:
+        seqs = []
+        for i, x in enumerate(X):
+            a = check_array(numpy.asarray(x).reshape(len(x), -1),
+                            dtype=None if input == 'embed' else numpy.float64,
+                            ensure_min_samples=1, input_name='X[{}]'.format(i))
+            seqs.append(a)
+    else:
+        arr = check_array(X, dtype=None if input == 'embed' else numpy.float64,
+                          allow_nd=True, ensure_min_samples=1, input_name='X')
+        if arr.ndim == 2:
+            width = arr.shape[1]
+            if fitted_width is not None and width != fitted_width:
+                raise ValueError('X has {} features, but {} is expecting {} features as '
+                                 'input'.format(width, 'IRNNClassifier', fitted_width))
+            arr = arr[:, :, None]
+        elif arr.ndim != 3:
+            raise ValueError('X must be (n, T), (n, T, F) or a list of (T, F) sequences; '
+                             'got shape {}'.format(arr.shape))
+        seqs = list(arr)
+    out = []
+    for i, x in enumerate(seqs):
+        if input == 'embed':
+            if x.dtype.kind not in 'iu' and not numpy.array_equal(x, numpy.rint(x)):
+                raise ValueError("input='embed' takes integer tokens; sequence {} holds "
+                                 "other values".format(i))
+            x = x.astype(numpy.int64)
+            if x.shape[1] != 1:
+                raise ValueError("input='embed' takes one token per step; sequence {} has "
+                                 "{} per step".format(i, x.shape[1]))
+            out.append(x[:, 0])
+        else:
+            if (numpy.abs(x) > numpy.finfo(numpy.float32).max).any():
+                raise ValueError('Input X contains values too large for float32 (sequence '
+                                 '{})'.format(i))
+            out.append(x)
+    return out, width
+
+
+class IRNNClassifier(ClassifierMixin, BaseEstimator):
+    """An identity-initialised recurrent classifier of sequences.
+
+    Parameters mirror :class:`~chainer_irnn.training.config.TrainConfig`; the
+    defaults are those of the ``csv`` preset (Adam 1e-3, clipping 1, batch
+    32, 10 epochs and at least 2000 updates).
+
+    Args:
+        hidden (tuple of int): units per recurrent layer.
+        input (str): ``'linear'`` for float features, ``'embed'`` for integer
+            tokens ``0..n_tokens-1`` (the blog's pixels).
+        activation (str): ``'relu'`` (IRNN) or ``'tanh'``.
+        identity_scale (float): the recurrent weights start as this times I.
+        input_std (float): std of the Gaussian input weights.
+        optimizer (str): ``'adam'``, ``'sgd'``, ``'momentum'`` or ``'rmsprop'``.
+        lr (float): learning rate (Adam's alpha).
+        clip (float): gradient-norm clipping threshold; 0 switches it off.
+        weight_decay (float): L2 weight decay.
+        batchsize (int): examples per update.
+        epoch (int): passes over the training data.
+        min_iteration (int): raise the epochs to make at least this many
+            updates (small data sets need more passes).
+        validation_fraction (float): held out of ``X`` for validation,
+            stratified, when ``fit`` is given no validation data; 0 = none.
+        standardize (bool): standardise each float feature with the training
+            data's mean and std (over all steps).
+        n_tokens (int): vocabulary size of ``input='embed'``.
+        seed (int): seeds initialisation, shuffling and the split.
+        device: ``'@numpy'``, ``'@cupy:0'``, ... .
+        out (str): a folder for the Trainer's log, plots and snapshots, and
+            the model; None trains in a temporary folder.
+        verbose (bool): print the Trainer's log table and progress.
+        impl (str): ``'fused'`` or ``'naive'`` recurrence.
+
+    Attributes:
+        classes_ (ndarray): the class labels.
+        n_features_in_ (int): columns of a 2-D ``X`` (fixed-length univariate
+            series); for 3-D or list input, features per step.
+        predictor_ (Predictor): the trained model with its description.
+        history_ (list of dict): the training log.
+    """
+
+    def __init__(self, hidden=(100,), input='linear', activation='relu', identity_scale=1.0,
+                 input_std=0.001, optimizer='adam', lr=1e-3, clip=1.0, weight_decay=0.0,
+                 batchsize=32, epoch=10, min_iteration=2000, validation_fraction=0.1,
+                 standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
+                 verbose=False, impl='fused'):
+        self.hidden = hidden
+        self.input = input
+        self.activation = activation
+        self.identity_scale = identity_scale
+        self.input_std = input_std
+        self.optimizer = optimizer
+        self.lr = lr
+        self.clip = clip
+        self.weight_decay = weight_decay
+        self.batchsize = batchsize
+        self.epoch = epoch
+        self.min_iteration = min_iteration
+        self.validation_fraction = validation_fraction
+        self.standardize = standardize
+        self.n_tokens = n_tokens
+        self.seed = seed
+        self.device = device
+        self.out = out
+        self.verbose = verbose
+        self.impl = impl
+
+    def _config(self, n_train):
+        from chainer_irnn.training.config import TrainConfig
+        hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
+        return TrainConfig().replace(
+            hidden=hidden, input=self.input, activation=self.activation,
+            identity_scale=self.identity_scale, input_std=self.input_std, impl=self.impl,
+            optimizer=self.optimizer, lr=self.lr, clip=self.clip,
+            weight_decay=self.weight_decay, batchsize=min(self.batchsize, n_train),
+            epoch=self.epoch, min_iteration=self.min_iteration, seed=self.seed,
+            progress=bool(self.verbose), plots=self.out is not None, report=bool(self.verbose),
+            on_divergence='rollback')
+
+    def _tabular(self, seqs):
+        """The feature statistics as the predictor's preprocessing spec."""
+        if self.input == 'embed' or not self.standardize:
+            F = 1 if self.input == 'embed' else seqs[0].shape[1]
+            return numpy.zeros(F), numpy.ones(F)
+        allx = numpy.concatenate(seqs)
+        mean, std = allx.mean(axis=0), allx.std(axis=0)
+        std[~(std > 1e-12)] = 1.0
+        return mean, std
+
+    def fit(self, X, y=None, X_val=None, y_val=None):
+        """Trains on ``X``, ``y`` (validation on ``X_val``, ``y_val`` if given,
+        else on ``validation_fraction`` of ``X``); returns ``self``.
+
+        ``X``: an ``(n, T, F)`` float array, an ``(n, T)`` array of
+        univariate series, a list of ``(T_i, F)`` arrays of any lengths, or
+        integer tokens with ``input='embed'``; or a :class:`SequenceDataset`
+        (then ``y`` defaults to its labels).  ``y``: any labels.
+        """
+        from sklearn.utils.validation import column_or_1d
+
+        from chainer_irnn.datasets.tabular import Preprocessor, stratified_split
+        from chainer_irnn.predictor import Predictor
+        from chainer_irnn.training import fitting as fit_mod
+
+        if y is None and hasattr(X, 'y') and hasattr(X, 'classes'):
+            y = X.y
+        if y is None:
+            raise ValueError('requires y to be passed, but the target y is None')
+        seqs, width = _sequences(X, self.input)
+        y = numpy.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            import warnings
+            from sklearn.exceptions import DataConversionWarning
+            warnings.warn('A column-vector y was passed when a 1d array was expected.',
+                          DataConversionWarning, stacklevel=2)
+        y = column_or_1d(y)
+        if len(y) != len(seqs):
+            raise ValueError('X holds {} sequences but y {} labels'.format(len(seqs), len(y)))
+        check_classification_targets(y)
+        self.classes_, codes = numpy.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError('the training data hold one class only ({!r}); a classifier needs '
+                             'at least 2'.format(self.classes_[0]))
+        self.n_features_in_ = width if width is not None else \
+            (1 if self.input == 'embed' else int(seqs[0].shape[1]))
+        self._width = width
+        if self.input != 'embed':
+            F = {x.shape[1] for x in seqs}
+            if len(F) > 1:
+                raise ValueError('the sequences of X have different numbers of features per '
+                                 'step: {}'.format(sorted(F)))
+        mean, std = self._tabular(seqs)
+        classes = [str(c) for c in self.classes_]
+        prep = Preprocessor(classes, mean.tolist(), std.tolist(), None, self.standardize)
+
+        def prepared(xs):
+            if self.input == 'embed':
+                return [x.astype(numpy.int32) for x in xs]
+            return [prep.transform(x) for x in xs]
+
+        codes = codes.astype(numpy.int32)
+        if X_val is not None:
+            vseqs, _ = _sequences(X_val, self.input, width)
+            index = {c: i for i, c in enumerate(self.classes_)}
+            try:
+                vcodes = numpy.asarray([index[v] for v in column_or_1d(numpy.asarray(y_val))],
+                                       dtype=numpy.int32)
+            except KeyError as e:
+                raise ValueError('y_val holds a label absent from y: {}'.format(e))
+            train = list(zip(prepared(seqs), codes))
+            val = list(zip(prepared(vseqs), vcodes))
+        else:
+            fraction = self.validation_fraction
+            counts = numpy.bincount(codes)
+            if fraction and (counts.min() < 2 or len(seqs) * fraction < len(counts)):
+                logger.info('too few examples per class for a validation split of %g; '
+                            'training without validation', fraction)
+                fraction = 0
+            tr, va = (stratified_split(codes, fraction, self.seed) if fraction
+                      else (numpy.arange(len(seqs)), numpy.arange(0)))
+            xs = prepared(seqs)
+            train = [(xs[i], codes[i]) for i in tr]
+            val = [(xs[i], codes[i]) for i in va] or None
+        n_class = len(self.classes_)
+        meta = {'data': 'arrays', 'data_source': 'arrays',
+                'in_size': self.n_tokens if self.input == 'embed' else int(seqs[0].shape[1]),
+                'n_class': n_class, 'n_train': len(train),
+                'n_test': 0 if val is None else len(val)}
+        if self.input != 'embed':
+            meta['tabular'] = prep.to_json()
+        else:
+            meta['classes'] = classes
+        config = self._config(len(train))
+        workdir = self.out if self.out is not None else tempfile.mkdtemp(prefix='irnn-fit-')
+        try:
+            result = fit_mod.fit(config, train, val, out=workdir, meta=meta,
+                                 device=self.device, resume='none',
+                                 save=self.out is not None)
+        finally:
+            if self.out is None:
+                shutil.rmtree(workdir, ignore_errors=True)
+        self.history_ = result.log
+        self.predictor_ = Predictor(result.model, result.description, device=self.device)
+        return self
+
+    # ---------------------------------------------------------- predicting
+
+    def _prepared(self, X):
+        check_is_fitted(self, 'predictor_')
+        seqs, _ = _sequences(X, self.input, self._width)
+        return self.predictor_.prepare(seqs)
+
+    def predict_proba(self, X):
+        """Class probabilities ``(n, n_classes)``, columns in ``classes_`` order."""
+        xs = self._prepared(X)
+        return self.predictor_._proba(xs, 256)
+
+    def predict(self, X):
+        """The most probable class of each sequence (labels of ``y``'s kind)."""
+        check_is_fitted(self, 'predictor_')
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    # ---------------------------------------------------------- persisting
+
+    def save(self, directory):
+        """Writes ``model.npz`` and ``model.json`` into ``directory``, the
+        files the CLI writes: ``chainer-irnn predict --model DIR`` reads them."""
+        from chainer_irnn import models
+        check_is_fitted(self, 'predictor_')
+        models.save_model(self.predictor_.model, self.predictor_.description, directory)
+        return directory
+
+    @classmethod
+    def load(cls, directory, device='@numpy'):
+        """A fitted classifier from a folder written by :meth:`save` or by
+        training (``model.npz`` + ``model.json``)."""
+        from chainer_irnn.predictor import load_model
+        p = load_model(directory, device=device)
+        d = p.description
+        clf = cls(hidden=tuple(d['hidden']), input=d['input'], activation=d['activation'],
+                  identity_scale=d.get('identity_scale', 1.0),
+                  input_std=d.get('input_std', 0.001), device=device)
+        if d['input'] == 'embed':
+            clf.n_tokens = d['in_size']
+        clf.predictor_ = p
+        clf.classes_ = _labels(p.classes)
+        clf.n_features_in_ = d['in_size'] if d['input'] != 'embed' else 1
+        clf._width = None
+        clf.history_ = []
+        return clf
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        p = state.pop('predictor_', None)
+        if p is not None:
+            import chainer
+            buf = io.BytesIO()
+            chainer.serializers.save_npz(buf, p.model.predictor)
+            state['_model_npz'] = buf.getvalue()
+            state['_description'] = p.description
+            state['_classes'] = p.classes
+        return state
+
+    def __setstate__(self, state):
+        npz = state.pop('_model_npz', None)
+        description = state.pop('_description', None)
+        classes = state.pop('_classes', None)
+        self.__dict__.update(state)
+        if npz is not None:
+            import chainer
+
+            from chainer_irnn import models
+            from chainer_irnn.predictor import Predictor
+            model = models.build_model(description, impl=self.impl)
+            chainer.serializers.load_npz(io.BytesIO(npz), model.predictor)
+            self.predictor_ = Predictor(model, description, device=self.device)
+            self.predictor_.classes = classes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = False
+        return tags
+
+
+def _labels(names):
+    """Class names back as numbers where they all read as integers."""
+    try:
+        ints = [int(n) for n in names]
+        if [str(i) for i in ints] == list(names):
+            return numpy.asarray(ints)
+    except ValueError:
+        pass
+    return numpy.asarray(names, dtype=object)
+
+
+__all__ = ['IRNNClassifier']

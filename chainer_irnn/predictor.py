@@ -1,0 +1,334 @@
+"""``load_model``: a saved model as a predictor for arrays and files.
+
+::
+
+    from chainer_irnn import load_model
+
+    p = load_model('result/csv')              # model.npz + model.json
+    p.classes                                 # class names
+    p.predict_proba(X)                        # (n, n_class) probabilities
+    p.predict(X)                              # class names
+    p.predict_file('new.csv', 'pred.csv')     # chunk by chunk, any size
+    p.evaluate(dataset)                       # loss and accuracy, exact counts
+"""
+import logging
+import os
+
+import numpy
+
+from chainer_irnn.errors import DataError, ParameterError, UserError
+
+logger = logging.getLogger(__name__)
+
+
+class Batch(object):
+    """Inputs of a chunk: ``xs`` list of arrays (ready for the model), their
+    ``ids``, ``labels`` (texts, or None when the input has none)."""
+
+    def __init__(self, ids, xs, labels=None):
+        self.ids, self.xs, self.labels = ids, xs, labels
+
+
+def load_images(path):
+    """``(N, 28, 28)`` uint8 images from an IDX file (raw or .gz), a ``.npy``
+    array of ``(N, 28, 28)`` or ``(N, 784)`` intensities 0..255, or one
+    28x28 grayscale PNG."""
+    from chainer_irnn.datasets import idx
+    if not os.path.isfile(path):
+        raise UserError('{}: no such file'.format(path))
+    lower = path.lower()
+    if lower.endswith('.png'):
+        try:
+            import matplotlib.image
+            img = matplotlib.image.imread(path)
+        except ImportError:
+            raise UserError('{}: reading PNG needs matplotlib (pip install '
+                            'chainer-irnn[plot])'.format(path))
+        except Exception as e:
+            raise DataError('not a readable PNG image ({})'.format(e), path=path)
+        if img.ndim == 3:                      # RGB(A) -> gray
+            img = img[..., :3].mean(axis=2)
+        if img.shape != (28, 28):
+            raise DataError('image is {}x{}; MNIST models read 28x28 grayscale'.format(
+                *img.shape[:2]), path=path)
+        scale = 255.0 if img.dtype.kind == 'f' else 1.0
+        return numpy.rint(img * scale).clip(0, 255).astype(numpy.uint8)[None]
+    if lower.endswith('.npy'):
+        try:
+            arr = numpy.load(path, allow_pickle=False)
+        except Exception as e:
+            raise DataError('not a readable .npy array ({})'.format(e), path=path)
+        if arr.ndim == 2 and arr.shape[1] == 784:
+            arr = arr.reshape(-1, 28, 28)
+        if arr.ndim != 3 or arr.shape[1:] != (28, 28):
+            raise DataError('array of shape {}; expected (N, 28, 28) or (N, 784)'.format(
+                arr.shape), path=path)
+        if arr.size and (arr.min() < 0 or arr.max() > 255):
+            raise DataError('intensities must lie in 0..255 (found {}..{})'.format(
+                arr.min(), arr.max()), path=path)
+        return arr.astype(numpy.uint8)
+    return idx.read_idx(path, dtype=numpy.uint8, shape=(None, 28, 28))
+
+
+def as_sequences(X, what='X'):
+    """A list of per-sequence arrays from the forms the API accepts: an
+    ``(n, T, F)`` or ``(n, T)`` array, or a list of ``(T_i, F)``/``(T_i,)``
+    arrays."""
+    if isinstance(X, numpy.ndarray):
+        if X.ndim not in (2, 3):
+            raise ParameterError(what, 'expected an (n, T, F) or (n, T) array or a list of '
+                                 'sequences, got an array of shape {}'.format(X.shape))
+        return list(X)
+    try:
+        seqs = [numpy.asarray(x) for x in X]
+    except TypeError:
+        raise ParameterError(what, 'expected an array or a list of sequences, not {}'.format(
+            type(X).__name__))
+    for i, x in enumerate(seqs):
+        if x.ndim not in (1, 2) or len(x) == 0:
+            raise ParameterError(what, 'sequence {} has shape {}; expected (T,) or (T, F) '
+                                 'with T >= 1'.format(i, x.shape))
+    return seqs
+
+
+class Predictor(object):
+    """A trained classifier with what is needed to feed it.
+
+    Attributes:
+        model: the ``chainer.links.Classifier``.
+        description (dict): the contents of ``model.json``.
+        classes (list of str): class names, in the order of the
+            probability columns.
+        device: the Chainer device the model lives on.
+    """
+
+    def __init__(self, model, description, device=None):
+        from chainer_irnn.training.fitting import get_device
+        self.model = model
+        self.description = description
+        self.device = get_device(device)
+        self.model.to_device(self.device)
+        tab = description.get('tabular') or {}
+        classes = tab.get('classes') or description.get('classes')
+        self.classes = list(classes) if classes is not None else \
+            [str(i) for i in range(description['n_class'])]
+        self._prep = None
+        if tab:
+            from chainer_irnn.datasets.tabular import Preprocessor
+            self._prep = Preprocessor.from_json(tab)
+
+    # ------------------------------------------------------------- arrays
+
+    def prepare(self, X):
+        """Raw sequences as the model reads them: integer tokens for an
+        ``embed`` model; float32 ``(T, F)`` for a ``linear`` one, filled and
+        standardised as its training data was."""
+        from chainer_irnn.datasets.tabular import SequenceDataset
+        if isinstance(X, SequenceDataset):    # already read as training read it
+            return X.X
+        seqs = as_sequences(X)
+        d = self.description
+        out = []
+        for i, x in enumerate(seqs):
+            if d['input'] == 'embed':
+                if x.ndim == 2 and x.shape[1] == 1:
+                    x = x[:, 0]
+                if x.ndim != 1 or x.dtype.kind not in 'iu' and not numpy.all(x == numpy.rint(x)):
+                    raise ParameterError('X', 'sequence {}: an embed model reads (T,) integer '
+                                         'tokens'.format(i))
+                if x.size and (x.min() < 0 or x.max() >= d['in_size']):
+                    raise ParameterError('X', 'sequence {}: tokens must lie in 0..{}'.format(
+                        i, d['in_size'] - 1))
+                out.append(x.astype(numpy.int32))
+                continue
+            x = numpy.asarray(x, dtype=numpy.float64)
+            if x.ndim == 1:
+                x = x[:, None]
+            if x.shape[1] != d['in_size']:
+                raise ParameterError('X', 'sequence {} has {} features per step; the model '
+                                     'reads {}'.format(i, x.shape[1], d['in_size']))
+            if not numpy.isfinite(x[~numpy.isnan(x)]).all() or \
+                    (numpy.abs(x[numpy.isfinite(x)]) > numpy.finfo(numpy.float32).max).any():
+                raise ParameterError('X', 'sequence {} holds a value that is not a finite '
+                                     'float32'.format(i))
+            if self._prep is not None:
+                x = self._prep.transform(x)
+            elif numpy.isnan(x).any():
+                raise ParameterError('X', 'sequence {} holds NaN'.format(i))
+            out.append(x.astype(numpy.float32))
+        return out
+
+    def _proba(self, xs, batchsize):
+        import chainer
+        import chainer.functions as F
+
+        from chainer_irnn.training.converter import sequence_converter
+        out = []
+        with chainer.using_config('train', False), chainer.no_backprop_mode():
+            for i in range(0, len(xs), batchsize):
+                batch = [(x, 0) for x in xs[i:i + batchsize]]
+                arrays, lengths, _ = sequence_converter(batch, self.device)
+                scores = self.model.predictor(arrays, lengths)
+                out.append(chainer.backends.cuda.to_cpu(F.softmax(scores).array))
+        if not out:
+            return numpy.zeros((0, len(self.classes)))
+        return numpy.concatenate(out).astype(numpy.float64)
+
+    def predict_proba(self, X, batchsize=256):
+        """Class probabilities ``(n, n_class)`` (float64) of raw sequences
+        (see :meth:`prepare`) or a :class:`SequenceDataset`."""
+        return self._proba(self.prepare(X), batchsize)
+
+    def predict(self, X, batchsize=256):
+        """The most probable class name of each sequence."""
+        proba = self.predict_proba(X, batchsize)
+        return numpy.asarray(self.classes, dtype=object)[proba.argmax(axis=1)]
+
+    def evaluate(self, dataset, batchsize=256):
+        """Loss and accuracy over a dataset of ``(x, class index)``.
+
+        Runs in test mode (dropout off) and counts exactly: the loss is the
+        mean over examples and the accuracy the number of correct
+        predictions over ``len(dataset)``, not a mean of batch means.
+        """
+        import chainer
+        import chainer.functions as F
+
+        from chainer_irnn.training.converter import sequence_converter
+        loss_sum, correct = 0.0, 0
+        with chainer.using_config('train', False), chainer.no_backprop_mode():
+            for i in range(0, len(dataset), batchsize):
+                batch = dataset[i:i + batchsize]
+                xs, lengths, t = sequence_converter(batch, self.device)
+                scores = self.model.predictor(xs, lengths)
+                loss = F.softmax_cross_entropy(scores, t, reduce='no')
+                loss_sum += float(loss.array.sum())
+                correct += int((scores.array.argmax(axis=1) == t).sum())
+        n = len(dataset)
+        return {'loss': loss_sum / n, 'accuracy': correct / n, 'correct': correct, 'n': n}
+
+    # -------------------------------------------------------------- files
+
+    def csv_batches(self, path, label_col=None, id_col=None, chunksize=50000):
+        """Batches of a CSV file read as the model's training file was read."""
+        from chainer_irnn.datasets import tabular
+        spec = self.description.get('tabular')
+        if spec is None:
+            raise UserError('this model was trained on {} data, not CSV; reading a CSV file '
+                            'needs a model trained on CSV data'.format(
+                                self.description.get('data', 'other')))
+        table = tabular.Table(path, tabular.options_from_spec(
+            spec, label_col=label_col, id_col=id_col), labels='optional',
+            expect_features=self.description['in_size'])
+        has_labels = table.roles.label is not None
+        logger.info('%s: %s layout, labels %s', path, table.roles.layout,
+                    'in column {}'.format(table.roles.name(table.roles.label))
+                    if has_labels else 'absent')
+        for seqs in table.iter(chunksize=chunksize):
+            yield Batch([s.id for s in seqs], [self._prep.transform(s.x) for s in seqs],
+                        [s.label for s in seqs] if has_labels else None)
+        logger.info(table.summary())
+
+    def image_batches(self, path, labels=None, chunksize=50000):
+        """Batches of images (see :func:`load_images`) for a model trained on MNIST."""
+        from chainer_irnn.datasets import idx, mnist
+        d = self.description
+        if d.get('data') != 'mnist':
+            raise UserError('this model was trained on {} data; images need a model trained '
+                            'on MNIST'.format(d.get('data', 'other')))
+        images = load_images(path)
+        texts = None
+        if labels is not None:
+            texts = idx.read_idx(labels, dtype=numpy.uint8, shape=(None,))
+            if len(texts) != len(images):
+                raise UserError('{} holds {} labels for the {} images of {}'.format(
+                    labels, len(texts), len(images), path))
+            texts = [str(int(t)) for t in texts]
+        permutation = d.get('permutation')
+        xs = mnist.view_images(images, d['view'],
+                               None if permutation is None else numpy.asarray(permutation))
+        for i in range(0, len(xs), chunksize):
+            yield Batch(list(range(i, min(i + chunksize, len(xs)))), list(xs[i:i + chunksize]),
+                        None if texts is None else texts[i:i + chunksize])
+
+    def predict_file(self, path, out, kind=None, labels=None, label_col=None, id_col=None,
+                     chunksize=50000, batchsize=256):
+        """Writes the predictions for a file to the CSV file ``out``.
+
+        ``kind`` is ``'csv'`` or ``'images'`` (default: ``images`` for
+        ``.png``, ``.npy`` and IDX files, else ``csv``).  The output has
+        ``sequence_id``, ``predicted_label``, one ``p_<class>`` column per
+        class and, when the input has labels, ``true_label``.  Input is read
+        and written chunk by chunk; ``out`` appears only when complete.
+
+        Returns:
+            dict: ``n`` predictions written, ``labelled`` and ``correct``
+            counts, ``accuracy`` (None without labels).
+        """
+        import pandas as pd
+        if kind is None:
+            lower = str(path).lower()
+            kind = 'images' if lower.endswith(('.png', '.npy', '-ubyte', '-ubyte.gz')) \
+                else 'csv'
+        if kind == 'csv':
+            batches = self.csv_batches(path, label_col=label_col, id_col=id_col,
+                                       chunksize=chunksize)
+        elif kind == 'images':
+            batches = self.image_batches(path, labels=labels, chunksize=chunksize)
+        else:
+            raise ParameterError('kind', "must be 'csv' or 'images', not {!r}".format(kind))
+        _check_output(out, path)
+        tmp = out + '.tmp'
+        n = correct = labelled = 0
+        try:
+            with open(tmp, 'w', newline='') as f:
+                for batch in batches:
+                    prob = self._proba(batch.xs, batchsize)
+                    pred = prob.argmax(axis=1)
+                    frame = pd.DataFrame({'sequence_id': batch.ids,
+                                          'predicted_label': [self.classes[i] for i in pred]})
+                    for j, c in enumerate(self.classes):
+                        frame['p_{}'.format(c)] = prob[:, j]
+                    if batch.labels is not None:
+                        frame['true_label'] = batch.labels
+                        correct += int(sum(self.classes[p] == t
+                                           for p, t in zip(pred, batch.labels)))
+                        labelled += len(batch.labels)
+                    frame.to_csv(f, header=(n == 0), index=False, float_format='%.6g')
+                    n += len(frame)
+            os.replace(tmp, out)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        return {'n': n, 'labelled': labelled, 'correct': correct,
+                'accuracy': correct / labelled if labelled else None}
+
+
+def _check_output(out, source):
+    """A clear error for an output path that cannot or must not be written."""
+    if os.path.isdir(out):
+        raise ParameterError('out', '{}: is a directory; give a file name'.format(out))
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise ParameterError('out', '{}: the folder {} does not exist'.format(out, folder))
+    if os.path.exists(out) and os.path.exists(source) and os.path.samefile(out, source):
+        raise ParameterError('out', '{}: is the input file; give another name'.format(out))
+
+
+def load_model(path, device=None, impl='fused'):
+    """Loads a model written by training (``model.npz`` + ``model.json``).
+
+    Args:
+        path (str): the output folder of a run, or its ``model.npz``.
+        device: ``'@numpy'`` (default), ``'@cupy:0'``, ... .
+        impl (str): the recurrence implementation, ``'fused'`` or ``'naive'``.
+
+    Returns:
+        Predictor
+
+    Raises:
+        UserError: a missing, damaged or mismatched file, named.
+    """
+    from chainer_irnn import models
+    model, description = models.load_model(path, impl=impl)
+    return Predictor(model, description, device=device)

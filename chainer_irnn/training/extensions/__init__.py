@@ -1,0 +1,3 @@
+"""Trainer extensions of chainer-irnn, one per file (as ``chainer.training.extensions``)."""
+from chainer_irnn.training.extensions.log_plot import LogPlot, plot_available  # NOQA
+from chainer_irnn.training.extensions.print_stream import ReportStream  # NOQA

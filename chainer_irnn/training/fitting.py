@@ -1,0 +1,231 @@
+"""``fit``: the one training entry point of the CLI, the estimator and tuning.
+
+::
+
+    from chainer_irnn.training import TrainConfig, fit, mnist_data
+
+    config = TrainConfig.from_preset('irnn', epoch=2, progress=False)
+    train, test, meta = mnist_data(config, source='embedded')
+    result = fit(config, train, test, meta=meta, out='result/irnn')
+    result.model            # the trained L.Classifier, also in result/irnn/model.npz
+"""
+import dataclasses
+import logging
+import os
+import time
+
+import numpy
+
+from chainer_irnn.errors import ParameterError, Setting
+from chainer_irnn.training import distributed
+
+logger = logging.getLogger(__name__)
+
+#: MNIST views each input kind reads
+VIEW_OF_INPUT = {'embed': ('pixels',), 'linear': ('floats', 'rows')}
+SETTINGS_FILE = 'settings.json'
+
+
+@dataclasses.dataclass
+class FitResult:
+    """What :func:`fit` returns.
+
+    Attributes:
+        model: the trained ``chainer.links.Classifier`` (on the run's device).
+        description (dict): the architecture and data description saved as
+            ``model.json`` beside ``model.npz`` (``None`` paths when ``out``
+            was None).
+        out (str): the output folder.
+        log (list of dict): the training log (``LogReport`` entries).
+        seconds (float): wall time of the run.
+    """
+
+    model: object
+    description: dict
+    out: str
+    log: list
+    seconds: float
+
+    def last(self, key, default=None):
+        """The last logged value of ``key`` (e.g. ``'validation/main/accuracy'``)."""
+        for entry in reversed(self.log):
+            if key in entry:
+                return entry[key]
+        return default
+
+
+def mnist_data(config, source='auto', n_train=None, n_test=None, progress=True):
+    """MNIST train and test sets in the view ``config`` asks for.
+
+    Returns ``(train, test, meta)``: ``TupleDataset``s of ``(x, label)`` and
+    the data description that :func:`fit` stores with the model.  The view
+    follows the model's input when the config leaves it at its default
+    (``embed`` reads ``pixels``; ``linear`` reads ``floats`` or ``rows``).
+    """
+    from chainer_irnn.datasets import mnist
+    view = config.mnist.view
+    allowed = VIEW_OF_INPUT[config.model.input]
+    if view not in allowed:
+        raise ParameterError('view', '{!r} does not fit {} (use {})'.format(
+            view, Setting('input', config.model.input), ' or '.join(allowed)))
+    data = mnist.get_mnist(view=view, permute=config.mnist.permute, source=source,
+                           n_train=n_train, n_test=n_test, progress=progress)
+    meta = {'data': 'mnist', 'data_source': data.source, 'view': view,
+            'permute': config.mnist.permute,
+            'permutation': None if data.permutation is None else [int(i) for i in data.permutation],
+            'in_size': {'pixels': 256, 'floats': 1, 'rows': 28}[view], 'n_class': 10,
+            'n_train': len(data.train), 'n_test': len(data.test)}
+    return data.train, data.test, meta
+
+
+def describe_model(config, meta):
+    """The ``model.json`` dict: the architecture keys, the data description
+    ``meta`` (``in_size``, ``n_class`` at least), the preset and the seed."""
+    m = config.model
+    description = {'model': m.model, 'input': m.input, 'hidden': list(m.hidden),
+                   'activation': m.activation, 'identity_scale': m.identity_scale,
+                   'input_std': m.input_std, 'preset': config.preset}
+    description.update(meta)
+    description['seed'] = config.run.seed
+    return description
+
+
+def infer_meta(train, config):
+    """A minimal data description for datasets given without one."""
+    x, _ = train[0]
+    x = numpy.asarray(x)
+    if config.model.input == 'embed':
+        in_size = 256
+    else:
+        in_size = 1 if x.ndim == 1 else int(x.shape[-1])
+    n_class = int(max(int(t) for _, t in train)) + 1
+    return {'data': 'arrays', 'data_source': 'arrays', 'in_size': in_size,
+            'n_class': n_class, 'n_train': len(train)}
+
+
+def seed_everything(seed):
+    """Seeds Python's, NumPy's and (where present) CuPy's generators."""
+    import random
+    random.seed(seed)
+    numpy.random.seed(seed)
+    try:
+        from chainer.backends import cuda
+        if cuda.available:
+            cuda.cupy.random.seed(seed)
+    except Exception:   # a broken CuPy is reported where a GPU is asked for
+        pass
+
+
+def get_device(spec):
+    """A :class:`chainer.backend.Device` from ``spec``.
+
+    Accepts what :func:`chainer.get_device` takes (``@numpy``, ``@cupy:0``,
+    ``@intel64``), a device object, and the legacy integers of Chainer 1-6
+    scripts: ``-1`` for the CPU, ``N >= 0`` for GPU ``N``.
+    """
+    import chainer
+    if spec is None:
+        return chainer.get_device('@numpy')
+    if isinstance(spec, chainer.backend.Device):
+        return spec
+    text = str(spec).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is not None:
+        text = '@numpy' if number < 0 else '@cupy:{}'.format(number)
+    if text.startswith('@cupy'):
+        from chainer.backends import cuda
+        if not cuda.available:
+            raise ParameterError('device', '{}: CuPy with a working GPU is not available here '
+                                 '(install the gpu extra on a machine with CUDA, or use '
+                                 '@numpy)'.format(spec))
+    try:
+        return chainer.get_device(text)
+    except Exception as e:
+        raise ParameterError('device', '{!r}: {} (examples: @numpy, @cupy:0, -1, 0)'.format(
+            spec, e))
+
+
+def fit(config, train, val=None, *, out='result', meta=None, device=None, resume='auto',
+        comm=None, save=True):
+    """Trains a model as ``config`` says, on ``train``, validating on ``val``.
+
+    Args:
+        config (TrainConfig): model, optimiser and run settings.
+        train: a dataset of ``(x, label)``; ``x`` is ``(T,)`` integer tokens
+            for ``input='embed'`` or ``(T, F)`` floats; labels are ``0..n-1``.
+            With a ChainerMN ``comm``, this rank's shard
+            (:func:`~chainer_irnn.training.distributed.load_and_scatter`).
+        val: the same, or None for no evaluation.
+        out (str): output folder: snapshots, ``log``, plots,
+            ``settings.json``, and ``model.npz`` + ``model.json``.
+        meta (dict): the data description saved with the model (``in_size``,
+            ``n_class``, and what reading new data needs); inferred from
+            ``train`` when None.
+        device: ``'@numpy'``, ``'@cupy:0'``, a legacy integer, or a device.
+        resume: ``'auto'`` (the newest snapshot in ``out``), ``'none'`` or a
+            snapshot path.
+        comm: a ChainerMN communicator, or None for one process.
+        save (bool): write ``model.npz`` and ``model.json`` into ``out``.
+
+    Returns:
+        FitResult
+
+    Raises:
+        DivergenceError: the run diverged and was not (or could no longer
+            be) rolled back.
+        ParameterError, UserError: bad settings or data.
+    """
+    from chainer_irnn import models
+    from chainer_irnn.training import snapshots, trainer as trainer_mod
+
+    device = get_device(device)
+    device.use()
+    if meta is None:
+        meta = infer_meta(train, config)
+    description = describe_model(config, meta)
+    run = config.run
+    n_total = meta.get('n_train', len(train))
+    if run.iteration is None and run.epochs_for(len(train)) > run.epoch:
+        logger.info('%d epochs instead of %d, for at least %d updates on %d training '
+                    'sequences (preset %s; set %s to choose)', run.epochs_for(len(train)),
+                    run.epoch, run.min_iteration, n_total, config.preset, Setting('epoch'))
+        config = config.replace(epoch=run.epochs_for(len(train)))
+        run = config.run
+
+    def make_trainer():
+        seed_everything(run.seed)
+        model = models.build_model(description, impl=config.model.impl)
+        model.to_device(device)
+        trainer = trainer_mod.build_trainer(model, train, val, config, out, device, comm=comm)
+        return model, trainer
+
+    resume = distributed.resolve_resume(comm, out, resume)
+    if comm is not None and run.on_divergence == 'rollback':
+        distributed.require_shared_out(comm, out, str(Setting('on_divergence', 'rollback')))
+    if distributed.is_writer(comm):
+        os.makedirs(out, exist_ok=True)
+        snapshots.write_json(os.path.join(out, SETTINGS_FILE), dict(
+            description, **config.flat(), stop=list(run.stop_trigger(len(train))),
+            device=str(device), processes=distributed.size(comm)))
+    opt = config.optimizer
+    logger.info('%s (%s training / %s validation sequences from %s), preset %s, %s lr %g '
+                'clip %g batch %d, hidden %s on %s', description.get('data'), n_total,
+                meta.get('n_test', 0 if val is None else len(val)),
+                description.get('data_source'), config.preset, opt.name, opt.lr, opt.clip,
+                run.batchsize, list(config.model.hidden), device)
+    if comm is not None:
+        logger.info('%d processes, batch %d per process = %d per step', comm.size,
+                    run.batchsize, run.batchsize * comm.size)
+    start = time.time()
+    model = trainer_mod.run_training(make_trainer, out, config, resume=resume, comm=comm)
+    seconds = time.time() - start
+    if save and distributed.is_writer(comm):
+        models.save_model(model, description, out)
+        logger.info('done in %.1f s; model written to %s', seconds,
+                    os.path.join(out, models.MODEL_FILE))
+    log = snapshots.load_json(os.path.join(out, 'log'), 'training log', default=[]) \
+        if distributed.is_writer(comm) and os.path.exists(os.path.join(out, 'log')) else []
+    return FitResult(model=model, description=description, out=out, log=log, seconds=seconds)

@@ -1,0 +1,113 @@
+"""Divergence: its error, the extension that watches the loss, and the
+learning-rate scaling applied when a run rolls back."""
+import math
+
+import chainer
+from chainer import training
+
+from chainer_irnn.errors import UserError
+
+
+class DivergenceError(UserError):
+    """Training diverged at ``iteration``: NaN/Inf, or a loss relapse.
+
+    ``last_good`` is the last iteration known to precede the divergence: a
+    snapshot of it or earlier is safe to roll back to.  ``what`` says what
+    was seen; ``advice`` (set by whoever knows the run's settings) says
+    what to do.
+    """
+
+    def __init__(self, iteration, what, last_good=None, advice=''):
+        self.iteration = iteration
+        self.what = what
+        self.last_good = iteration - 1 if last_good is None else last_good
+        self.advice = advice
+        super().__init__('{} at iteration {}.{}'.format(
+            what, iteration, ' ' + advice if advice else ''))
+
+    def with_advice(self, advice):
+        """The same error with ``advice`` appended to its message."""
+        return DivergenceError(self.iteration, self.what, self.last_good, advice)
+
+
+class LossGuard(training.Extension):
+    """Stops training where the loss diverges.
+
+    Two kinds of divergence raise :class:`DivergenceError` at the iteration
+    they are seen, before logs and snapshots are written for it:
+
+    * a loss that is NaN or infinite;
+    * a *relapse* (with ``relapse`` > 0): the training loss's moving average
+      (over about ``window`` iterations) climbs back more than ``relapse``
+      of the way from its lowest value to its starting value (the mean of
+      the first ``window`` losses).  A ReLU recurrence that blows up often
+      falls back to chance level without any NaN: measured on the ``irnn``
+      preset, the loss jumped from 0.8 to 2.3 (chance) within 375
+      iterations of epoch 12 and never recovered.  The guard arms only once
+      the average has come down by 10% of its start, so a run that has not
+      learnt yet (or a flat loss) never trips it.  Snapshots within
+      ``2 * window`` iterations of the alarm may already hold the relapse,
+      so ``last_good`` is set before them.
+    """
+
+    trigger = 1, 'iteration'
+    priority = training.PRIORITY_WRITER + 1   # before snapshots and logs
+
+    def __init__(self, key='main/loss', relapse=0.0, window=100):
+        self.key = key
+        self.relapse = relapse
+        self.window = window
+        self._count = 0
+        self._start = 0.0     # mean of the first `window` losses
+        self._avg = 0.0       # exponential moving average
+        self._best = math.inf
+
+    def __call__(self, trainer):
+        value = trainer.observation.get(self.key)
+        if value is None:
+            return
+        value = float(chainer.backend.CpuDevice().send(
+            value.array if isinstance(value, chainer.Variable) else value))
+        iteration = trainer.updater.iteration
+        if not math.isfinite(value):
+            raise DivergenceError(iteration, 'loss is {}'.format(value))
+        if self.relapse > 0:
+            self._watch(value, iteration)
+
+    def _watch(self, value, iteration):
+        self._count += 1
+        if self._count <= self.window:
+            self._start += (value - self._start) / self._count
+            self._avg = self._start
+            return
+        beta = 1.0 - 1.0 / self.window
+        self._avg = beta * self._avg + (1.0 - beta) * value
+        armed = self._best < 0.9 * self._start
+        if armed and self._avg > self._best + self.relapse * (self._start - self._best):
+            raise DivergenceError(
+                iteration, 'the training loss relapsed (moving average {:.4g}, lowest {:.4g}, '
+                'start {:.4g}; loss guard {:g})'.format(self._avg, self._best, self._start,
+                                                        self.relapse),
+                last_good=iteration - 2 * self.window)
+        self._best = min(self._best, self._avg)
+
+    def serialize(self, serializer):
+        for name in ('count', 'start', 'avg', 'best'):
+            attr = '_' + name
+            try:
+                setattr(self, attr, type(getattr(self, attr))(
+                    serializer(name, getattr(self, attr))))
+            except KeyError:   # a snapshot written before the guard kept state
+                pass
+
+
+def learning_rate_name(optimizer):
+    """The hyperparameter that plays the learning rate (``alpha`` for Adam)."""
+    return 'alpha' if isinstance(optimizer, chainer.optimizers.Adam) else 'lr'
+
+
+def scale_learning_rate(optimizer, factor):
+    """Multiplies the optimizer's learning rate by ``factor``; returns the new one."""
+    name = learning_rate_name(optimizer)
+    setattr(optimizer, name, getattr(optimizer, name) * factor)
+    return getattr(optimizer, name)
