@@ -231,7 +231,9 @@ def _stream(xp):
     if xp is numpy:
         return 0
     import cupy
-    return cuda.external_stream(cupy.cuda.get_current_stream().ptr)
+    ptr = cupy.cuda.get_current_stream().ptr
+    # 0 is CuPy's default (legacy null) stream, which numba's 0 means too
+    return cuda.external_stream(ptr) if ptr else 0
 
 
 def _lengths(xp, lengths, T, B):
