@@ -143,6 +143,9 @@ def test_launch_config():
     blocks, threads, seqs, w_shared, shared = kernels.launch_config(16, 100, 4)
     assert (blocks, threads, seqs, w_shared) == (16, 128, 1, True)
     assert shared == (100 * 100 + 2 * 100) * 4
+    # float32: W and the states fit in 48 KiB up to H = 109
+    assert kernels.launch_config(1, 109, 4, backward=True)[3] is True
+    assert kernels.launch_config(1, 110, 4)[3] is False
     # float64 at H = 100: W (80 KB) does not fit in 48 KiB, it stays global
     assert kernels.launch_config(16, 100, 8)[3] is False
     assert kernels.launch_config(16, 100, 8, backward=True)[4] == 3 * 100 * 8

@@ -19,7 +19,7 @@ runs all ``T`` steps.  The block's threads take the ``seqs * H`` state
 elements ``(s, i)`` in a strided loop (any ``H``; thread ``k`` always owns the
 same elements, so a thread's own state needs no barrier).  The recurrent
 matrix lives in dynamic shared memory when it fits (48 KiB per block, the
-limit without an opt-in: float32 up to ``H = 108`` with one sequence per
+limit without an opt-in: float32 up to ``H = 109`` with one sequence per
 block), else it is read from global memory (cached).
 
 Forward, per step ``t`` and element ``(n, i)``: ``z = u[t, n, i] + b[i] + sum_j
