@@ -543,16 +543,23 @@ def time_recurrence(args, skipped):
         for impl in RECURRENCE_IMPLS:
             if impl not in args.impls or _available(impl, args.device):
                 continue
-            fns = recurrence_fns(impl, B, args.T, args.hidden, args.device, args.seed)
-            if fns is None:
-                continue
-            forward, forward_backward, sync = fns
             row = {'impl': impl, 'batch': B}
-            for what, fn in (('forward', forward), ('forward_backward', forward_backward)):
-                times, _ = time_steps(fn, sync, max(1, args.warmup), args.recurrence_repeats)
-                med = statistics.median(times)
-                row[what + '_s'] = med
-                row[what + '_us_per_step'] = med / args.T * 1e6
+            try:
+                fns = recurrence_fns(impl, B, args.T, args.hidden, args.device, args.seed)
+                if fns is None:
+                    continue
+                forward, forward_backward, sync = fns
+                for what, fn in (('forward', forward), ('forward_backward', forward_backward)):
+                    times, _ = time_steps(fn, sync, max(1, args.warmup),
+                                          args.recurrence_repeats)
+                    med = statistics.median(times)
+                    row[what + '_s'] = med
+                    row[what + '_us_per_step'] = med / args.T * 1e6
+            except Exception as e:
+                skipped['recurrence {} batch {}'.format(impl, B)] = 'FAILED: {!r}'.format(e)
+                print('  recurrence {:12s} batch {:4d}: FAILED {!r}'.format(impl, B, e),
+                      file=sys.stderr, flush=True)
+                continue
             rows.append(row)
             print('  recurrence {:12s} batch {:4d}: {:.2f} us/step forward, {:.2f} forward+'
                   'backward'.format(impl, B, row['forward_us_per_step'],
@@ -609,13 +616,19 @@ def run(args):
             if why:
                 skipped[impl] = why
                 continue
-            built = make_step(impl, B, args.T, args.hidden, args.device, args.seed)
-            if built is None:
-                skipped[impl] = 'no CUDA device for torch'
-                continue
             repeats = args.naive_repeats if impl == 'naive' else args.repeats
-            times, cpu = time_steps(built[0], built[1],
-                                    args.warmup if impl != 'naive' else 1, repeats)
+            try:   # one failing implementation must not cost the others' figures
+                built = make_step(impl, B, args.T, args.hidden, args.device, args.seed)
+                if built is None:
+                    skipped[impl] = 'no CUDA device for torch'
+                    continue
+                times, cpu = time_steps(built[0], built[1],
+                                        args.warmup if impl != 'naive' else 1, repeats)
+            except Exception as e:
+                skipped['{} batch {}'.format(impl, B)] = 'FAILED: {!r}'.format(e)
+                print('  {:12s} batch {:4d}: FAILED {!r}'.format(impl, B, e),
+                      file=sys.stderr, flush=True)
+                continue
             rows.append({'impl': impl, 'batch': B, 'median_s': statistics.median(times),
                          'min_s': min(times), 'cpu_median_s': statistics.median(cpu),
                          'times_s': times, 'cpu_s': cpu})

@@ -13,8 +13,10 @@
 #   memcheck.txt     launch-variant tests (small shapes)
 #
 # Each stage has its own time limit (TEST_S, BENCH_S, SANITIZER_S seconds;
-# defaults 120, 420, 90) so that a slow stage cannot take the others' results
-# with it; the exit status is that of the first stage that failed.
+# defaults 120, 360, 60), cut to what is left of DEADLINE_S (default 540: a
+# device run may last 600 s) so that a slow stage cannot take the others'
+# results with it and the script ends in time; a stage with under 15 s left
+# is skipped.  The exit status is that of the first stage that failed.
 #
 #   scripts/gpu_check.sh --prepare      # here, on the CPU machine: wheels into .whl/
 #   scripts/gpu_check.sh [OUT_DIR]      # there, on the GPU machine
@@ -46,9 +48,17 @@ if compgen -G "$root/.whl/*.whl" >/dev/null; then
 fi
 export PYTHONPATH=$root${PYTHONPATH:+:$PYTHONPATH}
 status=0
+start=$(date +%s)
+deadline=${DEADLINE_S:-540}
 stage() {   # stage NAME SECONDS COMMAND...: runs with a time limit, logs to $out/NAME.txt
   local name=$1 limit=$2
   shift 2
+  local left=$((deadline - ($(date +%s) - start)))
+  [ "$limit" -le "$left" ] || limit=$left
+  if [ "$limit" -lt 15 ]; then
+    echo "=== $name skipped: ${left}s left of DEADLINE_S=$deadline" | tee "$out/$name.txt"
+    return
+  fi
   echo "=== $name ($(date -u +%H:%M:%S), limit ${limit}s): $*" | tee "$out/$name.txt"
   timeout "$limit" "$@" 2>&1 | tee -a "$out/$name.txt"
   local rc=${PIPESTATUS[0]}
@@ -80,11 +90,11 @@ cat "$out/env.txt"
 
 stage tests_gpu "${TEST_S:-120}" env CHAINER_IRNN_TEST_CUDA=gpu \
   "$py" -m pytest -q -p no:cacheprovider -x tests/functions_tests/test_irnn_cuda.py
-stage bench_gpu "${BENCH_S:-420}" \
+stage bench_gpu "${BENCH_S:-360}" \
   "$py" scripts/bench_irnn.py --device @cupy:0 --json "$out/bench_gpu.json"
 if command -v compute-sanitizer >/dev/null 2>&1; then
   for tool in racecheck memcheck; do
-    stage "$tool" "${SANITIZER_S:-90}" env CHAINER_IRNN_TEST_CUDA=gpu \
+    stage "$tool" "${SANITIZER_S:-60}" env CHAINER_IRNN_TEST_CUDA=gpu \
       compute-sanitizer --tool "$tool" --error-exitcode 9 \
       "$py" -m pytest -q -p no:cacheprovider -x tests/functions_tests/test_irnn_cuda.py \
       -k 'launch_variants'
