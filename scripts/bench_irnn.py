@@ -91,6 +91,10 @@ def parse_args(argv=None):
     p.add_argument('--epochs', default=None,
                    help="comma-separated end-to-end epoch runs of {} ('' or none: skip; "
                         'default all on a GPU, none on the CPU)'.format(', '.join(EPOCH_RUNS)))
+    p.add_argument('--cuda-seqs', default='1',
+                   help='comma-separated sequences per block of the cuda kernel to time in '
+                        "the recurrence-alone runs, e.g. '1,2,4' (CHAINER_IRNN_CUDA_SEQS); "
+                        'the training steps use the first')
     p.add_argument('--quick', action='store_true',
                    help='a smoke test in seconds: T=50, batch 16, 2 timed steps, '
                         'no memory runs, 3 recurrence runs, no epochs')
@@ -99,6 +103,10 @@ def parse_args(argv=None):
     p.add_argument('--_memory-child', dest='memory_child', help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.impls = [s.strip() for s in args.impls.split(',') if s.strip()]
+    try:
+        args.cuda_seqs = [int(v) for v in args.cuda_seqs.split(',') if v.strip()] or [1]
+    except ValueError:
+        p.error('--cuda-seqs takes comma-separated integers, not {!r}'.format(args.cuda_seqs))
     bad = [s for s in args.impls if s not in IMPLS]
     if bad:
         p.error('unknown implementation(s) {}; choose from {}'.format(bad, IMPLS))
@@ -539,11 +547,17 @@ def _available(impl, device):
 def time_recurrence(args, skipped):
     """The recurrence alone: medians in seconds and microseconds per step."""
     rows = []
+    variants = [(impl, None) for impl in RECURRENCE_IMPLS if impl != 'fused-cuda']
+    variants += [('fused-cuda', n) for n in args.cuda_seqs]
     for B in args.batch_sizes:
-        for impl in RECURRENCE_IMPLS:
+        for impl, seqs in variants:
             if impl not in args.impls or _available(impl, args.device):
                 continue
-            row = {'impl': impl, 'batch': B}
+            row = {'impl': impl if seqs is None or len(args.cuda_seqs) == 1 else
+                   '{} s{}'.format(impl, seqs), 'batch': B}
+            if seqs is not None:
+                row['cuda_seqs'] = seqs
+                os.environ['CHAINER_IRNN_CUDA_SEQS'] = str(seqs)
             try:
                 fns = recurrence_fns(impl, B, args.T, args.hidden, args.device, args.seed)
                 if fns is None:
@@ -604,6 +618,7 @@ def run_epoch(name, args):
 
 
 def run(args):
+    os.environ['CHAINER_IRNN_CUDA_SEQS'] = str(args.cuda_seqs[0])
     info = versions()
     info['threads'] = args.threads
     info['load_before'] = os.getloadavg()
@@ -648,6 +663,7 @@ def run(args):
             if impl not in skipped:
                 memory.append(measure_memory(args, impl))
     recurrence = time_recurrence(args, skipped) if args.recurrence_repeats else []
+    os.environ['CHAINER_IRNN_CUDA_SEQS'] = str(args.cuda_seqs[0])
     if recurrence and 'gpu' in info:
         for r in recurrence:
             r['limits'] = step_limits(info['gpu'], r['batch'], args.hidden)
@@ -698,9 +714,9 @@ def gpu_goals(rows, recurrence, epochs):
                 'met': r['ratio_to_torch'] <= limit[r['batch']]})
     for r in recurrence:
         ratio = r.get('forward_backward_ratio_to_torch')
-        if r['impl'] == 'fused-cuda' and r['batch'] in limit and ratio is not None:
-            out.append({'goal': 'recurrence fwd+bwd fused-cuda <= {} x cuDNN at batch {}'.format(
-                limit[r['batch']], r['batch']), 'value': ratio,
+        if r['impl'].startswith('fused-cuda') and r['batch'] in limit and ratio is not None:
+            out.append({'goal': 'recurrence fwd+bwd {} <= {} x cuDNN at batch {}'.format(
+                r['impl'], limit[r['batch']], r['batch']), 'value': ratio,
                 'met': ratio <= limit[r['batch']]})
     for e in epochs:
         if e['run'] == 'blog' and not e['returncode']:

@@ -91,7 +91,7 @@ cat "$out/env.txt"
 stage tests_gpu "${TEST_S:-120}" env CHAINER_IRNN_TEST_CUDA=gpu \
   "$py" -m pytest -q -p no:cacheprovider -x tests/functions_tests/test_irnn_cuda.py
 stage bench_gpu "${BENCH_S:-360}" \
-  "$py" scripts/bench_irnn.py --device @cupy:0 --json "$out/bench_gpu.json"
+  "$py" scripts/bench_irnn.py --device @cupy:0 --cuda-seqs 1,2,4 --json "$out/bench_gpu.json"
 if command -v compute-sanitizer >/dev/null 2>&1; then
   for tool in racecheck memcheck; do
     stage "$tool" "${SANITIZER_S:-60}" env CHAINER_IRNN_TEST_CUDA=gpu \

@@ -138,8 +138,14 @@ def test_launch_variants_equal_xp_loop(launch):
             numpy.testing.assert_allclose(to_host(got), ref, err_msg=name, **tol)
 
 
-def test_launch_config():
+def test_launch_config(monkeypatch):
     kernels = mod._load_cuda()
+    monkeypatch.setenv(kernels.SEQS_VAR, '4')
+    monkeypatch.setenv(kernels.THREADS_VAR, '64')
+    assert kernels.launch_config(9, 10, 4)[:3] == (3, 64, 4)
+    assert kernels.launch_config(9, 10, 4, seqs=1, threads=32)[:3] == (9, 32, 1)
+    monkeypatch.delenv(kernels.SEQS_VAR)
+    monkeypatch.delenv(kernels.THREADS_VAR)
     blocks, threads, seqs, w_shared, shared = kernels.launch_config(16, 100, 4)
     assert (blocks, threads, seqs, w_shared) == (16, 128, 1, True)
     assert shared == (100 * 100 + 2 * 100) * 4

@@ -41,11 +41,13 @@ Each kernel is compiled per dtype (float32, float64), activation and
 placement of ``W`` (shared or global) on first use.
 """
 import math
+import os
 
 import numpy
 from numba import cuda
 
 RELU, TANH = 0, 1
+SEQS_VAR, THREADS_VAR = 'CHAINER_IRNN_CUDA_SEQS', 'CHAINER_IRNN_CUDA_THREADS'
 SHARED_BYTES = 48 * 1024   # dynamic shared memory a block gets without an opt-in
 MAX_THREADS = 1024
 WARP = 32
@@ -199,12 +201,18 @@ def _build(scalar, act, w_shared):
 def launch_config(B, H, itemsize, seqs=None, threads=None, w_shared=None, backward=False):
     """``(blocks, threads, seqs, w_shared, shared_bytes)`` of one launch.
 
-    Defaults: one sequence per block (the most blocks: with small batches the
-    GPU's SMs are the scarce resource), threads = ``seqs * H`` rounded up to
-    whole warps (at most 1024; fewer threads loop), ``W`` in shared memory
-    when it fits in 48 KiB together with the state buffers.
+    Defaults: ``$CHAINER_IRNN_CUDA_SEQS`` sequences per block, else one (the
+    most blocks: with small batches the GPU's SMs are the scarce resource);
+    ``$CHAINER_IRNN_CUDA_THREADS`` threads, else ``seqs * H`` rounded up to
+    whole warps (at most 1024; fewer threads loop); ``W`` in shared memory
+    when it fits in 48 KiB together with the state buffers.  (The variables
+    are for tuning on a GPU, e.g. ``bench_irnn.py --cuda-seqs 1,2,4``.)
     """
-    seqs = 1 if seqs is None else int(seqs)
+    if seqs is None:
+        seqs = os.environ.get(SEQS_VAR, '').strip() or 1
+    if threads is None:
+        threads = os.environ.get(THREADS_VAR, '').strip() or None
+    seqs = int(seqs)
     if seqs < 1:
         raise ValueError('seqs must be >= 1')
     if threads is None:
