@@ -65,3 +65,30 @@ def test_scatter_add_rows(scatter_path):
     numpy.testing.assert_array_equal(
         mod.scatter_add_rows(5, ids, rows),
         [[2, 3], [8, 9], [0, 0], [0 + 4 + 6, 1 + 5 + 7], [0, 0]])
+
+
+@pytest.mark.parametrize('shape', [(0,), (1,), (7,), (5, 3)])
+@pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])
+def test_scatter_add_rows_xp(shape, dtype):
+    """The GPU path's one scatter-add, run here with NumPy's add.at: the same
+    sums as the CPU path, for ids of any shape."""
+    rng = numpy.random.RandomState(3)
+    ids = rng.randint(0, 4, shape).astype(numpy.int32)
+    rows = rng.randn(*(shape + (3,))).astype(dtype)
+    out = mod.scatter_add_rows_xp(numpy, 5, ids, rows)
+    assert out.dtype == dtype and out.shape == (5, 3)
+    numpy.testing.assert_allclose(out, mod.scatter_add_rows(5, ids, rows), rtol=1e-6)
+
+
+def test_scatter_add_without_add_at_uses_cupyx(monkeypatch):
+    """A CuPy without ``add.at`` (before 13) gets cupyx.scatter_add."""
+    import types
+    calls = []
+    fake_cupyx = types.SimpleNamespace(scatter_add=lambda *a: calls.append(a))
+    monkeypatch.setitem(__import__('sys').modules, 'cupyx', fake_cupyx)
+    old_cupy = types.SimpleNamespace(add=object(), zeros=numpy.zeros)
+    assert mod._scatter_add(old_cupy) is fake_cupyx.scatter_add
+    assert mod._scatter_add(numpy) == numpy.add.at
+    mod.scatter_add_rows_xp(old_cupy, 3, numpy.array([[0, 2]]), numpy.ones((1, 2, 4)))
+    (out, ids, rows), = calls
+    assert out.shape == (3, 4) and ids.tolist() == [0, 2] and rows.shape == (2, 4)

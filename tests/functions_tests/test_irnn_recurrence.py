@@ -184,7 +184,7 @@ def test_bad_activation_and_kernel(monkeypatch):
     with pytest.raises(ValueError, match='activation'):
         irnn_recurrence(u, W, activation='sigmoid')
     with pytest.raises(ValueError, match='kernel'):
-        irnn_recurrence(u, W, kernel='cuda')
+        irnn_recurrence(u, W, kernel='opencl')
     monkeypatch.setenv(mod.ENV_VAR, 'fortran')
     with pytest.raises(ValueError, match=mod.ENV_VAR):
         irnn_recurrence(u, W)

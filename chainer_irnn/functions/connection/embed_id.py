@@ -5,7 +5,10 @@ accumulates the gradient of ``W`` with a Python loop over every id on the
 CPU: 12,544 iterations (about 13 ms) for a batch of 16 MNIST sequences of 784
 pixels, 100,352 for a batch of 128, more than the fused recurrence itself.
 Here the same sum is one compiled loop (Numba, when it imports) or a sort and
-``numpy.add.reduceat``; GPU arrays and double backward use Chainer's code.
+``numpy.add.reduceat``.  On GPU arrays it is one scatter-add call,
+:func:`scatter_add_rows_xp` (CuPy's ``add.at``, or ``cupyx.scatter_add`` on
+a CuPy without it: one atomic-add kernel over all ids); double backward uses
+Chainer's code.
 """
 import numpy
 
@@ -37,14 +40,43 @@ def scatter_add_rows(n_rows, ids, rows):
     return out
 
 
+def _scatter_add(xp):
+    """``f(out, ids, rows)`` adding ``rows[k]`` to ``out[ids[k]]`` in place.
+
+    ``xp.add.at`` (NumPy; CuPy 13 and later, where it replaces the
+    deprecated ``cupyx.scatter_add``), else ``cupyx.scatter_add``; all are one
+    unbuffered scatter-add, an atomic-add kernel on a GPU.
+    """
+    add_at = getattr(getattr(xp, 'add', None), 'at', None)
+    if add_at is not None:
+        return add_at
+    import cupyx
+    return cupyx.scatter_add
+
+
+def scatter_add_rows_xp(xp, n_rows, ids, rows):
+    """:func:`scatter_add_rows` for arrays of module ``xp`` (CuPy on a GPU):
+    one scatter-add call over all ids, ``rows`` of any shape ``ids.shape +
+    (D,)``."""
+    ids = ids.ravel()
+    D = rows.shape[-1] if rows.ndim else 0
+    out = xp.zeros((n_rows, D), dtype=rows.dtype)
+    if ids.size:
+        _scatter_add(xp)(out, ids, rows.reshape(ids.size, D))
+    return out
+
+
 class EmbedIDGrad(_chainer_embed_id.EmbedIDGrad):
 
     def forward(self, inputs):
         x, gy = inputs
-        if self.ignore_label is not None or not isinstance(x, numpy.ndarray):
+        if self.ignore_label is not None:
             return super().forward(inputs)
         self.retain_inputs((0,))
         self._gy_shape = gy.shape
+        if not isinstance(x, numpy.ndarray):   # CuPy: one scatter-add kernel
+            return scatter_add_rows_xp(chainer.backend.get_array_module(x),
+                                       self.w_shape[0], x, gy),
         if chainer.is_debug() and x.size and (x.min() < 0 or x.max() >= self.w_shape[0]):
             raise ValueError('ids must lie in [0, {})'.format(self.w_shape[0]))
         return scatter_add_rows(self.w_shape[0], x, gy),
@@ -61,6 +93,6 @@ class EmbedIDFunction(_chainer_embed_id.EmbedIDFunction):
 
 def embed_id(x, W):
     """Rows ``W[x]``, as :func:`chainer.functions.embed_id` without
-    ``ignore_label``; only the CPU backward differs (faster, same sums in
-    another order)."""
+    ``ignore_label``; only the backward differs (faster on the CPU, one
+    scatter-add on a GPU; the same sums in another order)."""
     return EmbedIDFunction().apply((x, W))[0]

@@ -16,7 +16,8 @@ Kernels (the per-step loops; the node and its gradients are the same):
     H)`` BLAS product and two element-wise calls forward, one product and
     one or two element-wise calls backward; everything else (bias, ``f'``,
     the padding mask, ``gW``, ``gb``) is done once for all steps.  It is also
-    the path for CuPy arrays (unoptimised; a CUDA kernel is a later issue).
+    the fallback for CuPy arrays (a loop of CuPy calls, one per operation
+    and step) when the ``cuda`` kernel cannot be used.
 ``numba``
     The same loops compiled with Numba (CPU, NumPy arrays), with row updates
     that skip exactly-zero ReLU states and step gradients.  Measured on a
@@ -25,11 +26,24 @@ Kernels (the per-step loops; the node and its gradients are the same):
     LLVM's loops at about 6, and skipping zeros (35-45% of the values at
     IRNN's initialisation) does not make up the difference.  It stays as an
     option that uses no BLAS threads.
+``cuda``
+    CUDA kernels written with ``numba.cuda``
+    (:mod:`~chainer_irnn.functions.rnn._irnn_cuda`, needs the ``numba-cuda``
+    package): the forward pass over all steps in one launch, back-propagation
+    through time in another; ``gW`` stays one matrix product over all steps
+    and ``gb`` one sum, done by CuPy.  It is what ``auto`` runs on CuPy
+    arrays when ``numba-cuda`` imports (else the ``xp`` loop runs there).
+    Asked for explicitly it also runs on NumPy arrays: under Numba's CUDA
+    simulator (``NUMBA_ENABLE_CUDASIM=1``, how the tests check the kernels
+    on machines without a GPU), or on a GPU with copies to and from it.
 
 The kernel is chosen by the ``kernel`` argument, else by the environment
-variable ``CHAINER_IRNN_KERNEL`` (``auto``, ``numba`` or ``numpy``), else
-``auto``, which is ``numpy``.  Asking for ``numba`` when it cannot be
-imported is an error; on CuPy arrays every kernel runs the ``xp`` loop.
+variable ``CHAINER_IRNN_KERNEL`` (``auto``, ``numba``, ``numpy`` or
+``cuda``), else ``auto``: ``numpy`` on NumPy arrays; on CuPy arrays ``cuda``
+when ``numba-cuda`` imports and finds the GPU, else the ``xp`` loop.
+Asking for ``numba`` when it cannot be imported is an error, and so is
+``cuda`` when ``numba-cuda`` cannot be imported or finds neither a GPU nor
+the simulator; on CuPy arrays ``numba`` and ``numpy`` run the ``xp`` loop.
 """
 import os
 
@@ -39,12 +53,14 @@ import chainer
 from chainer import backend
 from chainer.utils import type_check
 
-KERNELS = ('auto', 'numba', 'numpy')
+KERNELS = ('auto', 'numba', 'numpy', 'cuda')
 ACTIVATIONS = ('relu', 'tanh')
 ENV_VAR = 'CHAINER_IRNN_KERNEL'
 
 _numba_kernels = None
 _numba_error = None
+_cuda_kernels = None
+_cuda_error = None
 
 
 def _load_numba():
@@ -60,23 +76,52 @@ def _load_numba():
     return _numba_kernels
 
 
+def _load_cuda():
+    """Returns the module of CUDA kernels, or None (reason kept).
+
+    It imports ``numba.cuda`` (the ``numba-cuda`` package), which works
+    without a GPU; whether kernels can run is :func:`cuda_available`.
+    """
+    global _cuda_kernels, _cuda_error
+    if _cuda_kernels is None and _cuda_error is None:
+        try:
+            from chainer_irnn.functions.rnn import _irnn_cuda
+        except Exception as e:  # ImportError, or numba-cuda failing on this stack
+            _cuda_error = e
+        else:
+            _cuda_kernels = _irnn_cuda
+    return _cuda_kernels
+
+
+def cuda_available():
+    """True when the CUDA kernels can run: a GPU, or Numba's CUDA simulator."""
+    kernels = _load_cuda()
+    return kernels is not None and kernels.available()
+
+
 def numba_available():
     """True when the compiled kernel can be used."""
     return _load_numba() is not None
 
 
 def available_kernels():
-    """Kernels usable here, e.g. ``('numba', 'numpy')``."""
+    """CPU kernels usable here, e.g. ``('numba', 'numpy')``.
+
+    (``'cuda'`` is not listed: see :func:`cuda_available`; this function
+    does not import ``numba.cuda``.)
+    """
     return ('numba', 'numpy') if numba_available() else ('numpy',)
 
 
 def resolve_kernel(kernel=None, xp=numpy):
     """The kernel that runs for ``kernel`` (None: ``$CHAINER_IRNN_KERNEL``).
 
-    Returns ``'numba'`` or ``'numpy'`` (``'auto'`` is ``'numpy'``, the faster
-    one where measured); raises :class:`ValueError` for an
-    unknown name and :class:`RuntimeError` when ``numba`` is asked for but
-    cannot be imported.
+    Returns ``'cuda'``, ``'numba'`` or ``'numpy'`` (the ``xp`` loop).
+    ``'auto'`` is ``'numpy'`` on NumPy arrays (the faster one where
+    measured) and ``'cuda'`` on other arrays (CuPy's) when the CUDA kernels
+    can run, else ``'numpy'``.  Raises :class:`ValueError` for an unknown
+    name and :class:`RuntimeError` when ``numba`` or ``cuda`` is asked for
+    but cannot run.
     """
     if kernel is None:
         kernel = os.environ.get(ENV_VAR, '').strip().lower() or 'auto'
@@ -85,8 +130,20 @@ def resolve_kernel(kernel=None, xp=numpy):
         source = 'kernel'
     if kernel not in KERNELS:
         raise ValueError('{} must be one of {}, not {!r}'.format(source, KERNELS, kernel))
-    if xp is not numpy or kernel in ('auto', 'numpy'):
-        return 'numpy'  # the xp loop (also CuPy's: compiled kernels are CPU-only)
+    if kernel == 'cuda':
+        if not cuda_available():
+            reason = repr(_cuda_error) if _load_cuda() is None else \
+                'numba.cuda finds no CUDA GPU (and NUMBA_ENABLE_CUDASIM is not set)'
+            raise RuntimeError(
+                'the cuda kernel of irnn_recurrence was asked for ({}) but cannot '
+                'run: {}. Install numba-cuda (pip install chainer-irnn[gpu]) on a '
+                "machine with a GPU, or use kernel 'numpy'.".format(source, reason))
+        return 'cuda'
+    if xp is not numpy:
+        # CuPy arrays: the CUDA kernels when they can run, else the xp loop
+        return 'cuda' if kernel == 'auto' and cuda_available() else 'numpy'
+    if kernel in ('auto', 'numpy'):
+        return 'numpy'
     if not numba_available():
         raise RuntimeError(
             'the numba kernel of irnn_recurrence was asked for ({}) but numba '
@@ -238,6 +295,10 @@ class IRNNRecurrence(chainer.FunctionNode):
             self._lengths_i64 = _lengths_for_numba(self.lengths, u.shape)
             hs = _load_numba().forward(u, W, b, h0, self._lengths_i64,
                                        self.activation)
+        elif self._kernel == 'cuda':
+            if self.lengths is not None:
+                self.lengths = xp.asarray(self.lengths)
+            hs = _load_cuda().forward(xp, u, W, b, h0, self.lengths, self.activation)
         else:
             if self.lengths is not None:
                 self.lengths = xp.asarray(self.lengths)
@@ -281,6 +342,8 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
         if fwd._kernel == 'numba':
             dz, gh0 = _load_numba().backward(hs, W, gy, fwd._lengths_i64,
                                              fwd.activation)
+        elif fwd._kernel == 'cuda':
+            dz, gh0 = _load_cuda().backward(xp, hs, W, gy, fwd.lengths, fwd.activation)
         else:
             dz, gh0 = _backward_xp(xp, hs, W, gy, fwd.lengths, fwd.activation)
         # gW = sum_t dz_t^T h_{t-1}: one product over all steps, h_{-1} = h0
@@ -330,7 +393,8 @@ def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
             sequence's state is carried unchanged, so ``hs[-1]`` is each
             sequence's state at its own last step.
         activation (str): ``'relu'`` or ``'tanh'``.
-        kernel (str or None): ``'auto'``, ``'numba'`` or ``'numpy'``; None
+        kernel (str or None): ``'auto'``, ``'numba'``, ``'numpy'`` or
+            ``'cuda'``; None
             reads ``$CHAINER_IRNN_KERNEL`` (default ``'auto'``).  See the
             module's docstring.
 
