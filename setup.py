@@ -1,4 +1,4 @@
-"""Build hook: setup.cfg holds everything else.
+"""Build hook: pyproject.toml holds everything else.
 
 The only job here is to place ``chainer_irnn_compat.pth`` at the root of the
 installed tree, so that every Python started in the environment applies the

@@ -180,11 +180,14 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         """
         from sklearn.utils.validation import column_or_1d
 
-        from chainer_irnn.datasets.tabular import Preprocessor, stratified_split
+        from chainer_irnn.datasets.tabular import Preprocessor, SequenceDataset, stratified_split
         from chainer_irnn.predictor import Predictor
         from chainer_irnn.training import fitting as fit_mod
 
-        if y is None and hasattr(X, 'y') and hasattr(X, 'classes'):
+        # sequences read by read_csv are preprocessed already; the model keeps
+        # their reading spec, so that it reads new files (predict) the same way
+        source = X.meta if isinstance(X, SequenceDataset) and X.meta else None
+        if y is None and isinstance(X, SequenceDataset):
             y = X.y
         if y is None:
             raise ValueError('requires y to be passed, but the target y is None')
@@ -212,8 +215,11 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError('the sequences of X have different numbers of features per '
                                  'step: {}'.format(sorted(F)))
         mean, std = self._tabular(seqs)
+        if source is not None:
+            mean, std = numpy.zeros_like(mean), numpy.ones_like(std)
         classes = [str(c) for c in self.classes_]
-        prep = Preprocessor(classes, mean.tolist(), std.tolist(), None, self.standardize)
+        prep = Preprocessor(classes, mean.tolist(), std.tolist(), None,
+                            self.standardize and source is None)
 
         def prepared(xs):
             if self.input == 'embed':
@@ -248,10 +254,13 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                 'in_size': self.n_tokens if self.input == 'embed' else int(seqs[0].shape[1]),
                 'n_class': n_class, 'n_train': len(train),
                 'n_test': 0 if val is None else len(val)}
-        if self.input != 'embed':
-            meta['tabular'] = prep.to_json()
-        else:
+        if self.input == 'embed':
             meta['classes'] = classes
+        elif source is not None:
+            meta.update(data='csv', data_source=source.get('data_source'),
+                        tabular=dict(source['tabular'], classes=classes))
+        else:
+            meta['tabular'] = prep.to_json()
         config = self._config(len(train))
         workdir = self.out if self.out is not None else tempfile.mkdtemp(prefix='irnn-fit-')
         try:
@@ -268,7 +277,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------- predicting
 
     def _prepared(self, X):
+        from chainer_irnn.datasets.tabular import SequenceDataset
         check_is_fitted(self, 'predictor_')
+        if isinstance(X, SequenceDataset):     # read as the training data were
+            return self.predictor_.prepare(X)
         seqs, _ = _sequences(X, self.input, self._width)
         return self.predictor_.prepare(seqs)
 

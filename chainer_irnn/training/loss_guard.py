@@ -44,8 +44,11 @@ class LossGuard(training.Extension):
       falls back to chance level without any NaN: measured on the ``irnn``
       preset, the loss jumped from 0.8 to 2.3 (chance) within 375
       iterations of epoch 12 and never recovered.  The guard arms only once
-      the average has come down by 10% of its start, so a run that has not
-      learnt yet (or a flat loss) never trips it.  Snapshots within
+      the average has come down to ``arm`` times its start (half, by
+      default): a run that has not learnt much yet, or a flat loss, never
+      trips it.  (At 0.9, the noise of a small data set's loss — GunPoint's
+      went from 0.56 to 0.49 and back to 0.54 — stopped runs that were
+      learning.)  Snapshots within
       ``2 * window`` iterations of the alarm may already hold the relapse,
       so ``last_good`` is set before them.
     """
@@ -53,10 +56,11 @@ class LossGuard(training.Extension):
     trigger = 1, 'iteration'
     priority = training.PRIORITY_WRITER + 1   # before snapshots and logs
 
-    def __init__(self, key='main/loss', relapse=0.0, window=100):
+    def __init__(self, key='main/loss', relapse=0.0, window=100, arm=0.5):
         self.key = key
         self.relapse = relapse
         self.window = window
+        self.arm = arm
         self._count = 0
         self._start = 0.0     # mean of the first `window` losses
         self._avg = 0.0       # exponential moving average
@@ -82,7 +86,7 @@ class LossGuard(training.Extension):
             return
         beta = 1.0 - 1.0 / self.window
         self._avg = beta * self._avg + (1.0 - beta) * value
-        armed = self._best < 0.9 * self._start
+        armed = self._best < self.arm * self._start
         if armed and self._avg > self._best + self.relapse * (self._start - self._best):
             raise DivergenceError(
                 iteration, 'the training loss relapsed (moving average {:.4g}, lowest {:.4g}, '

@@ -179,7 +179,8 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
     ``resume='auto'``, a damaged newest snapshot is skipped (with a warning)
     for the newest one that loads.  On a :class:`DivergenceError` with
     ``config.run.on_divergence == 'rollback'``, a new trainer is built, the
-    newest good snapshot loaded, the learning rate multiplied by
+    newest good snapshot loaded (or none: the run starts again from its
+    seeded initial state), the learning rate multiplied by
     ``rollback_factor`` once more, and training continues, at most
     ``max_rollbacks`` times.  Rollbacks are recorded in
     ``out/rollbacks.json`` so that a later resume keeps the lowered learning
@@ -226,11 +227,10 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
                 raise DivergenceError(e.iteration, 'still diverging after {} rollbacks ({})'.format(
                     len(rollbacks), e.what), e.last_good, _remedies(config, True))
             good = [(it, p) for it, p in snapshots.find_snapshots(out) if it <= e.last_good]
-            if not good:
-                raise DivergenceError(e.iteration, '{}, with no snapshot to roll back to '
-                                      'yet'.format(e.what), e.last_good, _remedies(config, True))
+            # with no snapshot before the divergence, the run starts again
+            # from its (seeded, so identical) initial state
             rollbacks.append({'iteration': int(e.iteration),
-                              'snapshot': os.path.basename(good[-1][1])})
+                              'snapshot': os.path.basename(good[-1][1]) if good else None})
             if distributed.is_writer(comm):
                 # snapshots taken after the last good iteration may hold the
                 # divergence: set aside (not deleted), never resumed from
@@ -241,6 +241,6 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
             if comm is not None:
                 comm.mpi_comm.Barrier()
             logger.info('divergence at iteration %d; rolling back to %s (%d of %d)',
-                        e.iteration, rollbacks[-1]['snapshot'], len(rollbacks),
-                        run.max_rollbacks)
-            resume = good[-1][1]
+                        e.iteration, rollbacks[-1]['snapshot'] or 'the start',
+                        len(rollbacks), run.max_rollbacks)
+            resume = good[-1][1] if good else 'none'

@@ -10,6 +10,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # NOQA: E402
 
 from chainer_irnn import IRNNClassifier  # NOQA: E402
 
+pytestmark = pytest.mark.slow   # dozens of fits
+
 EXPECTED_FAILURES = {}
 
 

@@ -78,6 +78,7 @@ def test_csv_training_defaults_to_the_csv_preset_and_flags_override_it(tmp_path,
                                                                            1e-6)
 
 
+@pytest.mark.slow
 def test_csv_preset_trains_small_sets_for_at_least_its_updates(tmp_path, capsys):
     csv = write(tmp_path, toy(), 'train.csv')        # 36 training sequences
     out = str(tmp_path / 'm')

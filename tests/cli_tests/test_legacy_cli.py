@@ -48,6 +48,7 @@ def test_irnn_mnist_v1_runs_on_tiny_synthetic_data():
     assert p.stderr.count('FunctionSet is Chainer 1.x API') == 1
 
 
+@pytest.mark.slow
 def test_irnn_mnist_v1_reads_an_npz(tmp_path):
     import numpy
     rng = numpy.random.RandomState(0)

@@ -29,6 +29,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('script,args', CASES)
 def test_migrated_legacy_script_prints_the_same_losses(tmp_path, script, args):
     original = os.path.join(LEGACY, script)
@@ -54,6 +55,7 @@ def test_migrated_legacy_script_prints_the_same_losses(tmp_path, script, args):
     assert len({v for _, v in its1}) == 3
 
 
+@pytest.mark.slow
 def test_python2_v1_script_migrates_and_matches(tmp_path):
     script = tmp_path / 'old.py'
     script.write_text(PY2_SCRIPT)

@@ -25,6 +25,7 @@ def log_of(out):
         return json.load(f)
 
 
+@pytest.mark.slow
 def test_train_writes_log_plots_snapshots_model_and_resumes(tmp_path, capsys):
     assert train(tmp_path, '--iteration', '4', '--snapshot-interval', '2',
                  '--log-interval', '1', '--eval-interval', '2') == 0
@@ -124,6 +125,7 @@ def _final(out):
     return params, log, chainer
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_equals_uninterrupted(tmp_path):
     """Kill training (SIGKILL) several times; each restart resumes from the
     newest complete snapshot.  Final parameters and log equal an
@@ -191,6 +193,7 @@ def test_truncated_model_npz_is_a_clear_error(tmp_path, capsys):
     assert 'model.npz' in err and 'Traceback' not in err
 
 
+@pytest.mark.slow
 def test_evaluate_is_in_test_mode_and_counts_exactly(tmp_path, capsys):
     # rows-rnn drops 20% of its inputs in training: evaluation must switch that
     # off, so two evaluations agree and match an exact count of the predictions.
@@ -219,6 +222,7 @@ def test_evaluate_is_in_test_mode_and_counts_exactly(tmp_path, capsys):
     assert '{}/10 images'.format(results[0]['correct']) in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_report_off_a_terminal_has_no_escape_sequences(tmp_path, capsys):
     assert train(tmp_path, '--iteration', '2', '--log-interval', '1') == 0
     out = capsys.readouterr().out

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -15,6 +17,7 @@ def run_python(code, *flags, **env):
                           capture_output=True, text=True, env=full_env, cwd=SOURCE)
 
 
+@pytest.mark.slow
 def test_import_chainer_irnn_then_chainer_works_without_the_startup_hook():
     """As after an editable install (no .pth) or with the hook switched off."""
     r = run_python('''
@@ -28,6 +31,7 @@ def test_import_chainer_irnn_then_chainer_works_without_the_startup_hook():
     assert r.stdout.split() == ['(1,', '2)', '7.8.1']
 
 
+@pytest.mark.slow
 def test_public_api_imports_cleanly_without_the_hook():
     r = run_python('''
         from chainer_irnn import IRNNClassifier, read_csv, read_ts, load_model, fit, TrainConfig

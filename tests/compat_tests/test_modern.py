@@ -35,6 +35,7 @@ def test_sctypes_available_to_chainer():
     assert numpy.float32 in numpy.sctypes['float']
 
 
+@pytest.mark.slow
 def test_environment_check_replaced():
     modern.apply()
     assert modern.report()['environment_check_replaced']
@@ -80,6 +81,7 @@ def test_report_keys():
     assert rep['sctypes_restored'] == NUMPY2
 
 
+@pytest.mark.slow
 def test_chainer_testing_imports_without_pkg_resources():
     """setuptools >= 81 has no ``pkg_resources``; ``chainer.testing`` (and so
     ``chainer.gradient_check``) imports it: the shim gives those modules a

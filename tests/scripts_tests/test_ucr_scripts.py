@@ -57,6 +57,7 @@ def test_bad_values_name_the_line(tmp_path):
     assert res.returncode != 0 and 'bad.ts, line 3' in res.stderr
 
 
+@pytest.mark.slow
 def test_dtw_1nn_aligns_shifted_shapes(tmp_path):
     pytest.importorskip('numba')
     # each test series is a training series shifted in time: Euclidean 1-NN
@@ -68,6 +69,7 @@ def test_dtw_1nn_aligns_shifted_shapes(tmp_path):
     assert 'accuracy 1.0000 (2/2)' in res.stdout
 
 
+@pytest.mark.slow
 def test_plot_logs_draws_several_runs_and_refuses_a_foreign_file(tmp_path):
     pytest.importorskip('matplotlib')
     import json

@@ -31,6 +31,8 @@ from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler  # N
 from chainer_irnn.training import presets  # NOQA: E402
 from chainer_irnn.training import trainer as trainer_mod  # NOQA: E402
 
+pytestmark = pytest.mark.slow   # MPI processes
+
 SEED = 3
 N_TRAIN, N_TEST, BATCH, STEPS = 64, 20, 4, 12   # per rank: 32 examples, 8 steps an epoch
 CPU = chainer.get_device('@numpy')

@@ -34,14 +34,16 @@ class SequenceDataset(object):
         classes (list of str): the class names; ``x``'s class index is the
             position of its label here.
         source (str): where the sequences came from.
+        meta (dict): how they were read (:attr:`CsvData.meta`), or None.
     """
 
-    def __init__(self, X, y, classes, ids=None, source=None, codes=None):
+    def __init__(self, X, y, classes, ids=None, source=None, codes=None, meta=None):
         self.X = list(X)
         self.y = None if y is None else numpy.asarray(y, dtype=object)
         self.classes = list(classes)
         self.ids = list(range(len(self.X))) if ids is None else list(ids)
         self.source = source
+        self.meta = meta
         self._codes = codes
 
     def __len__(self):
@@ -178,4 +180,7 @@ def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',',
             'n_class': len(prep.classes), 'n_train': len(train),
             'n_test': 0 if val is None else len(val),
             'tabular': dict(tabular.spec_to_json(table), **prep.to_json())}
+    for part in (train, val):
+        if part is not None:
+            part.meta = meta
     return CsvData(train=train, val=val, meta=meta, split=split)
