@@ -217,9 +217,9 @@ class Predictor(object):
             raise UserError('this model was trained on {} data, not CSV; reading a CSV file '
                             'needs a model trained on CSV data'.format(
                                 self.description.get('data', 'other')))
-        table = tabular.Table(path, tabular.options_from_spec(
-            spec, label_col=label_col, id_col=id_col), labels='optional',
-            expect_features=self.description['in_size'])
+        table = tabular.table_like(path, spec, labels='optional',
+                                   expect_features=self.description['in_size'],
+                                   label_col=label_col, id_col=id_col)
         has_labels = table.roles.label is not None
         logger.info('%s: %s layout, labels %s', path, table.roles.layout,
                     'in column {}'.format(table.roles.name(table.roles.label))

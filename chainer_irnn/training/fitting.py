@@ -9,6 +9,7 @@
     result = fit(config, train, test, meta=meta, out='result/irnn')
     result.model            # the trained L.Classifier, also in result/irnn/model.npz
 """
+import contextlib
 import dataclasses
 import logging
 import os
@@ -18,6 +19,7 @@ import numpy
 
 from chainer_irnn.errors import ParameterError, Setting
 from chainer_irnn.training import distributed
+from chainer_irnn.training.lock import RunLock
 
 logger = logging.getLogger(__name__)
 
@@ -202,30 +204,29 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         trainer = trainer_mod.build_trainer(model, train, val, config, out, device, comm=comm)
         return model, trainer
 
-    resume = distributed.resolve_resume(comm, out, resume)
-    if comm is not None and run.on_divergence == 'rollback':
-        distributed.require_shared_out(comm, out, str(Setting('on_divergence', 'rollback')))
-    if distributed.is_writer(comm):
-        os.makedirs(out, exist_ok=True)
-        snapshots.write_json(os.path.join(out, SETTINGS_FILE), dict(
-            description, **config.flat(), stop=list(run.stop_trigger(len(train))),
-            device=str(device), processes=distributed.size(comm)))
-    opt = config.optimizer
-    logger.info('%s (%s training / %s validation sequences from %s), preset %s, %s lr %g '
-                'clip %g batch %d, hidden %s on %s', description.get('data'), n_total,
-                meta.get('n_test', 0 if val is None else len(val)),
-                description.get('data_source'), config.preset, opt.name, opt.lr, opt.clip,
-                run.batchsize, list(config.model.hidden), device)
-    if comm is not None:
-        logger.info('%d processes, batch %d per process = %d per step', comm.size,
-                    run.batchsize, run.batchsize * comm.size)
-    start = time.time()
-    model = trainer_mod.run_training(make_trainer, out, config, resume=resume, comm=comm)
-    seconds = time.time() - start
-    if save and distributed.is_writer(comm):
-        models.save_model(model, description, out)
-        logger.info('done in %.1f s; model written to %s', seconds,
-                    os.path.join(out, models.MODEL_FILE))
+    lock = RunLock(out) if distributed.is_writer(comm) else contextlib.nullcontext()
+    with lock:
+        resume = distributed.resolve_resume(comm, out, resume)
+        if comm is not None and run.on_divergence == 'rollback':
+            distributed.require_shared_out(comm, out, str(Setting('on_divergence', 'rollback')))
+        if distributed.is_writer(comm):
+            os.makedirs(out, exist_ok=True)
+            snapshots.write_json(os.path.join(out, SETTINGS_FILE), dict(
+                description, **config.flat(), stop=list(run.stop_trigger(len(train))),
+                device=str(device), processes=distributed.size(comm)))
+        opt = config.optimizer
+        logger.info('%s (%s training / %s validation sequences from %s), preset %s, %s lr %g '
+                    'clip %g batch %d, hidden %s on %s', description.get('data'), n_total,
+                    meta.get('n_test', 0 if val is None else len(val)),
+                    description.get('data_source'), config.preset, opt.name, opt.lr, opt.clip,
+                    run.batchsize, list(config.model.hidden), device)
+        start = time.time()
+        model = trainer_mod.run_training(make_trainer, out, config, resume=resume, comm=comm)
+        seconds = time.time() - start
+        if save and distributed.is_writer(comm):
+            models.save_model(model, description, out)
+            logger.info('done in %.1f s; model written to %s', seconds,
+                        os.path.join(out, models.MODEL_FILE))
     log = snapshots.load_json(os.path.join(out, 'log'), 'training log', default=[]) \
         if distributed.is_writer(comm) and os.path.exists(os.path.join(out, 'log')) else []
     return FitResult(model=model, description=description, out=out, log=log, seconds=seconds)

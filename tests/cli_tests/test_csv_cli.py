@@ -180,18 +180,27 @@ def test_bad_training_file_exits_2_naming_file_line_column(tmp_path, capsys, tex
 
 def test_unseen_test_label_exits_2(tmp_path, capsys):
     csv = write(tmp_path, toy(), 'train.csv')
-    test = write(tmp_path, 'label,a,b,c\n0,1,2,3\n7,1,2,3\n', 'test.csv')
+    lines = toy(n=2).splitlines()
+    lines[2] = '7' + lines[2][1:]                     # line 3: a label training never saw
+    test = write(tmp_path, '\n'.join(lines) + '\n', 'test.csv')
     err = error(capsys, 'train', '--csv', csv, '--features-per-step', '3', '--test', test,
                 '--out', str(tmp_path / 'm'), *FAST)
     assert test + ", line 3, column 1: label '7' never occurs in the training data" in err
 
 
-def test_predict_feature_count_mismatch_exits_2(tmp_path, capsys):
+def test_predict_takes_features_by_name_and_leaves_extra_columns_out(tmp_path, capsys):
     model, _ = train(capsys, tmp_path, write(tmp_path, toy(layout='long'), 'l.csv'))
     new = write(tmp_path, 'id,a,b,c,d\n1,0,0,0,0\n', 'new.csv')
-    err = error(capsys, 'predict', '-m', model, '--csv', new, '--out', str(tmp_path / 'p.csv'))
-    assert new + ', line 1, column 5: 4 feature columns here, the model was trained on 3' in err
-    assert not os.path.exists(str(tmp_path / 'p.csv'))
+    rc, _, err = main(capsys, 'predict', '-m', model, '--csv', new, '--out',
+                      str(tmp_path / 'p.csv'))
+    assert rc == 0 and new + ": column 'd' left out (not features of the model)" in err, err
+    # without a header line, columns are positional: a fourth one cannot be placed
+    nh = write(tmp_path, 's1,0,0,0,0,0\n', 'nh.csv')
+    model_nh, _ = train(capsys, tmp_path, write(tmp_path, toy(layout='long').split('\n', 1)[1],
+                                                'lnh.csv'), 'mnh', '--no-header',
+                        '--id-col', '1', '--label-col', '5')
+    err = error(capsys, 'predict', '-m', model_nh, '--csv', nh, '--out', str(tmp_path / 'q.csv'))
+    assert 'the model was trained on 3' in err and not os.path.exists(str(tmp_path / 'q.csv'))
 
 
 def test_predict_needs_csv_model(tmp_path, capsys):

@@ -19,6 +19,8 @@ The modules: :mod:`.layouts` (options, layouts, column roles),
 (rows to sequences per layout, across chunk boundaries), :mod:`.preprocess`
 (labels, missing values, standardisation, splits).
 """
+import dataclasses
+
 from chainer_irnn.datasets.tabular import layouts, reading, sequences
 from chainer_irnn.datasets.tabular.layouts import LAYOUTS, FILLS, Options, Roles, resolve  # NOQA
 from chainer_irnn.datasets.tabular.preprocess import (  # NOQA
@@ -28,7 +30,7 @@ from chainer_irnn.errors import DataError
 
 __all__ = ['read_csv', 'CsvData', 'SequenceDataset', 'Options', 'Roles', 'Table', 'Sequence', 'Preprocessor', 'stratified_split',
            'chronological_split', 'class_order', 'resolve', 'LAYOUTS', 'FILLS',
-           'spec_to_json', 'options_from_spec']
+           'spec_to_json', 'options_from_spec', 'table_like']
 
 
 class Table(object):
@@ -159,9 +161,14 @@ class Table(object):
 
 
 def spec_to_json(table):
-    """What prediction needs to read a file as training read it (JSON-safe)."""
+    """What prediction needs to read a file as training read it (JSON-safe).
+
+    With a header, ``feature_names`` lists the feature columns in the order
+    the model reads them: new files are matched by name (:func:`table_like`).
+    """
     roles, opts = table.roles, table.opts
     return {'layout': roles.layout, 'sep': opts.sep, 'header': bool(opts.header),
+            'feature_names': [str(k) for k in roles.features] if opts.header else None,
             'label_col': roles.ref(roles.label), 'id_col': roles.ref(roles.id),
             'time_col': roles.ref(roles.time),
             'feature_cols': [roles.ref(k) for k in roles.features]
@@ -184,6 +191,42 @@ def options_from_spec(spec, **overrides):
              standardize=spec.get('standardize', True))
     d.update({k: v for k, v in overrides.items() if v is not None})
     return Options(**d)
+
+
+
+def table_like(path, spec, labels='optional', expect_features=None, **overrides):
+    """A :class:`Table` reading ``path`` as the file described by ``spec``
+    (:func:`spec_to_json`) was read.
+
+    Where that file had a header, feature columns are found by name, in
+    any order: a missing one is a :class:`DataError` naming it; columns that
+    are neither features nor the label, id or time column are left out and
+    listed in the log.  Without a header, columns are taken by position.
+    """
+    import logging
+    opts = options_from_spec(spec, **overrides)
+    names = spec.get('feature_names')
+    if not names or not opts.header:
+        return Table(path, opts, labels=labels, expect_features=expect_features)
+    columns = reading.read_columns(path, opts)
+    missing = [n for n in names if n not in columns]
+    if missing:
+        shown = ', '.join(repr(c) for c in columns[:12]) + (', ...' if len(columns) > 12 else '')
+        raise DataError('no feature column {} (the model reads {} feature column{} by name: {}; '
+                        'this file has {})'.format(
+                            ', '.join(repr(m) for m in missing[:5]), len(names),
+                            '' if len(names) == 1 else 's',
+                            ', '.join(repr(n) for n in names[:8]) +
+                            (', ...' if len(names) > 8 else ''), shown), path=path, line=1)
+    opts = dataclasses.replace(opts, feature_cols=list(names))
+    table = Table(path, opts, labels=labels, expect_features=expect_features)
+    roles = table.roles
+    extra = [c for c in columns if c not in names and c not in (roles.label, roles.id, roles.time)]
+    if extra:
+        logging.getLogger(__name__).info(
+            '%s: column%s %s left out (not features of the model)', path,
+            '' if len(extra) == 1 else 's', ', '.join(repr(c) for c in extra[:10]))
+    return table
 
 
 from chainer_irnn.datasets.tabular.dataset import CsvData, SequenceDataset, read_csv  # NOQA: E402

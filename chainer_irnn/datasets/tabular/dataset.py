@@ -136,8 +136,8 @@ def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',',
     preprocess.Preprocessor.fit(seqs, path=path, label_column=label_column)  # >= 2 classes
     split = 'test file {}'.format(test)
     if test is not None:
-        test_table = tabular.Table(test, tabular.options_from_spec(
-            tabular.spec_to_json(table)), expect_features=table.n_features)
+        test_table = tabular.table_like(test, tabular.spec_to_json(table), labels='required',
+                                        expect_features=table.n_features)
         test_seqs = test_table.read()
         logger.info(test_table.summary())
         train_seqs, test_path = seqs, test

@@ -124,6 +124,8 @@ def _by_name(columns, names, header):
 
 
 def _feature_list(columns, spec, path, header):
+    if isinstance(spec, (list, tuple)):     # names (or numbers) one by one: no ranges
+        return [_find(columns, part, path, header, 'feature_cols') for part in spec]
     keys = []
     for part in str(spec).split(','):
         part = part.strip()
@@ -148,6 +150,16 @@ def _feature_list(columns, spec, path, header):
     if not keys:
         raise ParameterError('feature_cols', '{!r} names no column'.format(spec))
     return keys
+
+
+def _sep_hint(columns, opts):
+    """A hint when the header reads as one column holding another separator."""
+    text = ''.join(str(c) for c in columns)
+    for sep, name in ((';', 'semicolon'), ('\t', 'tab'), ('|', 'pipe')):
+        if sep != opts.sep and sep in text:
+            return '; the header line looks {}-separated: set {}'.format(
+                name, Setting('sep', sep))
+    return ''
 
 
 def resolve(columns, opts, path, labels='required'):
@@ -206,8 +218,9 @@ def resolve(columns, opts, path, labels='required'):
     else:
         features = [c for c in columns if c not in used]
     if not features:
-        raise DataError('no feature columns (the file has only {} column{})'.format(
-            len(columns), '' if len(columns) == 1 else 's'), path=path, line=1)
+        raise DataError('no feature columns (the file has only {} column{}){}'.format(
+            len(columns), '' if len(columns) == 1 else 's', _sep_hint(columns, opts)),
+            path=path, line=1)
     k = int(opts.features_per_step)
     if layout != 'wide' and k != 1:
         raise ParameterError('features_per_step', 'applies to the wide layout only; in the {} '

@@ -21,6 +21,7 @@ from chainer_irnn.errors import DataError, Setting
 
 # Cell texts read as "missing" (case-insensitive, after stripping blanks).
 MISSING_TOKENS = frozenset(['', 'nan', 'na', 'n/a', 'null', 'none', '?'])
+FLOAT32_MAX = float(numpy.finfo(numpy.float32).max)
 
 _PANDAS_LINE = re.compile(r'Expected (\d+) fields in line (\d+), saw (\d+)')
 
@@ -181,7 +182,7 @@ class _FieldCounter(object):
         if len(suspects) == 0:
             return
         if self.reader is None:
-            self.file = open(self.path, newline='', encoding='utf-8-sig', errors='replace')
+            self.file = open_text(self.path)
             self.reader = csv.reader(self.file, delimiter=self.opts.sep)
         for line in suspects:
             fields = None
@@ -219,7 +220,9 @@ def numeric_column(chunk, key, position, name, path, allow_missing=False, what='
         missing = (col.isna() | text.str.lower().isin(MISSING_TOKENS)).to_numpy()
         bad = numpy.isnan(values) & ~missing
         values[missing] = numpy.nan
-    bad |= numpy.isinf(values)
+    # beyond float32 (the models' dtype) is as unusable as infinity
+    with numpy.errstate(invalid='ignore'):
+        bad |= ~(numpy.abs(values) <= FLOAT32_MAX) & ~numpy.isnan(values)
     if not allow_missing:
         bad |= missing
     if bad.any():
@@ -231,25 +234,72 @@ def numeric_column(chunk, key, position, name, path, allow_missing=False, what='
                                 what, name, Setting('fill')),
                             path=path, line=line, column=position)
         cell = col.iloc[i]
-        reason = 'is not a finite number' if numpy.isinf(values[i]) else 'is not a number'
+        reason = 'is not a number' if numpy.isnan(values[i]) else \
+            'is not a finite number' if numpy.isinf(values[i]) else \
+            'is beyond the float32 range the model computes in (|x| <= {:.4g})'.format(
+                FLOAT32_MAX)
         raise DataError('{} cell {!r} in column {} {}'.format(what, str(cell), name, reason),
                         path=path, line=line, column=position)
     return values
 
 
 def text_column(chunk, key, position, name, path, what='label'):
-    """Column ``key`` as an array of stripped strings; empty cells are errors."""
+    """Column ``key`` as an array of stripped strings; empty cells are errors.
+
+    Labels are compared as values, not spellings: a label that reads as a
+    number is written in one canonical way (``1``, ``1.0`` and ``01`` are all
+    ``'1'``; ``0.5`` is ``'0.5'``), and a missing-value token (``NA``,
+    ``NaN``, ``null``, ``?``...) is a missing label, not a class.
+    """
     col = chunk.frame[key]
     text = col.astype(str).str.strip()
-    empty = (col.isna() | (text == '')).to_numpy()
+    empty = (col.isna() | (text == '')).to_numpy().copy()
+    if what == 'label':
+        empty |= text.str.lower().isin(MISSING_TOKENS).to_numpy()
     if empty.any():
         i = int(numpy.argmax(empty))
-        raise DataError('missing {} (empty cell in column {})'.format(what, name),
-                        path=path, line=int(chunk.lines[i]), column=position)
+        raise DataError('missing {} ({} cell in column {})'.format(
+            what, 'empty' if not str(text.iloc[i]) else repr(str(text.iloc[i])), name),
+            path=path, line=int(chunk.lines[i]), column=position)
     values = text.to_numpy(dtype=object)
     if col.dtype.kind == 'f':  # a float column read as numbers: 1.0 -> '1'
         values = numpy.array([_number_text(v) for v in col.to_numpy()], dtype=object)
+    elif what == 'label':
+        values = numpy.array([canonical_label(v) for v in values], dtype=object)
     return values
+
+
+def canonical_label(text):
+    """One spelling per label value: numbers in canonical form, text as is."""
+    try:
+        v = float(text)
+    except ValueError:
+        return text
+    if not numpy.isfinite(v):
+        return text
+    return _number_text(v)
+
+
+def open_text(path):
+    """``path`` as text for the :mod:`csv` module, decompressed as pandas
+    would by the extension (``.gz``, ``.bz2``, ``.xz``, ``.zip``)."""
+    lower = str(path).lower()
+    kw = dict(newline='', encoding='utf-8-sig', errors='replace')
+    if lower.endswith('.gz'):
+        import gzip
+        return gzip.open(path, 'rt', **kw)
+    if lower.endswith('.bz2'):
+        import bz2
+        return bz2.open(path, 'rt', **kw)
+    if lower.endswith('.xz'):
+        import lzma
+        return lzma.open(path, 'rt', **kw)
+    if lower.endswith('.zip'):
+        import io
+        import zipfile
+        archive = zipfile.ZipFile(path)
+        return io.TextIOWrapper(archive.open(archive.namelist()[0]), **kw)
+    return open(path, **kw)
 
 
 def _number_text(v):
