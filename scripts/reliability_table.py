@@ -1,0 +1,146 @@
+#!/usr/bin/env python
+"""Runs the reliability audit's cases (issue 17) through the real command and
+prints the table docs/reliability.md shows: each case, its exit status and the
+first line of stderr.  A traceback anywhere is reported as such.
+
+    python scripts/reliability_table.py [--keep DIR]
+
+Every case runs ``python -m chainer_irnn`` in a fresh process on small files
+made here (a 24-sequence long-layout CSV, a 4-iteration model); about 1 minute
+on a 2-core machine.
+"""
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy
+
+FAST = ['--iteration', '4', '--no-progress', '--hidden', '6', '--batchsize', '8']
+
+
+def long_csv(path, order=('a', 'b'), extra=False, labels=('0', '1'), cell=None):
+    rng = numpy.random.RandomState(0)
+    x = rng.normal(size=(24, 4, 2)).round(3)
+    lines = [','.join(['id', 't'] + list(order) + (['extra'] if extra else []) + ['label'])]
+    for i in range(24):
+        y = labels[int(x[i, :, 0].sum() > x[i, :, 1].sum())]
+        for t in range(4):
+            vals = {'a': x[i, t, 0], 'b': x[i, t, 1]}
+            lines.append(','.join(['s{}'.format(i), str(t)] +
+                                  ['{:g}'.format(vals[c]) for c in order] +
+                                  (['7'] if extra else []) + [y]))
+    if cell is not None:                           # (line, column, text)
+        line, column, text = cell
+        cells = lines[line - 1].split(',')
+        cells[column - 1] = text
+        lines[line - 1] = ','.join(cells)
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path
+
+
+def cli(*args, cwd):
+    r = subprocess.run([sys.executable, '-m', 'chainer_irnn'] + [str(a) for a in args],
+                       cwd=cwd, capture_output=True, text=True)
+    return r.returncode, r.stderr
+
+
+def cases(d):
+    """(case, command arguments or a callable returning (status, stderr))."""
+    p = lambda *n: os.path.join(d, *n)  # NOQA: E731
+    train = long_csv(p('train.csv'))
+    model = p('model')
+    cli('train', '--csv', train, '--out', model, *FAST, cwd=d)
+    predict = lambda csv, out=None: ('predict', '--model', model, '--csv', csv,  # NOQA: E731
+                                     '--out', out or p('pred.csv'))
+    yield 'predict: feature columns reordered (b, a)', predict(long_csv(p('ba.csv'), ('b', 'a')))
+    yield 'predict: an extra column', predict(long_csv(p('extra.csv'), extra=True))
+    renamed = p('renamed.csv')
+    with open(renamed, 'w') as f:
+        f.write(open(train).read().replace(',b,', ',B,', 1))
+    yield 'predict: feature b renamed B', predict(renamed)
+    yield 'predict: a cell 1e308', predict(long_csv(p('big.csv'), cell=(4, 4, '1e308')))
+    yield 'train: a cell 1e39', ('train', '--csv', long_csv(p('big39.csv'), cell=(4, 4, '1e39')),
+                                 '--out', p('t39'), *FAST)
+
+    def two_runs():
+        out = p('shared')
+        args = [sys.executable, '-m', 'chainer_irnn', 'train', '--csv', train, '--out', out,
+                '--no-progress', '--hidden', '6', '--batchsize', '8', '--iteration', '300']
+        first = subprocess.Popen(args, cwd=d, stderr=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL)
+        while not os.path.exists(os.path.join(out, '.lock.pid')) and first.poll() is None:
+            pass
+        status, err = cli(*args[3:], '--seed', '1', cwd=d)
+        first.wait()
+        return status, err
+    yield 'train: a second run into the same --out while one runs', two_runs
+    shutil.copytree(model, p('hello'))
+    with open(p('hello', 'model.npz'), 'w') as f:
+        f.write('hello\n')
+    yield 'predict: model.npz replaced by text', ('predict', '--model', p('hello'), '--csv', train,
+                                                  '--out', p('pred.csv'))
+    shutil.copytree(model, p('flipped'))
+    raw = bytearray(open(p('flipped', 'model.npz'), 'rb').read())
+    raw[len(raw) // 2] ^= 0xFF
+    open(p('flipped', 'model.npz'), 'wb').write(bytes(raw))
+    yield 'predict: one byte of model.npz flipped', ('predict', '--model', p('flipped'), '--csv',
+                                                     train, '--out', p('pred.csv'))
+    resumed = p('resume')
+    cli('train', '--csv', train, '--out', resumed, '--no-progress', '--hidden', '6',
+        '--batchsize', '8', '--snapshot-interval', '2', '--iteration', '4', cwd=d)
+    with open(os.path.join(resumed, 'snapshot_iter_4'), 'w') as f:
+        f.write('hello\n')
+    yield 'train: resume with the newest snapshot damaged', (
+        'train', '--csv', train, '--out', resumed, '--no-progress', '--hidden', '6',
+        '--batchsize', '8', '--snapshot-interval', '2', '--iteration', '6')
+    text = 'label,a,b,c\n0,1,2,3\n1,4,5,6\n0,7,8,\n1,1,2,3\n0,3,2,1\n1,6,5,4\n0,1,1,\n1,2,2,2\n'
+    with open(p('g.csv.gz'), 'wb') as f:
+        f.write(gzip.compress(text.encode()))
+    yield 'train: .csv.gz whose rows end in an empty cell, --fill zero', (
+        'train', '--csv', p('g.csv.gz'), '--out', p('gz'), '--fill', 'zero', *FAST)
+    yield 'predict: labels 0.0/1.0 for a model trained on 0/1', predict(
+        long_csv(p('floats.csv'), labels=('0.0', '1.0')))
+    yield 'train: a label NA', ('train', '--csv', long_csv(p('na.csv'), cell=(6, 5, 'NA')),
+                                '--out', p('na'), *FAST)
+    yield 'predict: --out in a missing folder', predict(train, p('no', 'pred.csv'))
+    yield 'predict: --out is a folder', predict(train, d)
+    yield 'predict: --out is the input file', predict(train, train)
+    os.makedirs(p('rb'))
+    with open(p('rb', 'rollbacks.json'), 'w') as f:
+        f.write('[{')
+    yield 'train: truncated rollbacks.json', ('train', '--csv', train, '--out', p('rb'), *FAST)
+    with open(p('semi.csv'), 'w') as f:
+        f.write('label;a;b\n0;1;2\n1;3;4\n')
+    yield 'train: a semicolon-separated file without --sep', (
+        'train', '--csv', p('semi.csv'), '--out', p('semi'), *FAST)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--keep', metavar='DIR', help='work in DIR and keep it')
+    args = ap.parse_args(argv)
+    d = args.keep or tempfile.mkdtemp(prefix='reliability-')
+    os.makedirs(d, exist_ok=True)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    os.environ['PYTHONPATH'] = root + os.pathsep + os.environ.get('PYTHONPATH', '')
+    print('| case | exit | stderr (last line; paths shortened) |')
+    print('|---|---:|---|')
+    try:
+        for name, what in cases(d):
+            status, err = what() if callable(what) else cli(*what, cwd=d)
+            lines = [x for x in err.strip().splitlines() if x.strip()]
+            shown = 'TRACEBACK: ' + lines[-1] if 'Traceback' in err else (lines[-1] if lines else '')
+            shown = shown.replace(d + os.sep, '').replace(d, 'DIR').replace('|', '\\|')
+            print('| {} | {} | {} |'.format(name, status, shown))
+    finally:
+        if not args.keep:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
