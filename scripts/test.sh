@@ -9,6 +9,12 @@
 # pyenv (default: python3).  Each line gets its own virtual environment under .venv/, which
 # scripts/setup_env.sh creates or refreshes.  TEST_LINES=2 runs one line.
 #
+# The tests marked slow (real training runs, MPI processes, scikit-learn's
+# estimator checks, the CUDA simulator: about 2/3 of the time) run on the
+# lines of SLOW_LINES (default "2", NumPy 2.x on the default python3); the
+# other lines run the rest (-m "not slow"), which covers what differs between
+# NumPy and Python versions.  SLOW_LINES=all runs everything everywhere.
+#
 # The distributed-training tests need MPI: unless CHAINER_IRNN_MPI=0, OpenMPI
 # is installed from Debian packages when mpiexec is missing, mpi4py goes into
 # each environment, and those tests then fail rather than skip if MPI is
@@ -17,6 +23,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 lines=${TEST_LINES:-1 2 2@3.12}
+slow_lines=${SLOW_LINES:-2}
 export CHAINER_IRNN_MPI=${CHAINER_IRNN_MPI:-1}
 if [ "$CHAINER_IRNN_MPI" = 1 ] && ! command -v mpiexec >/dev/null 2>&1; then
   echo "test.sh: installing OpenMPI (Debian packages) for the distributed tests" >&2
@@ -57,8 +64,13 @@ for line in $lines; do
       continue
     fi
   fi
-  echo "=== line $line: $("$python" --version 2>&1), $spec, in $venv" >&2
+  marks=()
+  case " $slow_lines " in
+    *" $line "*|" all ") ;;
+    *) marks=(-m 'not slow') ;;
+  esac
+  echo "=== line $line: $("$python" --version 2>&1), $spec, in $venv${marks:+ (not slow)}" >&2
   PYTHON=$python scripts/setup_env.sh "$venv" "$spec" dev
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@" || status=$?
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider "${marks[@]}" "$@" || status=$?
 done
 exit $status
