@@ -13,3 +13,6 @@ if ROOT not in sys.path:
 from chainer_irnn import compat  # NOQA: E402
 
 compat.apply()
+
+# Third-party Chainer 1.x code kept as data for scripts/measure_legacy.py.
+collect_ignore_glob = ['legacy_corpus/*']
