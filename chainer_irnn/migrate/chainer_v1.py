@@ -66,15 +66,40 @@ class _Aliases(cst.CSTVisitor):
         self.variable = {'chainer.Variable'}
         self.cuda = {'chainer.cuda', 'chainer.backends.cuda', 'cuda'}
         self.uses_function_set = False
+        self.imports_chainer = False
+        self.fs_classes = set()     # classes of this file deriving from FunctionSet
+        self.fs_names = set()       # names assigned a FunctionSet (or subclass) instance
+        self.defines_parameters = set()   # classes that define their own .parameters
 
     def visit_Name(self, node):
         if node.value == 'FunctionSet':
             self.uses_function_set = True
 
+    def visit_ClassDef(self, node):
+        bases = {_dotted(a.value) for a in node.bases}
+        if bases & (self.function_set | self.fs_classes):
+            self.fs_classes.add(node.name.value)
+        for stmt in _walk(node):
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == 'parameters':
+                self.defines_parameters.add(node.name.value)
+            elif isinstance(stmt, cst.AssignTarget) and \
+                    _dotted(stmt.target) == 'self.parameters':
+                self.defines_parameters.add(node.name.value)
+
+    def visit_Assign(self, node):
+        if isinstance(node.value, cst.Call) and _dotted(node.value.func) in \
+                (self.function_set | self.fs_classes):
+            for t in node.targets:
+                name = _dotted(t.target)
+                if name:
+                    self.fs_names.add(name)
+
     def visit_Import(self, node):
         for alias in node.names:
             name = _dotted(alias.name)
             local = alias.asname.name.value if alias.asname else name
+            if name == 'chainer' or name.startswith('chainer.'):
+                self.imports_chainer = True
             if name == 'chainer.functions':
                 self.functions.add(local)
             elif name == 'chainer.links':
@@ -82,6 +107,8 @@ class _Aliases(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node):
         module = _dotted(node.module) if node.module else None
+        if module and (module == 'chainer' or module.startswith('chainer.')):
+            self.imports_chainer = True
         if module != 'chainer' or isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
@@ -109,6 +136,8 @@ class ChainerV1Transformer(cst.CSTTransformer):
         self._wrap_rest = {}        # id(updated statement) -> [context exprs]
         self._consumed = set()      # collect_parameters() calls inside setup()
         self._called = set()        # ids of the original func of every Call
+        self._classes = []          # enclosing class names
+        self._assigned = set()      # ids of ``X.parameters`` assignment targets
 
     # -- bookkeeping ---------------------------------------------------
     def _need(self, module, obj=None, asname=None):
@@ -196,7 +225,12 @@ class ChainerV1Transformer(cst.CSTTransformer):
     def leave_Arg(self, original, updated):
         return updated
 
+    def visit_ClassDef(self, node):
+        self._classes.append(node.name.value)
+        return True
+
     def leave_ClassDef(self, original, updated):
+        self._classes.pop()
         bases = []
         for arg in updated.bases:
             if _dotted(arg.value) in self.aliases.function_set:
@@ -214,15 +248,23 @@ class ChainerV1Transformer(cst.CSTTransformer):
             return cst.Attribute(value=cst.Attribute(value=updated.value,
                                                      attr=cst.Name(attr[1:])),
                                  attr=cst.Name('grad'))
-        if attr in ('parameters', 'gradients') and owner not in (None, 'self') \
-                and self.aliases.uses_function_set:
-            # 1.x order: children sorted by name, W before b (= sorted paths)
-            self.rewrites += 1
-            if attr == 'gradients':
-                self._flag(original, '"{}.gradients": Chainer 7 gradients may be None '
-                           '(after cleargrads) where 1.x had arrays'.format(owner))
-            return _expr('[_p.{} for _, _p in sorted({}.namedparams())]'.format(
-                'array' if attr == 'parameters' else 'grad', _code(updated.value)))
+        if attr in ('parameters', 'gradients') and id(original) not in self._called \
+                and id(original) not in self._assigned:
+            verdict = self._v1_params_receiver(original.value)
+            if verdict == 'yes':
+                # 1.x order: children sorted by name, W before b (= sorted paths)
+                self.rewrites += 1
+                if attr == 'gradients':
+                    self._flag(original, '"{}.gradients": Chainer 7 gradients may be None '
+                               '(after cleargrads) where 1.x had arrays'.format(
+                                   _code(original.value)))
+                return _expr('[_p.{} for _, _p in sorted({}.namedparams())]'.format(
+                    'array' if attr == 'parameters' else 'grad', _code(updated.value)))
+            if verdict == 'maybe':
+                self._flag(original, '"{0}.{1}": if {0} is a 1.x FunctionSet or link, '
+                           'write [_p.{2} for _, _p in sorted({0}.namedparams())]'.format(
+                               _code(original.value), attr,
+                               'array' if attr == 'parameters' else 'grad'))
         if attr in V1_LINKS and owner in self.aliases.functions and \
                 id(original) not in self._called:
             # F.BinaryHierarchicalSoftmax used as a value (not called)
@@ -233,6 +275,50 @@ class ChainerV1Transformer(cst.CSTTransformer):
             self._flag(original, '".volatile" has no Chainer 7 counterpart; '
                                  'read chainer.config.enable_backprop')
         return updated
+
+    MODEL_WORDS = ('model', 'net', 'chain', 'link', 'encdec', 'encoder', 'decoder',
+                   'rnn', 'lstm', 'cnn', 'mlp', 'function_set', 'functionset', 'fs',
+                   'generator', 'discriminator', 'gen', 'dis', 'classifier', 'predictor')
+
+    def _v1_params_receiver(self, node):
+        """Is ``node.parameters`` the 1.x tuple of a FunctionSet/function?
+
+        'yes' (rewrite), 'maybe' (flag: the receiver's type cannot be known)
+        or 'no' (not Chainer's: leave it).
+        """
+        a = self.aliases
+        if not (a.imports_chainer or a.uses_function_set):
+            return 'no'
+        name = _dotted(node)
+        if name == 'self':
+            cls = self._classes[-1] if self._classes else None
+            if cls in a.defines_parameters:
+                return 'no'
+            return 'yes' if cls in a.fs_classes else 'maybe'
+        if isinstance(node, cst.Call):
+            func = _dotted(node.func) or ''
+            last = func.rsplit('.', 1)[-1]
+            if last == 'signature':     # inspect.signature(f).parameters
+                return 'no'
+            if last in ('to_cpu', 'to_gpu', 'copy', 'deepcopy') or \
+                    func in a.function_set | a.fs_classes:
+                inner = node.func.value if isinstance(node.func, cst.Attribute) and \
+                    last in ('to_cpu', 'to_gpu') else (node.args[0].value if node.args else None)
+                if last in ('copy', 'deepcopy') and inner is None:
+                    return 'maybe'
+                if last in ('to_cpu', 'to_gpu') or func in a.function_set | a.fs_classes:
+                    return 'yes'
+                return self._v1_params_receiver(inner)
+            return 'maybe'
+        if name is None:
+            return 'maybe'
+        if name in a.fs_names or a.uses_function_set:
+            return 'yes'
+        words = name.lower().split('.')
+        if any(w in self.MODEL_WORDS or w.startswith(self.MODEL_WORDS) or
+               w.endswith(self.MODEL_WORDS) for w in words[-2:]):
+            return 'yes'
+        return 'maybe'
 
     def _param_target(self, target):
         """``f.W`` (not ``self.W``) as an assignment target -> ``f.W.array``."""
@@ -246,6 +332,12 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 return target.with_changes(value=value)
         return target
 
+    def visit_AssignTarget(self, node):
+        if isinstance(node.target, cst.Attribute) and \
+                node.target.attr.value in ('parameters', 'gradients'):
+            self._assigned.add(id(node.target))
+        return True
+
     def leave_AssignTarget(self, original, updated):
         return updated.with_changes(target=self._param_target(updated.target))
 
@@ -254,6 +346,25 @@ class ChainerV1Transformer(cst.CSTTransformer):
         return updated
 
     def leave_SimpleStatementLine(self, original, updated):
+        # m.parameters = arrays (1.x setter) -> a loop over the parameters
+        if len(updated.body) == 1 and isinstance(updated.body[0], cst.Assign) and \
+                len(updated.body[0].targets) == 1 and \
+                isinstance(updated.body[0].targets[0].target, cst.Attribute) and \
+                updated.body[0].targets[0].target.attr.value in ('parameters', 'gradients'):
+            target = updated.body[0].targets[0].target
+            verdict = self._v1_params_receiver(target.value)
+            what = 'array' if target.attr.value == 'parameters' else 'grad'
+            if verdict == 'yes':
+                self.rewrites += 1
+                return cst.parse_statement(
+                    'for (_, _p), _a in zip(sorted({}.namedparams()), {}):\n'
+                    '    _p.{} = _a\n'.format(_code(target.value),
+                                            _code(updated.body[0].value), what)
+                ).with_changes(leading_lines=updated.leading_lines)
+            if verdict == 'maybe':
+                self._flag(original, '"{0}.{1} = ...": if {0} is a 1.x FunctionSet or '
+                           'link, set _p.{2} for _, _p in sorted({0}.namedparams())'.format(
+                               _code(target.value), target.attr.value, what))
         # opt.weight_decay(d) as a statement -> a loop
         if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
             call = updated.body[0].value

@@ -104,3 +104,52 @@ def test_cuda_calls():
 def test_python3_code_without_v1_api_is_unchanged():
     source = 'import chainer\nx = 1 / 2\nprint(x)\n'
     assert migrate_source(source).code == source
+
+
+def test_parameters_of_self_in_a_function_set_subclass():
+    # chainer-char-rnn's CharRNN.__init__ (2015)
+    r = migrate('class CharRNN(FunctionSet):\n'
+                '    def __init__(self, n):\n'
+                '        super(CharRNN, self).__init__(l3=F.Linear(3, n))\n'
+                '        for param in self.parameters:\n'
+                '            param[:] = 0.5\n'
+                'class Deeper(CharRNN):\n'
+                '    def zero(self):\n'
+                '        return self.gradients\n'
+                'm = CharRNN(2)\n')
+    assert 'for param in [_p.array for _, _p in sorted(self.namedparams())]:' in r.code
+    assert '[_p.grad for _, _p in sorted(self.namedparams())]' in r.code
+    env = {}
+    exec(r.code, env)
+    assert all((p.array == 0.5).all() for p in env['m'].params())
+
+
+def test_parameters_in_a_file_without_function_set():
+    # libDNN's nnbase.py, a model built elsewhere
+    source = ('import chainer\nimport numpy\n'
+              'print(model.network.parameters)\n'
+              'param = numpy.array(self.model.to_cpu().parameters)\n'
+              'model.parameters = arrays\n'
+              'x = config.parameters\n'
+              'sig = inspect.signature(f).parameters\n'
+              'class Opts(object):\n'
+              '    def __init__(self):\n'
+              '        self.parameters = {}\n'
+              '    def get(self):\n'
+              '        return self.parameters\n')
+    r = migrate_source(source, 'nnbase.py')
+    assert 'print([_p.array for _, _p in sorted(model.network.namedparams())])' in r.code
+    assert 'sorted(self.model.to_cpu().namedparams())' in r.code
+    assert ('for (_, _p), _a in zip(sorted(model.namedparams()), arrays):\n'
+            '    _p.array = _a') in r.code
+    # the receiver's type cannot be known: flagged, left as it was
+    assert [f.line for f in r.findings] == [6]
+    assert 'x = config.parameters' in r.code and '# MIGRATE: "config.parameters"' in r.code
+    assert 'inspect.signature(f).parameters' in r.code
+    assert 'return self.parameters' in r.code
+
+
+def test_parameters_left_alone_in_code_without_chainer():
+    source = 'x = config.parameters\n'
+    r = migrate_source(source)
+    assert r.code == source and not r.findings
