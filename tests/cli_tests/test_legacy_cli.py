@@ -115,3 +115,34 @@ def _no_shims_left():
     yield
     from chainer_irnn.compat import v1
     v1.uninstall()
+
+
+def test_local_python2_modules_are_translated_on_import(tmp_path):
+    # da.py: a print statement (a SyntaxError on Python 3); dataset.py:
+    # compiles as Python 3 but is Python 2 (cPickle, xrange, iteritems)
+    (tmp_path / 'da.py').write_text('def report(x):\n    print "loss", x / 2\n')
+    (tmp_path / 'dataset.py').write_text(
+        'import cPickle\n'
+        'def load(d):\n'
+        '    return [(k, v) for k, v in d.iteritems() for _ in xrange(1)]\n')
+    pkg = tmp_path / 'util'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'helpers.py').write_text('def half(n):\n    print "half"\n    return n / 2\n')
+    (tmp_path / 'main.py').write_text(
+        'import da, dataset\nfrom util.helpers import half\n'
+        'da.report(7)\nprint(dataset.load({"a": 1}))\nprint(half(5))\n')
+    p = cli('legacy', 'run', str(tmp_path / 'main.py'), cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ['loss 3', "[('a', 1)]", 'half', '2']
+    assert not list(tmp_path.rglob('__pycache__/*.pyc'))   # nothing cached translated
+
+
+def test_modules_outside_the_script_folder_are_not_touched(tmp_path):
+    (tmp_path / 'lib').mkdir()
+    (tmp_path / 'lib' / 'other.py').write_text('import cPickle\n')
+    (tmp_path / 'app').mkdir()
+    (tmp_path / 'app' / 'main.py').write_text(
+        'import sys\nsys.path.append(sys.argv[1])\nimport other\n')
+    p = cli('legacy', 'run', str(tmp_path / 'app' / 'main.py'), str(tmp_path / 'lib'))
+    assert p.returncode != 0 and "No module named 'cPickle'" in p.stderr
