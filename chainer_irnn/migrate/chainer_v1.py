@@ -124,9 +124,10 @@ class ChainerV1Transformer(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, aliases, context):
+    def __init__(self, aliases, context, chainer_project=False):
         super().__init__()
         self.aliases = aliases
+        self.chainer_project = chainer_project
         self.context = context
         self.findings = []
         self.rewrites = 0
@@ -287,12 +288,11 @@ class ChainerV1Transformer(cst.CSTTransformer):
         or 'no' (not Chainer's: leave it).
         """
         a = self.aliases
-        if not (a.imports_chainer or a.uses_function_set):
-            return 'no'
+        chainer_file = a.imports_chainer or a.uses_function_set or self.chainer_project
         name = _dotted(node)
         if name == 'self':
             cls = self._classes[-1] if self._classes else None
-            if cls in a.defines_parameters:
+            if cls in a.defines_parameters or not chainer_file:
                 return 'no'
             return 'yes' if cls in a.fs_classes else 'maybe'
         if isinstance(node, cst.Call):
@@ -309,16 +309,16 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 if last in ('to_cpu', 'to_gpu') or func in a.function_set | a.fs_classes:
                     return 'yes'
                 return self._v1_params_receiver(inner)
-            return 'maybe'
+            return 'maybe' if chainer_file else 'no'
         if name is None:
-            return 'maybe'
+            return 'maybe' if chainer_file else 'no'
         if name in a.fs_names or a.uses_function_set:
             return 'yes'
         words = name.lower().split('.')
         if any(w in self.MODEL_WORDS or w.startswith(self.MODEL_WORDS) or
                w.endswith(self.MODEL_WORDS) for w in words[-2:]):
             return 'yes'
-        return 'maybe'
+        return 'maybe' if chainer_file else 'no'
 
     def _param_target(self, target):
         """``f.W`` (not ``self.W``) as an assignment target -> ``f.W.array``."""
@@ -600,13 +600,18 @@ def _walk(node):
         yield from _walk(child)
 
 
-def migrate_module(module):
-    """Rewrite a parsed module; return ``(module, findings, rewrites)``."""
+def migrate_module(module, chainer_project=False):
+    """Rewrite a parsed module; return ``(module, findings, rewrites)``.
+
+    ``chainer_project``: the module belongs to a project that uses Chainer
+    (``migrate DIR``), so an unknown ``x.parameters`` is flagged even where
+    the module does not import chainer itself.
+    """
     aliases = _Aliases()
     module.visit(aliases)
     context = CodemodContext()
     wrapper = cst.MetadataWrapper(module)
-    transformer = ChainerV1Transformer(aliases, context)
+    transformer = ChainerV1Transformer(aliases, context, chainer_project)
     module = wrapper.visit(transformer)
     module = module.visit(_RedundantWith())
     for name in ('FunctionSet',):
