@@ -24,6 +24,7 @@ Chainer 1.x                                   Modern replacement
 ``optimizer.compute_grads_norm()``            square root of the sum of ``(g*g).sum()``
 ``cuda.init(n)``                              ``cuda.get_device_from_id(n).use()``
 ``cuda.get_device(n)``                        ``cuda.get_device_from_id(n)``
+``Variable(np.zeros(()))`` + float32 loss     ``np.zeros((), dtype=np.float32)``
 ===========================================  =====================================
 """
 from chainer_irnn.compat.v1._registry import ChainerV1Warning, reset_warnings
@@ -44,9 +45,9 @@ def install():
     if _installed:
         return chainer
     from chainer_irnn.compat.v1 import (
-        cuda, function_set, functions, optimizer, train_flags, variable)
+        cuda, dtypes, function_set, functions, optimizer, train_flags, variable)
     for module in (function_set, functions, variable, optimizer, cuda,
-                   train_flags):
+                   train_flags, dtypes):
         module.install(chainer)
     _installed = True
     return chainer
