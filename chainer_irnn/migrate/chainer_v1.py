@@ -15,6 +15,7 @@
 ``opt.weight_decay(d)``                                a loop adding ``d * p.array`` to each gradient
 ``opt.compute_grads_norm()``                           ``math.sqrt(sum(...))`` over ``opt.target.params()``
 ``f.W = a`` / ``f.W[...] = a`` / ``f.gW``              ``f.W.array = a`` / ``f.W.array[...] = a`` / ``f.W.grad``
+``Variable(np.zeros(()))`` (float64)                   ``Variable(np.zeros((), dtype=np.float32))``
 ``cuda.init()`` / ``cuda.init(n)``                     ``cuda.check_cuda_available()`` / ``cuda.get_device_from_id(n).use()``
 ``cuda.get_device(n)``                                 ``cuda.get_device_from_id(n)``
 =====================================================  ==========================================
@@ -540,7 +541,39 @@ class ChainerV1Transformer(cst.CSTTransformer):
             "chainer.using_config('train', {})".format(_code(value))))
         return updated
 
+    def _float64_array(self, updated):
+        """``Variable(np.zeros(()))`` (float64) -> ``np.zeros((), dtype=np.float32)``.
+
+        Chainer 1.0-1.1 added float32 losses to such a float64 accumulator;
+        Chainer 7 refuses mixed dtypes.  ``cuda.zeros`` (1.x) is
+        ``cuda.cupy.zeros``.
+        """
+        if not updated.args or updated.args[0].keyword or updated.args[0].star:
+            return updated
+        call = updated.args[0].value
+        if not isinstance(call, cst.Call):
+            return updated
+        name = _dotted(call.func) or ''
+        head, _, last = name.rpartition('.')
+        if last not in ('zeros', 'ones', 'empty') or not head or \
+                any(a.keyword and a.keyword.value == 'dtype' for a in call.args) or \
+                len([a for a in call.args if not a.keyword]) != 1:
+            return updated
+        if head in self.aliases.cuda:
+            head = head + '.cupy'
+            call = call.with_changes(func=_expr(head + '.' + last))
+        self.rewrites += 1
+        args = list(call.args)
+        args[-1] = args[-1].with_changes(comma=cst.Comma(
+            whitespace_after=cst.SimpleWhitespace(' ')))
+        args.append(cst.Arg(_expr(head + '.float32'), keyword=cst.Name('dtype'),
+                            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(''),
+                                                  whitespace_after=cst.SimpleWhitespace(''))))
+        first = updated.args[0].with_changes(value=call.with_changes(args=args))
+        return updated.with_changes(args=[first] + list(updated.args[1:]))
+
     def _variable(self, original, updated):
+        updated = self._float64_array(updated)
         value, updated = self._pop_arg(updated, 'volatile', 1)
         if value is None:
             return updated

@@ -51,7 +51,8 @@ def test_volatile_wraps_the_rest_of_the_block_once():
                 'v = Variable(np.zeros(1), volatile=True)\n'
                 'w = Variable(np.zeros(1), volatile=False)\n')
     assert r.code.count("chainer.using_config('enable_backprop', train)") == 1
-    assert 'with chainer.no_backprop_mode():\n    v = Variable(np.zeros(1))' in r.code
+    assert ('with chainer.no_backprop_mode():\n'
+            '    v = Variable(np.zeros(1, dtype=np.float32))') in r.code
     assert 'volatile' not in r.code
 
 
@@ -153,3 +154,16 @@ def test_parameters_left_alone_in_code_without_chainer():
     source = 'x = config.parameters\n'
     r = migrate_source(source)
     assert r.code == source and not r.findings
+
+
+def test_float64_accumulator_becomes_float32():
+    # chainer-char-rnn before its float32 fix (July 2015)
+    r = migrate('from chainer import cuda\n'
+                'accum_loss = Variable(np.zeros(()))\n'
+                'g = Variable(cuda.zeros(()))\n'
+                'keep = Variable(np.zeros((2,), dtype=np.int32))\n'
+                'x = Variable(np.zeros((2, 3)), volatile=True)\n')
+    assert 'accum_loss = Variable(np.zeros((), dtype=np.float32))' in r.code
+    assert 'g = Variable(cuda.cupy.zeros((), dtype=cuda.cupy.float32))' in r.code
+    assert 'np.zeros((2,), dtype=np.int32)' in r.code
+    assert 'x = Variable(np.zeros((2, 3), dtype=np.float32))' in r.code
