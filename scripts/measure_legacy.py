@@ -346,11 +346,11 @@ def check_corpus(corpus, manifest):
 
 
 def measure_corpus_one(corpus, entry, work, timeout):
-    src = os.path.join(corpus, entry['folder'])
-    folder = os.path.join(work, entry['id'])
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(src, folder)
-    script_path = os.path.join(folder, entry['script'])
+    src = os.path.join(work, entry['id'] + '.src')     # the shrunk copy, no data
+    for d in (src, os.path.join(work, entry['id']), os.path.join(work, entry['id'] + '.migrated')):
+        shutil.rmtree(d, ignore_errors=True)
+    shutil.copytree(os.path.join(corpus, entry['folder']), src)
+    script_path = os.path.join(src, entry['script'])
     if entry['shrink']:
         with open(script_path, encoding='utf-8') as f:
             source = f.read()
@@ -359,18 +359,20 @@ def measure_corpus_one(corpus, entry, work, timeout):
             assert n, (entry['id'], pattern)
         with open(script_path, 'w', encoding='utf-8') as f:
             f.write(source)
-    for kind in entry['data']:
-        _corpus_data(kind, folder)
     local_modules = set()
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, dirnames, filenames in os.walk(src):
         local_modules.update(n[:-3] for n in filenames if n.endswith('.py'))
         local_modules.update(dirnames)
-    cwd = os.path.join(folder, entry['cwd'])
-    script = os.path.relpath(script_path, cwd)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [REPO, os.path.join(folder, '_stubs'), folder]), MPLBACKEND='Agg',
-        OMP_NUM_THREADS='1')
+    script = os.path.relpath(script_path, os.path.join(src, entry['cwd']))
     result = {'id': entry['id'], 'repo': entry['repo'], 'script': entry['script']}
+
+    def prepare(folder):
+        for kind in entry['data']:
+            _corpus_data(kind, folder)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [REPO, os.path.join(folder, '_stubs'), folder]), MPLBACKEND='Agg',
+            OMP_NUM_THREADS='1')
+        return os.path.join(folder, entry['cwd']), env
 
     def run_all(make_cmd, cwd, env):
         out = None
@@ -382,38 +384,26 @@ def measure_corpus_one(corpus, entry, work, timeout):
             out['cause'] = classify(out, local_modules)
         return out
 
+    # legacy run: the copy as it is
+    folder = os.path.join(work, entry['id'])
+    shutil.copytree(src, folder)
+    cwd, env = prepare(folder)
     result['legacy'] = run_all(lambda a: [sys.executable, '-m', 'chainer_irnn', 'legacy',
                                           'run', script] + a, cwd, env)
-    # migrate: every .py of the repository folder, in a fresh copy of the original
-    migrated = os.path.join(folder + '.migrated')
-    shutil.rmtree(migrated, ignore_errors=True)
-    shutil.copytree(folder, migrated)
-    for kind in entry['data']:
-        _corpus_data(kind, migrated)
-    findings, errors, notes = 0, [], []
-    for dirpath, _, filenames in os.walk(migrated):
-        if '_stubs' in dirpath:
-            continue
-        for name in sorted(filenames):
-            if not name.endswith('.py'):
-                continue
-            path = os.path.join(dirpath, name)
-            p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', '--in-place',
-                                path], env=env, capture_output=True, text=True)
-            findings += p.stderr.count(': MIGRATE: ')
-            notes.extend(ln for ln in p.stderr.splitlines() if ': MIGRATE: ' in ln)
-            if p.returncode != 0:
-                errors.append((p.stderr.strip().splitlines() or ['?'])[-1])
-    result['migrate_findings'] = findings
-    result['migrate_notes'] = notes
-    if errors:
-        result['migrate'] = {'rc': 'migrate failed', 'error': errors[0], 'seconds': 0,
-                             'stderr_tail': '\n'.join(errors)}
+    # migrate: the whole repository folder (migrate DIR -o NEW), then its data
+    migrated = os.path.join(work, entry['id'] + '.migrated')
+    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', src, '-o', migrated],
+                       env=env, capture_output=True, text=True)
+    result['migrate_findings'] = p.stderr.count(': MIGRATE: ')
+    result['migrate_notes'] = [ln for ln in p.stderr.splitlines() if ': MIGRATE: ' in ln]
+    if p.returncode != 0:
+        result['migrate'] = {'rc': 'migrate failed', 'seconds': 0, 'stdout_tail': '',
+                             'error': (p.stderr.strip().splitlines() or ['?'])[-1],
+                             'stderr_tail': p.stderr[-3000:]}
         result['migrate']['cause'] = classify(result['migrate'], local_modules)
     else:
-        env2 = dict(env, CHAINER_IRNN_NO_AUTOLOAD='1', PYTHONPATH=os.pathsep.join(
-            [REPO, os.path.join(migrated, '_stubs'), migrated]))
-        mcwd = os.path.join(migrated, entry['cwd'])
+        mcwd, env2 = prepare(migrated)
+        env2['CHAINER_IRNN_NO_AUTOLOAD'] = '1'
         result['migrate'] = run_all(lambda a: [sys.executable, '-c', NO_SHIM_RUNNER, script] + a,
                                     mcwd, env2)
     return result
