@@ -11,6 +11,7 @@ valid in both keeps Python 2's ``/``) unless ``--no-py2``.
 """
 import difflib
 import os
+import re
 import shutil
 import sys
 
@@ -79,10 +80,12 @@ def run_folder(args):
             raise UserError('{} exists; give a new folder to -o'.format(args.output))
         shutil.copytree(root, args.output, ignore=shutil.ignore_patterns('__pycache__'))
     chainer_project = any('chainer' in src for src in sources.values())
+    v1_project = any(re.search(r'\bFunctionSet\b|\b(F|functions)\.(Linear|EmbedID|'
+                               r'Convolution2D)\(', src) for src in sources.values())
     n_findings = 0
     for path in paths:
         result = migrate_source(sources[path], path, python2=python2,
-                                chainer_project=chainer_project)
+                                chainer_project=chainer_project, v1_project=v1_project)
         n_findings += len(result.findings)
         if args.diff:
             sys.stdout.writelines(difflib.unified_diff(

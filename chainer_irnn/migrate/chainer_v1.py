@@ -15,6 +15,7 @@
 ``opt.weight_decay(d)``                                a loop adding ``d * p.array`` to each gradient
 ``opt.compute_grads_norm()``                           ``math.sqrt(sum(...))`` over ``opt.target.params()``
 ``f.W = a`` / ``f.W[...] = a`` / ``f.gW``              ``f.W.array = a`` / ``f.W.array[...] = a`` / ``f.W.grad``
+``f.W.max()``, ``for row in f.W``, ``f.W[i]`` (reads)     ``f.W.array.max()``, ... where 1.x functions made W an array
 ``Variable(np.zeros(()))`` (float64)                   ``Variable(np.zeros((), dtype=np.float32))``
 ``cuda.init()`` / ``cuda.init(n)``                     ``cuda.check_cuda_available()`` / ``cuda.get_device_from_id(n).use()``
 ``cuda.get_device(n)``                                 ``cuda.get_device_from_id(n)``
@@ -71,6 +72,13 @@ class _Aliases(cst.CSTVisitor):
         self.fs_classes = set()     # classes of this file deriving from FunctionSet
         self.fs_names = set()       # names assigned a FunctionSet (or subclass) instance
         self.defines_parameters = set()   # classes that define their own .parameters
+        self.uses_v1_functions = False    # F.Linear(...) & co: W/b are arrays
+
+    def visit_Call(self, node):
+        name = _dotted(node.func) or ''
+        head, _, last = name.rpartition('.')
+        if head in self.functions and last in V1_LINKS:
+            self.uses_v1_functions = True
 
     def visit_Name(self, node):
         if node.value == 'FunctionSet':
@@ -125,10 +133,13 @@ class ChainerV1Transformer(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, aliases, context, chainer_project=False):
+    def __init__(self, aliases, context, chainer_project=False, v1_project=False):
         super().__init__()
         self.aliases = aliases
         self.chainer_project = chainer_project
+        # W/b are 1.x arrays here: the file (or its project) uses FunctionSet/F.Linear
+        self.v1_arrays = v1_project or aliases.uses_function_set or aliases.uses_v1_functions
+        self._param_skip = set()    # f.W nodes followed by .array/.data/.grad/... or assigned
         self.context = context
         self.findings = []
         self.rewrites = 0
@@ -242,9 +253,37 @@ class ChainerV1Transformer(cst.CSTTransformer):
         return updated.with_changes(bases=bases)
 
     # -- attributes ------------------------------------------------------
+    # after f.W, these read the same on a 1.x array and a Chainer 7 parameter
+    SAME_ON_BOTH = ('array', 'data', 'grad', 'shape', 'dtype', 'ndim', 'size', 'name',
+                    'to_cpu', 'to_gpu', 'creator', 'xp', 'grad_var', 'cleargrad',
+                    'zerograd', 'copydata', 'addgrad', 'initializer', 'update_rule')
+    NOT_LINKS = ('self', 'args', 'opts', 'options', 'config', 'conf', 'np', 'numpy',
+                 'math', 'os', 'sys', 'chainer', 'cuda', 'F', 'L')
+
+    def visit_Attribute(self, node):
+        if node.attr.value in self.SAME_ON_BOTH and isinstance(node.value, cst.Attribute):
+            self._param_skip.add(id(node.value))
+        return True
+
+    def _v1_array_read(self, original, updated):
+        """``f.W`` read in 1.x-era code (an ndarray then) -> ``f.W.array``."""
+        if not self.v1_arrays or id(original) in self._param_skip or \
+                id(original) in self._called:
+            return None
+        owner = _dotted(updated.value)
+        if owner is not None and owner.split('.')[0] in self.NOT_LINKS + tuple(
+                self.aliases.functions | self.aliases.links):
+            return None
+        self.rewrites += 1
+        return cst.Attribute(value=updated, attr=cst.Name('array'))
+
     def leave_Attribute(self, original, updated):
         attr = updated.attr.value
         owner = _dotted(updated.value)
+        if attr in PARAM_ATTRS:
+            read = self._v1_array_read(original, updated)
+            if read is not None:
+                return read
         if attr in ('gW', 'gb', 'ggamma', 'gbeta') and owner != 'self':
             self.rewrites += 1
             return cst.Attribute(value=cst.Attribute(value=updated.value,
@@ -334,6 +373,11 @@ class ChainerV1Transformer(cst.CSTTransformer):
         return target
 
     def visit_AssignTarget(self, node):
+        target = node.target
+        while isinstance(target, cst.Subscript):
+            target = target.value
+        if isinstance(target, cst.Attribute):
+            self._param_skip.add(id(target))
         if isinstance(node.target, cst.Attribute) and \
                 node.target.attr.value in ('parameters', 'gradients'):
             self._assigned.add(id(node.target))
@@ -633,18 +677,19 @@ def _walk(node):
         yield from _walk(child)
 
 
-def migrate_module(module, chainer_project=False):
+def migrate_module(module, chainer_project=False, v1_project=False):
     """Rewrite a parsed module; return ``(module, findings, rewrites)``.
 
     ``chainer_project``: the module belongs to a project that uses Chainer
     (``migrate DIR``), so an unknown ``x.parameters`` is flagged even where
-    the module does not import chainer itself.
+    the module does not import chainer itself.  ``v1_project``: the project
+    uses 1.x parameterised functions, so ``f.W`` read here is an array.
     """
     aliases = _Aliases()
     module.visit(aliases)
     context = CodemodContext()
     wrapper = cst.MetadataWrapper(module)
-    transformer = ChainerV1Transformer(aliases, context, chainer_project)
+    transformer = ChainerV1Transformer(aliases, context, chainer_project, v1_project)
     module = wrapper.visit(transformer)
     module = module.visit(_RedundantWith())
     for name in ('FunctionSet',):

@@ -167,3 +167,31 @@ def test_float64_accumulator_becomes_float32():
     assert 'g = Variable(cuda.cupy.zeros((), dtype=cuda.cupy.float32))' in r.code
     assert 'np.zeros((2,), dtype=np.int32)' in r.code
     assert 'x = Variable(np.zeros((2, 3), dtype=np.float32))' in r.code
+
+
+def test_1x_parameter_values_read_and_written_through_array():
+    r = migrate('model = FunctionSet(conv1=F.Convolution2D(1, 2, 3), l=F.Linear(3, 2))\n'
+                'print(model.conv1.W.max())\n'
+                'lines = [" ".join("%.8e" % x for x in row) for row in model.l.W]\n'
+                'for i in range(2):\n'
+                '    model.l.W[i] = np.arange(3) + i\n'
+                'model.l.W -= 1\n'
+                'shape, n = model.l.W.shape, len(model.l.W)\n'
+                'data = model.l.W.data\n'
+                'print(args.b)\n')
+    code = r.code
+    assert 'model.conv1.W.array.max()' in code and 'for row in model.l.W.array]' in code
+    assert 'model.l.W.array[i] = np.arange(3) + i' in code
+    assert 'model.l.W.array -= 1' in code and 'len(model.l.W.array)' in code
+    assert 'model.l.W.shape' in code and 'model.l.W.data' in code
+    assert 'args.b' in code and '.array.array' not in code
+    env = {}
+    exec(code.replace('print(args.b)', ''), env)
+    numpy.testing.assert_array_equal(env['model'].l.W.array, [[-1, 0, 1], [0, 1, 2]])
+    assert env['lines'][0].count('e') == 3
+
+
+def test_parameters_of_1_5_links_are_left_as_variables():
+    source = ('import chainer.links as L\nimport chainer.functions as F\n'
+              'l = L.Linear(3, 2)\ny = F.linear(x, l.W, l.b)\n')
+    assert migrate_source(source).code == source
