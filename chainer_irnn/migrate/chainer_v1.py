@@ -73,6 +73,7 @@ class _Aliases(cst.CSTVisitor):
         self.fs_names = set()       # names assigned a FunctionSet (or subclass) instance
         self.defines_parameters = set()   # classes that define their own .parameters
         self.uses_v1_functions = False    # F.Linear(...) & co: W/b are arrays
+        self.modules = {'chainer': 'chainer'}   # local name -> chainer module path
 
     def visit_Call(self, node):
         name = _dotted(node.func) or ''
@@ -109,6 +110,7 @@ class _Aliases(cst.CSTVisitor):
             local = alias.asname.name.value if alias.asname else name
             if name == 'chainer' or name.startswith('chainer.'):
                 self.imports_chainer = True
+                self.modules[local] = name
             if name == 'chainer.functions':
                 self.functions.add(local)
             elif name == 'chainer.links':
@@ -118,6 +120,12 @@ class _Aliases(cst.CSTVisitor):
         module = _dotted(node.module) if node.module else None
         if module and (module == 'chainer' or module.startswith('chainer.')):
             self.imports_chainer = True
+        if module and module.startswith('chainer') and \
+                not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                if isinstance(alias.name, cst.Name):
+                    local = alias.asname.name.value if alias.asname else alias.name.value
+                    self.modules.setdefault(local, module + '.' + alias.name.value)
         if module != 'chainer' or isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
@@ -151,6 +159,7 @@ class ChainerV1Transformer(cst.CSTTransformer):
         self._called = set()        # ids of the original func of every Call
         self._classes = []          # enclosing class names
         self._assigned = set()      # ids of ``X.parameters`` assignment targets
+        self._checked = set()       # attributes checked against Chainer 7
 
     # -- bookkeeping ---------------------------------------------------
     def _need(self, module, obj=None, asname=None):
@@ -277,9 +286,45 @@ class ChainerV1Transformer(cst.CSTTransformer):
         self.rewrites += 1
         return cst.Attribute(value=updated, attr=cst.Name('array'))
 
+    # rewritten elsewhere (calls) or by this rule: not "missing from Chainer 7"
+    HANDLED = {'chainer.functions': set(V1_LINKS) | {'create_huffman_tree'},
+               'chainer': {'FunctionSet'},
+               'chainer.cuda': {'init', 'zeros', 'ones', 'empty'},
+               'chainer.backends.cuda': {'init', 'zeros', 'ones', 'empty'}}
+
+    def _missing_in_chainer7(self, original, updated):
+        """Flag ``F.foo`` / ``chainer.foo`` / ``cuda.foo`` that Chainer 7 lacks."""
+        owner = _dotted(updated.value)
+        module = self.aliases.modules.get(owner) if owner else None
+        if module is None or id(original) in self._checked:
+            return
+        self._checked.add(id(original))
+        attr = updated.attr.value
+        if attr in self.HANDLED.get(module, ()):
+            return
+        import importlib
+        try:
+            obj = importlib.import_module(module)
+        except ImportError:
+            try:
+                head, _, tail = module.rpartition('.')
+                obj = getattr(importlib.import_module(head), tail)
+            except (ImportError, AttributeError):
+                return
+        if not hasattr(obj, attr):
+            try:
+                importlib.import_module(module + '.' + attr)
+            except ImportError:
+                self._flag(original, '"{}.{}" does not exist in Chainer 7 (Chainer 1.x '
+                           'API?): replace it by hand'.format(owner, attr))
+
     def leave_Attribute(self, original, updated):
         attr = updated.attr.value
         owner = _dotted(updated.value)
+        self._missing_in_chainer7(original, updated)
+        if owner in self.aliases.cuda and attr in ('zeros', 'ones', 'empty'):
+            self.rewrites += 1      # cuda.zeros of 1.x: CuPy's
+            return _expr('{}.cupy.{}'.format(owner, attr))
         if attr in PARAM_ATTRS:
             read = self._v1_array_read(original, updated)
             if read is not None:
@@ -442,6 +487,8 @@ class ChainerV1Transformer(cst.CSTTransformer):
         if name is None:
             return self._method_call(original, updated)
         head, _, last = name.rpartition('.')
+        if head in self.aliases.functions and last not in V1_LINKS:
+            updated = self._old_function_kwargs(original, updated, last)
         if head in self.aliases.functions and last in V1_LINKS:
             return self._v1_link(original, updated, last)
         if head in self.aliases.functions and last == 'create_huffman_tree':
@@ -473,6 +520,23 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 any(s in last.lower() for s in ('bn', 'batch', 'norm')):
             return self._train_kwarg(original, updated, 'test', negate=True)
         return self._method_call(original, updated)
+
+    def _old_function_kwargs(self, original, updated, name):
+        """``F.f(..., use_cudnn=c)`` -> ``F.f(...)`` (Chainer 7 refuses it; cuDNN
+        is chosen by ``chainer.config.use_cudnn``); other 1.x-only keywords
+        (``train=``/``test=`` outside the functions rewritten elsewhere) flagged."""
+        if any(a.keyword and a.keyword.value == 'use_cudnn' for a in updated.args):
+            _, updated = self._pop_arg(updated, 'use_cudnn')
+            self.rewrites += 1
+        if name not in TRAIN_FUNCTIONS:
+            for a in updated.args:
+                if a.keyword and a.keyword.value in ('train', 'test', 'volatile') and not (
+                        a.keyword.value == 'test' and
+                        any(k in name.lower() for k in ('bn', 'batch', 'norm'))):
+                    self._flag(original, 'F.{}(..., {}=...): Chainer 7 has no such '
+                               'argument; use chainer.using_config(\'train\', ...)'.format(
+                                   name, a.keyword.value))
+        return updated
 
     def _method_call(self, original, updated):
         if not isinstance(updated.func, cst.Attribute):

@@ -128,3 +128,13 @@ def test_migrate_a_folder_needs_an_output(tmp_path, capsys):
     (tmp_path / 'a.py').write_text('x = 1\n')
     assert main(['migrate', str(tmp_path)]) == 2
     assert '-o NEW_FOLDER' in capsys.readouterr().err
+
+
+def test_strict_and_stderr_for_what_is_left(tmp_path, capsys):
+    script = tmp_path / 'old.py'
+    script.write_text('import chainer.functions as F\ny = F.some_1x_function(x)\n')
+    assert main(['migrate', str(script), '-o', str(tmp_path / 'new.py'), '--strict']) == 1
+    err = capsys.readouterr().err
+    assert 'old.py:2: MIGRATE: "F.some_1x_function" does not exist in Chainer 7' in err
+    assert '# MIGRATE:' in (tmp_path / 'new.py').read_text()
+    assert main(['migrate', str(script), '-o', str(tmp_path / 'new2.py')]) == 0

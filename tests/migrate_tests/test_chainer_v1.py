@@ -195,3 +195,19 @@ def test_parameters_of_1_5_links_are_left_as_variables():
     source = ('import chainer.links as L\nimport chainer.functions as F\n'
               'l = L.Linear(3, 2)\ny = F.linear(x, l.W, l.b)\n')
     assert migrate_source(source).code == source
+
+
+def test_no_silent_misses_for_names_chainer7_lacks():
+    r = migrate('from chainer import cuda\n'
+                'h = F.max_pooling_2d(x, 2, use_cudnn=False)\n'
+                'y = F.some_1x_function(x)\n'
+                'o = optimizers.SomeOldOptimizer()\n'
+                'z = cuda.zeros((2,))\n'
+                'p = F.softmax(x, train=False)\n'
+                'ok = F.relu(x) + chainer.Variable(x).array\n')
+    assert 'F.max_pooling_2d(x, 2)' in r.code and 'cuda.cupy.zeros((2,))' in r.code
+    messages = ' | '.join(f.message for f in r.findings)
+    assert len(r.findings) == 3
+    assert '"F.some_1x_function" does not exist in Chainer 7' in messages
+    assert 'F.softmax(..., train=...)' in messages
+    assert '"optimizers.SomeOldOptimizer" does not exist' in messages
