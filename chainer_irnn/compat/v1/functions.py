@@ -27,7 +27,7 @@ import chainer.links as L
 import numpy
 
 from chainer_irnn.compat.v1._registry import patch, warn_once
-from chainer_irnn.compat.v1.function_set import ensure_grad, ordered_params
+from chainer_irnn.compat.v1.function_set import ArrayTuple, ensure_grad, ordered_params
 from chainer_irnn.compat.v1.parameter_array import V1Parameter, as_v1
 
 
@@ -62,11 +62,11 @@ class _V1Mixin(object):
 
     @property
     def parameters(self):
-        return tuple(p.array for p in ordered_params(self))
+        return ArrayTuple(p.array for p in ordered_params(self))
 
     @property
     def gradients(self):
-        return tuple(ensure_grad(p) for p in ordered_params(self))
+        return ArrayTuple(ensure_grad(p) for p in ordered_params(self))
 
 
 def _warn(name, hint):
