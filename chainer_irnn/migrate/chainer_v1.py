@@ -160,6 +160,8 @@ class ChainerV1Transformer(cst.CSTTransformer):
         self._classes = []          # enclosing class names
         self._assigned = set()      # ids of ``X.parameters`` assignment targets
         self._checked = set()       # attributes checked against Chainer 7
+        self.need_array_of = False  # write the _v1_array_of helper
+        self._statement_calls = set()   # calls that are a whole statement
 
     # -- bookkeeping ---------------------------------------------------
     def _need(self, module, obj=None, asname=None):
@@ -455,6 +457,19 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 self._flag(original, '"{0}.{1} = ...": if {0} is a 1.x FunctionSet or '
                            'link, set _p.{2} for _, _p in sorted({0}.namedparams())'.format(
                                _code(target.value), target.attr.value, what))
+        # m.copy_parameters_from(arrays) (1.x) as a statement -> a loop
+        if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
+            call = updated.body[0].value
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+                    and call.func.attr.value == 'copy_parameters_from' and \
+                    len(call.args) == 1 and not call.args[0].keyword and \
+                    self._v1_params_receiver(call.func.value) == 'yes':
+                self.rewrites += 1
+                return cst.parse_statement(
+                    'for (_, _p), _a in zip(sorted({}.namedparams()), {}):\n'
+                    '    _p.array[...] = _p.xp.asarray(_a)\n'.format(
+                        _code(call.func.value), _code(call.args[0].value))
+                ).with_changes(leading_lines=updated.leading_lines)
         # opt.weight_decay(d) as a statement -> a loop
         if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
             call = updated.body[0].value
@@ -475,6 +490,12 @@ class ChainerV1Transformer(cst.CSTTransformer):
         if self.L == 'L' and not self.aliases.links:
             self._need('chainer.links', asname='L')
 
+    def visit_SimpleStatementLine(self, node):
+        if len(node.body) == 1 and isinstance(node.body[0], cst.Expr) and \
+                isinstance(node.body[0].value, cst.Call):
+            self._statement_calls.add(id(node.body[0].value))
+        return True
+
     def visit_Call(self, node):
         self._called.add(id(node.func))
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == 'setup' \
@@ -489,6 +510,14 @@ class ChainerV1Transformer(cst.CSTTransformer):
         head, _, last = name.rpartition('.')
         if head in self.aliases.functions and last not in V1_LINKS:
             updated = self._old_function_kwargs(original, updated, last)
+        if last in ('array', 'asarray') and head in ('np', 'numpy') and \
+                len(original.args) == 1 and not original.args[0].keyword and \
+                isinstance(original.args[0].value, cst.Attribute) and \
+                original.args[0].value.attr.value in ('parameters', 'gradients') and \
+                isinstance(updated.args[0].value, cst.ListComp):
+            # numpy.array(m.parameters): NumPy >= 1.24 refuses the ragged list
+            self.need_array_of = True
+            return updated.with_changes(func=cst.Name('_v1_array_of'))
         if head in self.aliases.functions and last in V1_LINKS:
             return self._v1_link(original, updated, last)
         if head in self.aliases.functions and last == 'create_huffman_tree':
@@ -564,6 +593,9 @@ class ChainerV1Transformer(cst.CSTTransformer):
         if method == 'collect_parameters' and id(original) not in self._consumed:
             self._flag(original, 'collect_parameters() is gone; pass the model '
                                  'itself to optimizer.setup()')
+        if method == 'copy_parameters_from' and id(original) in self._statement_calls \
+                and len(args) == 1 and self._v1_params_receiver(obj) == 'yes':
+            return updated      # the statement becomes a loop (leave_SimpleStatementLine)
         if method in ('accumulate_grads', 'copy_parameters_from'):
             self._flag(original, '{}() is gone; use model.addgrads(other) / '
                                  'model.copyparams(other)'.format(method))
@@ -735,6 +767,22 @@ class _RedundantWith(cst.CSTTransformer):
         return updated
 
 
+ARRAY_OF_HELPER = '''
+
+def _v1_array_of(arrays):
+    """numpy.array() of 1.x parameter arrays as the NumPy of 2015 made it: an
+    object array when the shapes differ (written by chainer-irnn migrate)."""
+    import numpy
+    arrays = [numpy.asarray(a) for a in arrays]
+    if len({a.shape for a in arrays}) <= 1:
+        return numpy.array(arrays)
+    out = numpy.empty(len(arrays), dtype=object)
+    for i, a in enumerate(arrays):
+        out[i] = a
+    return out
+'''
+
+
 def _walk(node):
     yield node
     for child in node.children:
@@ -760,4 +808,7 @@ def migrate_module(module, chainer_project=False, v1_project=False):
         RemoveImportsVisitor.remove_unused_import(context, 'chainer', name)
     module = RemoveImportsVisitor(context).transform_module(module)
     module = AddImportsVisitor(context).transform_module(module)
+    if transformer.need_array_of:
+        from chainer_irnn.migrate.py2 import _insert_after_imports
+        module = _insert_after_imports(module, ARRAY_OF_HELPER)
     return module, transformer.findings, transformer.rewrites

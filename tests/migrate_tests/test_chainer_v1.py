@@ -211,3 +211,20 @@ def test_no_silent_misses_for_names_chainer7_lacks():
     assert '"F.some_1x_function" does not exist in Chainer 7' in messages
     assert 'F.softmax(..., train=...)' in messages
     assert '"optimizers.SomeOldOptimizer" does not exist' in messages
+
+
+def test_numpy_array_of_parameters_and_copy_parameters_from():
+    # libDNN's nnbase.py: save_param / load_param
+    source = ('import numpy\nimport chainer\nimport chainer.functions as F\n'
+              'model = chainer.FunctionSet(l1=F.Linear(3, 2), l2=F.Linear(2, 2))\n'
+              'param = numpy.array(model.to_cpu().parameters)\n'
+              'other = chainer.FunctionSet(l1=F.Linear(3, 2), l2=F.Linear(2, 2))\n'
+              'other.copy_parameters_from(param)\n')
+    r = migrate_source(source)
+    assert not r.findings and 'copy_parameters_from' not in r.code
+    env = {}
+    exec(r.code, env)
+    assert env['param'].dtype == object and env['param'].shape == (4,)
+    for (_, a), (_, b) in zip(sorted(env['model'].namedparams()),
+                              sorted(env['other'].namedparams())):
+        numpy.testing.assert_array_equal(a.array, b.array)
