@@ -14,9 +14,11 @@ Python 3) or, for source that compiles, by its idioms (:func:`python2_idioms`:
 ``print (x)`` next to those, ...).  Code with neither keeps Python 3 meaning
 (``/`` is true division) unless the caller forces the translation.
 
-Beyond 2to3, :func:`to_python3` writes ``open`` for the ``file`` builtin and
+Beyond 2to3, :func:`to_python3` writes ``open`` for the ``file`` builtin,
 opens the files that ``pickle.load``/``pickle.dump`` read or write directly in
-binary mode (``pickle.load(open(f))`` worked on Python 2's text files).
+binary mode (``pickle.load(open(f))`` worked on Python 2's text files), drops
+the class argument of Python 2's ``types.MethodType(f, obj, cls)`` and writes
+``time.perf_counter`` for ``time.clock`` (removed in Python 3.8).
 """
 import ast
 import re
@@ -61,6 +63,14 @@ PY2_BUILTINS = frozenset((
 PY2_METHODS = frozenset((
     'iteritems', 'itervalues', 'iterkeys', 'has_key', 'viewitems',
     'viewkeys', 'viewvalues'))
+
+
+def _name_of(node):
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id + '.' + node.attr
+    return None
 
 
 def _bound_names(tree):
@@ -112,6 +122,13 @@ def python2_idioms(source, filename='<script>'):
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                 node.func.attr in PY2_METHODS:
             found.append((node.lineno, '.{}()'.format(node.func.attr)))
+        elif isinstance(node, ast.Call) and _name_of(node.func) in (
+                'MethodType', 'types.MethodType', 'new.instancemethod') and \
+                len(node.args) == 3:
+            found.append((node.lineno, 'MethodType(f, obj, cls)'))
+        elif isinstance(node, ast.Attribute) and node.attr == 'clock' and \
+                isinstance(node.value, ast.Name) and node.value.id == 'time':
+            found.append((node.lineno, 'time.clock'))
     if found:
         for i, line in enumerate(source.splitlines(), 1):
             if re.match(r'\s*print\s+\(', line):
@@ -199,11 +216,29 @@ class _Py2Builtins(cst.CSTTransformer):
         self.bound = bound
         self.count = 0
 
+    def leave_Attribute(self, original, updated):
+        # time.clock() (gone in Python 3.8) -> time.perf_counter()
+        if updated.attr.value == 'clock' and isinstance(updated.value, cst.Name) and \
+                updated.value.value == 'time':
+            self.count += 1
+            return updated.with_changes(attr=cst.Name('perf_counter'))
+        return updated
+
     def leave_Call(self, original, updated):
         if isinstance(updated.func, cst.Name) and updated.func.value == 'file' and \
                 'file' not in self.bound:
             self.count += 1
             updated = updated.with_changes(func=cst.Name('open'))
+        # types.MethodType(f, obj, cls) of Python 2 -> MethodType(f, obj)
+        func = updated.func
+        fname = func.value if isinstance(func, cst.Name) else (
+            func.attr.value if isinstance(func, cst.Attribute) else None)
+        if fname == 'MethodType' and len(updated.args) == 3 and \
+                not any(a.keyword or a.star for a in updated.args):
+            self.count += 1
+            args = list(updated.args[:2])
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            updated = updated.with_changes(args=args)
         func = updated.func
         if isinstance(func, cst.Attribute) and func.attr.value in ('load', 'dump') and \
                 isinstance(func.value, cst.Name) and \
@@ -289,8 +324,8 @@ def to_python3(source, filename='<script>'):
     fixer = _Py2Builtins(_bound_names(ast.parse(code)))
     module = module.visit(fixer)
     if fixer.count:
-        notes.append('{} Python 2 file()/text-mode pickle file(s) rewritten'.format(
-            fixer.count))
+        notes.append('{} Python 2 file()/text-mode pickle/MethodType/time.clock '
+                     'use(s) rewritten'.format(fixer.count))
     if not future_division and not _has_future_division(module):
         transformer = _DivisionTransformer()
         module = module.visit(transformer)

@@ -96,3 +96,16 @@ def test_file_builtin_and_text_mode_pickle_files():
     assert "pickle.dump(model, open('model', 'wb'))" in code
     assert 'print((k, _py2_div(v, 2)))' in code
     assert any('file()' in n for n in notes)
+
+
+def test_method_type_with_a_class_and_time_clock():
+    # libDNN's nnbase.py and dsanno/chainer-cifar's train.py
+    source = ('import time\nfrom types import MethodType\n'
+              'class A(object):\n    pass\n'
+              'a = A()\na.f = MethodType(lambda self: 7, a, A)\n'
+              'start = time.clock()\nprint(a.f())\n')
+    assert [w for _, w in py2.python2_idioms(source)] == ['MethodType(f, obj, cls)',
+                                                          'time.clock']
+    code, _ = py2.to_python3(source)
+    assert 'MethodType(lambda self: 7, a)' in code and 'time.perf_counter()' in code
+    assert run(code) == '7\n'
