@@ -272,6 +272,29 @@ def _corpus_data(kind, folder):
                     '    data = rng.randint(0, 256, (70000, 784), dtype=numpy.uint8)\n'
                     '    target = rng.randint(0, 10, 70000).astype(numpy.float64)\n'
                     '    return types.SimpleNamespace(data=data, target=target)\n')
+    elif name == 'cv2-stub':    # OpenCV, used only to write images (imwrite)
+        stub = os.path.join(folder, '_stubs')
+        os.makedirs(stub, exist_ok=True)
+        with open(os.path.join(stub, 'cv2.py'), 'w') as f:
+            f.write('# Stand-in for OpenCV (measure_legacy): imwrite writes nothing.\n'
+                    'def imwrite(filename, image, *args):\n'
+                    '    return True\n')
+    elif name == 'scipy-misc-stub':   # scipy.misc.imresize/imrotate (SciPy < 1.3)
+        stub = os.path.join(folder, '_stubs', 'scipy')
+        os.makedirs(stub, exist_ok=True)
+        open(os.path.join(stub, '__init__.py'), 'w').close()
+        with open(os.path.join(stub, 'misc.py'), 'w') as f:
+            f.write('# Stand-in for scipy.misc of SciPy < 1.3 (measure_legacy), via PIL.\n'
+                    'import numpy\n'
+                    'from PIL import Image\n'
+                    'def imresize(arr, size, interp="bilinear", mode=None):\n'
+                    '    img = Image.fromarray(numpy.asarray(arr, dtype=numpy.uint8))\n'
+                    '    if isinstance(size, float):\n'
+                    '        size = (int(img.size[1] * size), int(img.size[0] * size))\n'
+                    '    return numpy.asarray(img.resize((size[1], size[0]), Image.BILINEAR))\n'
+                    'def imrotate(arr, angle, interp="bilinear"):\n'
+                    '    img = Image.fromarray(numpy.asarray(arr, dtype=numpy.uint8))\n'
+                    '    return numpy.asarray(img.rotate(angle, Image.BILINEAR))\n')
     elif name == 'cifar-pkl':   # dsanno/chainer-cifar: image.pkl / label.pkl
         n_train, n_test = 5010, 10    # the script keeps the last 5000 for validation
         images = {'train': rng.randint(0, 256, (n_train, 3072)).astype(np.uint8),
