@@ -75,7 +75,8 @@ class _Py2Loader(importlib.machinery.SourceFileLoader):
 
 
 class LocalPy2Finder(importlib.abc.MetaPathFinder):
-    """Finds modules under ``root`` (the script's folder) with :class:`_Py2Loader`.
+    """Finds modules under ``root`` (the script's folder), or under a folder that
+    the script itself added to ``sys.path``, with :class:`_Py2Loader`.
 
     ``project_py2``: the script itself is Python 2, so its local modules are
     too (a module valid in both keeps Python 2's ``/``); otherwise each local
@@ -86,6 +87,17 @@ class LocalPy2Finder(importlib.abc.MetaPathFinder):
         self.root = os.path.realpath(root)
         self.project_py2 = project_py2
         self.refuse_py2 = refuse_py2
+        self.initial_path = set(sys.path)
+
+    def _roots(self):
+        """The script's folder and the folders the script put on ``sys.path``
+        itself (``sys.path.append('..')`` to reach its own library)."""
+        roots = [self.root]
+        for entry in sys.path:
+            if entry not in self.initial_path and isinstance(entry, str) and \
+                    os.path.isdir(entry or '.'):
+                roots.append(os.path.realpath(entry or '.'))
+        return roots
 
     def find_spec(self, fullname, path=None, target=None):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
@@ -93,7 +105,7 @@ class LocalPy2Finder(importlib.abc.MetaPathFinder):
                 not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
             return None
         origin = os.path.realpath(spec.origin)
-        if os.path.commonpath([origin, self.root]) != self.root:
+        if not any(os.path.commonpath([origin, root]) == root for root in self._roots()):
             return None
         spec.loader = _Py2Loader(fullname, spec.origin, self.project_py2, self.refuse_py2)
         return spec
@@ -105,10 +117,10 @@ def run_script(path, argv, force_py2=False, refuse_py2=False):
     code, python2 = load_script(path, force_py2, refuse_py2)
     v1.install()
     path = os.path.abspath(path)
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
     finder = LocalPy2Finder(os.path.dirname(path), project_py2=python2,
                             refuse_py2=refuse_py2)
     sys.meta_path.insert(0, finder)
-    saved_argv, saved_path = sys.argv[:], sys.path[:]
     saved_main = sys.modules.get('__main__')
     import types
     main = types.ModuleType('__main__')

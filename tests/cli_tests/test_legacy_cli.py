@@ -1,10 +1,12 @@
 """``chainer-irnn legacy run``: Chainer 1.x scripts, unmodified."""
 import os
+import subprocess
+import sys
 
 import pytest
 
 from chainer_irnn.cli import main
-from tests.cli_tests.legacy_helpers import LEGACY, cli, losses
+from tests.cli_tests.legacy_helpers import LEGACY, ROOT, cli, env, losses
 
 PY2_SCRIPT = '''import sys
 import cPickle
@@ -142,7 +144,24 @@ def test_modules_outside_the_script_folder_are_not_touched(tmp_path):
     (tmp_path / 'lib').mkdir()
     (tmp_path / 'lib' / 'other.py').write_text('import cPickle\n')
     (tmp_path / 'app').mkdir()
-    (tmp_path / 'app' / 'main.py').write_text(
-        'import sys\nsys.path.append(sys.argv[1])\nimport other\n')
-    p = cli('legacy', 'run', str(tmp_path / 'app' / 'main.py'), str(tmp_path / 'lib'))
+    (tmp_path / 'app' / 'main.py').write_text('import other\n')
+    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'legacy', 'run',
+                        str(tmp_path / 'app' / 'main.py')], capture_output=True, text=True,
+                       env=env(PYTHONPATH=os.pathsep.join([ROOT, str(tmp_path / 'lib')])))
     assert p.returncode != 0 and "No module named 'cPickle'" in p.stderr
+
+
+def test_a_library_folder_the_script_adds_to_sys_path_is_translated(tmp_path):
+    # libDNN's examples: sys.path.append('..') to reach the repository's package
+    (tmp_path / 'libdnn').mkdir()
+    (tmp_path / 'libdnn' / '__init__.py').write_text('from .base import Base\n')
+    (tmp_path / 'libdnn' / 'base.py').write_text(
+        'from types import MethodType\nclass Base(object):\n'
+        '    def set(self, f):\n        self.f = MethodType(f, self, Base)\n')
+    (tmp_path / 'examples').mkdir()
+    (tmp_path / 'examples' / 'ex.py').write_text(
+        "import sys\nsys.path.append('..')\nfrom libdnn import Base\n"
+        "b = Base()\nb.set(lambda self: 5)\nprint(b.f())\n")
+    p = cli('legacy', 'run', 'ex.py', cwd=str(tmp_path / 'examples'))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == '5'
