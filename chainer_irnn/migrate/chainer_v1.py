@@ -324,6 +324,16 @@ class ChainerV1Transformer(cst.CSTTransformer):
         attr = updated.attr.value
         owner = _dotted(updated.value)
         self._missing_in_chainer7(original, updated)
+        if attr == 'data' and isinstance(updated.value, cst.Call) and \
+                (_dotted(updated.value.func) or '').rpartition('.')[0] in self.aliases.cuda \
+                and (_dotted(updated.value.func) or '').endswith('.to_cpu') and \
+                len(updated.value.args) == 1:
+            # cuda.to_cpu(v).data: v is a Variable (1.0-1.2 passed it through)
+            self.rewrites += 1
+            call = updated.value
+            arg = call.args[0]
+            return call.with_changes(args=[arg.with_changes(value=cst.Attribute(
+                value=arg.value, attr=cst.Name('data')))])
         if owner in self.aliases.cuda and attr in ('zeros', 'ones', 'empty'):
             self.rewrites += 1      # cuda.zeros of 1.x: CuPy's
             return _expr('{}.cupy.{}'.format(owner, attr))

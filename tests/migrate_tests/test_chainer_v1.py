@@ -228,3 +228,10 @@ def test_numpy_array_of_parameters_and_copy_parameters_from():
     for (_, a), (_, b) in zip(sorted(env['model'].namedparams()),
                               sorted(env['other'].namedparams())):
         numpy.testing.assert_array_equal(a.array, b.array)
+
+
+def test_to_cpu_of_a_variable_then_data():
+    r = migrate('from chainer import cuda\nout = cuda.to_cpu(output).data\n'
+                'w = chainer.cuda.to_cpu(x)\n')
+    assert 'out = cuda.to_cpu(output.data)' in r.code
+    assert 'w = chainer.cuda.to_cpu(x)' in r.code
