@@ -296,9 +296,12 @@ def _corpus_data(kind, folder):
                     '    img = Image.fromarray(numpy.asarray(arr, dtype=numpy.uint8))\n'
                     '    return numpy.asarray(img.rotate(angle, Image.BILINEAR))\n')
     elif name == 'cifar-pkl':   # dsanno/chainer-cifar: image.pkl / label.pkl
-        n_train, n_test = 5010, 10    # the script keeps the last 5000 for validation
-        images = {'train': rng.randint(0, 256, (n_train, 3072)).astype(np.uint8),
-                  'test': rng.randint(0, 256, (n_test, 3072)).astype(np.uint8)}
+        n_train, n_test = 80, 20      # the (shrunk) script keeps the last 50 for validation
+        # as its dataset.py writes them: float32 pixels minus their mean
+        raw = rng.randint(0, 256, (n_train + n_test, 3072)).astype(np.float32)
+        mean = raw.reshape((-1, 3, 32 * 32)).mean(axis=(0, 2))
+        norm = (raw.reshape((-1, 3)) - mean).reshape(raw.shape)
+        images = {'train': norm[:n_train], 'test': norm[n_train:]}
         labels = {'train': rng.randint(0, 10, n_train).astype(np.int32),
                   'test': rng.randint(0, 10, n_test).astype(np.int32)}
         with open(os.path.join(target, 'image.pkl'), 'wb') as f:
