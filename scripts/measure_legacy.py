@@ -371,7 +371,7 @@ def check_corpus(corpus, manifest):
     return bad
 
 
-def measure_corpus_one(corpus, entry, work, timeout):
+def measure_corpus_one(corpus, entry, work, timeout, per_file=False):
     src = os.path.join(work, entry['id'] + '.src')     # the shrunk copy, no data
     for d in (src, os.path.join(work, entry['id']), os.path.join(work, entry['id'] + '.migrated')):
         shutil.rmtree(d, ignore_errors=True)
@@ -418,8 +418,21 @@ def measure_corpus_one(corpus, entry, work, timeout):
                                           'run', script] + a, cwd, env)
     # migrate: the whole repository folder (migrate DIR -o NEW), then its data
     migrated = os.path.join(work, entry['id'] + '.migrated')
-    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', src, '-o', migrated],
-                       env=env, capture_output=True, text=True)
+    if per_file:   # before 'migrate DIR' existed: each file on its own, in place
+        shutil.copytree(src, migrated)
+        errs = []
+        for dirpath, _, filenames in os.walk(migrated):
+            for name in sorted(filenames):
+                if name.endswith('.py'):
+                    q = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate',
+                                        '--in-place', os.path.join(dirpath, name)],
+                                       env=env, capture_output=True, text=True)
+                    errs.append(q)
+        p = subprocess.CompletedProcess([], max([q.returncode for q in errs] or [0]), '',
+                                        ''.join(q.stderr for q in errs))
+    else:
+        p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', src, '-o',
+                            migrated], env=env, capture_output=True, text=True)
     result['migrate_findings'] = p.stderr.count(': MIGRATE: ')
     result['migrate_notes'] = [ln for ln in p.stderr.splitlines() if ': MIGRATE: ' in ln]
     if p.returncode != 0:
@@ -448,7 +461,8 @@ def corpus_main(args):
         if only and entry['id'] not in only:
             continue
         entry = dict(entry, repo=repos[entry['folder']]['repo'])
-        r = measure_corpus_one(args.corpus, entry, args.work, args.timeout)
+        r = measure_corpus_one(args.corpus, entry, args.work, args.timeout,
+                               args.migrate_per_file)
         results.append(r)
         print('{}: legacy {} ({}s) | migrate {} ({}s, {} MIGRATE) {} {}'.format(
             r['id'], status(r['legacy']), r['legacy']['seconds'], status(r['migrate']),
@@ -490,6 +504,9 @@ def main():
     parser.add_argument('git_dir', nargs='?', help="Chainer's git directory (its examples)")
     parser.add_argument('--corpus', help='the held-out corpus folder (manifest.json)')
     parser.add_argument('--only', help='corpus: comma-separated script ids')
+    parser.add_argument('--migrate-per-file', action='store_true',
+                        help="corpus: migrate each .py on its own (for versions without "
+                             "'migrate DIR')")
     parser.add_argument('--tags', default=','.join(DEFAULT_TAGS))
     parser.add_argument('--examples', default=','.join(EXAMPLES))
     parser.add_argument('--work', default=None)
