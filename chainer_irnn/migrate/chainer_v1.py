@@ -447,7 +447,52 @@ class ChainerV1Transformer(cst.CSTTransformer):
     def leave_Expr(self, original, updated):
         return updated
 
+    def _is_link_call(self, node):
+        """``F.Linear(...)`` (1.x) or ``L.X(...)``: a link is being created."""
+        if not isinstance(node, cst.Call):
+            return False
+        name = _dotted(node.func) or ''
+        head, _, last = name.rpartition('.')
+        return (head in self.aliases.functions and last in V1_LINKS) or \
+            (head in self.aliases.links | {'chainer.links'})
+
+    def _function_set_object(self, node):
+        """``node`` is a FunctionSet (a plain Chain after migration)."""
+        name = _dotted(node)
+        if name == 'self':
+            return bool(self._classes) and self._classes[-1] in self.aliases.fs_classes
+        return name is not None and name in self.aliases.fs_names
+
+    def _add_link(self, original, updated):
+        """``m.l2 = F.Linear(...)`` / ``setattr(m, 'l2', F.Linear(...))`` on a
+        FunctionSet registered the link (1.x); on a Chainer 7 Chain outside
+        ``init_scope`` it would be a plain attribute the optimizer never sees."""
+        if len(original.body) != 1:
+            return None
+        o, u = original.body[0], updated.body[0]
+        if isinstance(o, cst.Assign) and len(o.targets) == 1 and \
+                isinstance(o.targets[0].target, cst.Attribute) and \
+                self._is_link_call(o.value) and \
+                self._function_set_object(o.targets[0].target.value):
+            target = o.targets[0].target
+            call = '{}.add_link({!r}, {})'.format(_code(target.value), target.attr.value,
+                                                  _code(u.value))
+        elif isinstance(o, cst.Expr) and isinstance(o.value, cst.Call) and \
+                _dotted(o.value.func) == 'setattr' and len(o.value.args) == 3 and \
+                self._is_link_call(o.value.args[2].value) and \
+                self._function_set_object(o.value.args[0].value):
+            args = u.value.args
+            call = '{}.add_link({}, {})'.format(_code(args[0].value), _code(args[1].value),
+                                                _code(args[2].value))
+        else:
+            return None
+        self.rewrites += 1
+        return updated.with_changes(body=[cst.Expr(_expr(call))])
+
     def leave_SimpleStatementLine(self, original, updated):
+        added = self._add_link(original, updated)
+        if added is not None:
+            return added
         # m.parameters = arrays (1.x setter) -> a loop over the parameters
         if len(updated.body) == 1 and isinstance(updated.body[0], cst.Assign) and \
                 len(updated.body[0].targets) == 1 and \

@@ -235,3 +235,23 @@ def test_to_cpu_of_a_variable_then_data():
                 'w = chainer.cuda.to_cpu(x)\n')
     assert 'out = cuda.to_cpu(output.data)' in r.code
     assert 'w = chainer.cuda.to_cpu(x)' in r.code
+
+
+def test_links_added_to_a_function_set_later_are_registered():
+    # PlayingChainer's add_sub.py: FunctionSet() then setattr(model, 'l%d' % i, F.Linear)
+    r = migrate('model = FunctionSet()\n'
+                'for li in range(1, 3):\n'
+                '    setattr(model, "l%d" % li, F.Linear(2, 2))\n'
+                'model.out = F.Linear(2, 1)\n'
+                'class M(FunctionSet):\n'
+                '    def __init__(self):\n'
+                '        super(M, self).__init__(a=F.Linear(1, 1))\n'
+                '        self.b = F.Linear(1, 1)\n'
+                '        self.n = 3\n'
+                'm = M()\n')
+    assert 'model.add_link("l%d" % li, L.Linear(2, 2))' in r.code
+    assert "model.add_link('out', L.Linear(2, 1))" in r.code
+    assert "self.add_link('b', L.Linear(1, 1))" in r.code and 'self.n = 3' in r.code
+    env = {}
+    exec(r.code, env)
+    assert len(list(env['model'].params())) == 6 and len(list(env['m'].params())) == 4
