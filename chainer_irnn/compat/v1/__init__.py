@@ -25,6 +25,9 @@ Chainer 1.x                                   Modern replacement
 ``cuda.init(n)``                              ``cuda.get_device_from_id(n).use()``
 ``cuda.get_device(n)``                        ``cuda.get_device_from_id(n)``
 ``Variable(np.zeros(()))`` + float32 loss     ``np.zeros((), dtype=np.float32)``
+``f.W.max()``, ``f.W[i] = row`` (1.x arrays)  ``f.W.array.max()``, ``f.W.array[i] = row``
+``numpy.array(model.parameters)``             an object array built by hand
+``cuda.to_cpu(f.W)``, ``to_cpu(variable)``    ``f.W.array``, ``to_cpu(variable.array)``
 ===========================================  =====================================
 """
 from chainer_irnn.compat.v1._registry import ChainerV1Warning, reset_warnings

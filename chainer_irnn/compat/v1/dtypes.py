@@ -29,8 +29,7 @@ def _promoting(op):
         import chainer.functions as F
         a, b = _float_dtype(self), _float_dtype(other)
         if a is not None and b is not None and a != b and \
-                isinstance(other, (chainer.Variable, numpy.ndarray)) and \
-                getattr(other, 'ndim', 0) >= 0:
+                isinstance(other, (chainer.Variable, numpy.ndarray)):
             warn_once('float64', 'mixing float dtypes in Variable arithmetic ({} and {}) '
                       'is Chainer 1.x behaviour; create the arrays as float32 '
                       '(e.g. np.zeros((), dtype=np.float32))'.format(a, b))

@@ -95,7 +95,7 @@ class V1Parameter(chainer.Parameter):
 
 
 def _binary(name):
-    op = getattr(operator, name.strip('_').replace('truediv', 'truediv'))
+    op = getattr(operator, name)
 
     def method(self, other):
         if isinstance(other, chainer.Variable) and not isinstance(other, V1Parameter):
@@ -108,10 +108,10 @@ def _binary(name):
         return op(_arr(other), self.array)
 
     def inplace(self, other):
-        getattr(operator, 'i' + name.strip('_'))(self.array, _arr(other))
+        getattr(operator, 'i' + name)(self.array, _arr(other))
         return self
 
-    method.__name__ = '__{}__'.format(name.strip('_'))
+    method.__name__ = '__{}__'.format(name)
     return method, reflected, inplace
 
 
