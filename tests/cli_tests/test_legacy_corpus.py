@@ -2,9 +2,10 @@
 
 Each runs under ``legacy run`` and, migrated with ``migrate DIR``, without the
 1.x shims, through ``scripts/measure_legacy.py`` (stand-in data, shrunk loop
-counts as the manifest says).  The whole corpus takes a few minutes: it is
-marked ``slow``; ``python scripts/measure_legacy.py --corpus tests/legacy_corpus``
-prints its table.
+counts as the manifest says).  The whole corpus takes a few minutes: it runs
+only with ``CHAINER_IRNN_CORPUS=1`` (and is marked ``slow``);
+``python scripts/measure_legacy.py --corpus tests/legacy_corpus`` prints its
+table.
 """
 import importlib.util
 import os
@@ -47,6 +48,8 @@ def test_corpus_scripts_run_in_both_modes(tmp_path, script):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get('CHAINER_IRNN_CORPUS') != '1',
+                    reason='the whole corpus takes minutes: CHAINER_IRNN_CORPUS=1')
 def test_whole_corpus_no_failure_of_ours(tmp_path):
     results = run_corpus(None, tmp_path)
     ours = ['{} {}: {}'.format(i, mode, r[mode]['error']) for i, r in results.items()
