@@ -74,6 +74,16 @@ class _Py2Loader(importlib.machinery.SourceFileLoader):
         return code
 
 
+def _installed(path):
+    """``path`` belongs to an installed package or to this package itself."""
+    parts = path.split(os.sep)
+    if 'site-packages' in parts or 'dist-packages' in parts:
+        return True
+    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))   # chainer_irnn/
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    return any(os.path.commonpath([path, p]) == p for p in prefixes | {own})
+
+
 class LocalPy2Finder(importlib.abc.MetaPathFinder):
     """Finds modules under ``root`` (the script's folder), or under a folder that
     the script itself added to ``sys.path``, with :class:`_Py2Loader`.
@@ -107,6 +117,8 @@ class LocalPy2Finder(importlib.abc.MetaPathFinder):
         origin = os.path.realpath(spec.origin)
         if not any(os.path.commonpath([origin, root]) == root for root in self._roots()):
             return None
+        if _installed(origin):
+            return None     # a virtual environment inside the script's folder
         spec.loader = _Py2Loader(fullname, spec.origin, self.project_py2, self.refuse_py2)
         return spec
 

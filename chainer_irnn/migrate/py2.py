@@ -120,7 +120,10 @@ def python2_idioms(source, filename='<script>'):
             if node.id not in bound:
                 found.append((node.lineno, node.id))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                node.func.attr in PY2_METHODS:
+                node.func.attr in PY2_METHODS and \
+                len(node.args) == (1 if node.func.attr == 'has_key' else 0) and \
+                not node.keywords and _name_of(node.func.value) not in ('six', 'future'):
+            # d.iteritems() / d.has_key(k); six.iteritems(d) is Python 2/3 code
             found.append((node.lineno, '.{}()'.format(node.func.attr)))
         elif isinstance(node, ast.Call) and _name_of(node.func) in (
                 'MethodType', 'types.MethodType', 'new.instancemethod') and \

@@ -165,3 +165,14 @@ def test_a_library_folder_the_script_adds_to_sys_path_is_translated(tmp_path):
     p = cli('legacy', 'run', 'ex.py', cwd=str(tmp_path / 'examples'))
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == '5'
+
+
+def test_installed_packages_under_the_script_folder_are_not_translated(tmp_path):
+    # a virtual environment inside the project: its packages are not local code
+    site = tmp_path / '.venv' / 'lib' / 'site-packages'
+    site.mkdir(parents=True)
+    (site / 'thirdparty.py').write_text('from cPickle import loads\n')
+    (tmp_path / 'main.py').write_text(
+        'import sys\nsys.path.insert(0, sys.argv[1])\nimport thirdparty\n')
+    p = cli('legacy', 'run', str(tmp_path / 'main.py'), str(site))
+    assert p.returncode != 0 and "No module named 'cPickle'" in p.stderr

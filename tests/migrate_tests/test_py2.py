@@ -109,3 +109,10 @@ def test_method_type_with_a_class_and_time_clock():
     code, _ = py2.to_python3(source)
     assert 'MethodType(lambda self: 7, a)' in code and 'time.perf_counter()' in code
     assert run(code) == '7\n'
+
+
+def test_python2_3_compatible_idioms_are_not_python2():
+    for source in ('import six\nfor k, v in six.iteritems(d): pass\n',
+                   'x = d.iteritems(1)\n',          # somebody's own method
+                   'try:\n    xrange\nexcept NameError:\n    xrange = range\n'):
+        assert not py2.is_python2(source), source
