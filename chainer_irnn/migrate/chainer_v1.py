@@ -268,7 +268,7 @@ class ChainerV1Transformer(cst.CSTTransformer):
     SAME_ON_BOTH = ('array', 'data', 'grad', 'shape', 'dtype', 'ndim', 'size', 'name',
                     'to_cpu', 'to_gpu', 'creator', 'xp', 'grad_var', 'cleargrad',
                     'zerograd', 'copydata', 'addgrad', 'initializer', 'update_rule')
-    NOT_LINKS = ('self', 'args', 'opts', 'options', 'config', 'conf', 'np', 'numpy',
+    NOT_LINKS = ('args', 'opts', 'options', 'config', 'conf', 'np', 'numpy',
                  'math', 'os', 'sys', 'chainer', 'cuda', 'F', 'L')
 
     def visit_Attribute(self, node):
@@ -282,6 +282,8 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 id(original) in self._called:
             return None
         owner = _dotted(updated.value)
+        if owner == 'self':     # a link's own W (custom link code)
+            return None
         if owner is not None and owner.split('.')[0] in self.NOT_LINKS + tuple(
                 self.aliases.functions | self.aliases.links):
             return None

@@ -178,6 +178,9 @@ def test_1x_parameter_values_read_and_written_through_array():
                 'model.l.W -= 1\n'
                 'shape, n = model.l.W.shape, len(model.l.W)\n'
                 'data = model.l.W.data\n'
+                'class Viz(object):\n'
+                '    def top(self):\n'
+                '        return self.model.conv1.W.max(), self.W\n'
                 'print(args.b)\n')
     code = r.code
     assert 'model.conv1.W.array.max()' in code and 'for row in model.l.W.array]' in code
@@ -185,6 +188,7 @@ def test_1x_parameter_values_read_and_written_through_array():
     assert 'model.l.W.array -= 1' in code and 'len(model.l.W.array)' in code
     assert 'model.l.W.shape' in code and 'model.l.W.data' in code
     assert 'args.b' in code and '.array.array' not in code
+    assert 'return self.model.conv1.W.array.max(), self.W\n' in code
     env = {}
     exec(code.replace('print(args.b)', ''), env)
     numpy.testing.assert_array_equal(env['model'].l.W.array, [[-1, 0, 1], [0, 1, 2]])
