@@ -114,3 +114,13 @@ def test_1x_parameter_class_survives_pickle_and_copy(chainer_v1):
     for g in (pickle.loads(pickle.dumps(f)), copy.deepcopy(f)):
         assert isinstance(g.W, V1Parameter) and g.W.max() == f.W.max()
     assert not isinstance(chainer_v1.links.Linear(2, 2).W, V1Parameter)   # 1.5+ links
+
+
+def test_1x_function_objects(chainer_v1):
+    # dsanno/chainer-cifar's net.py: F.AveragePooling2D(8, 1, 0, False, True), F.ReLU()
+    F = chainer_v1.functions
+    x = chainer_v1.Variable(numpy.arange(2 * 8 * 8, dtype=numpy.float32).reshape(1, 2, 8, 8))
+    pool = F.AveragePooling2D(8, 1, 0, False, True)
+    numpy.testing.assert_allclose(pool(x).array, F.average_pooling_2d(x, 8, 1, 0).array)
+    assert F.ReLU()(x - 100).array.min() == 0
+    assert F.MaxPooling2D(2, stride=2)(x).shape == (1, 2, 4, 4)

@@ -28,6 +28,7 @@ Chainer 1.x                                   Modern replacement
 ``f.W.max()``, ``f.W[i] = row`` (1.x arrays)  ``f.W.array.max()``, ``f.W.array[i] = row``
 ``numpy.array(model.parameters)``             an object array built by hand
 ``cuda.to_cpu(f.W)``, ``to_cpu(variable)``    ``f.W.array``, ``to_cpu(variable.array)``
+``F.ReLU()``, ``F.AveragePooling2D(8, 1)``    ``F.relu``, ``functools.partial(F.average_pooling_2d, ...)``
 ===========================================  =====================================
 """
 from chainer_irnn.compat.v1._registry import ChainerV1Warning, reset_warnings
@@ -48,9 +49,10 @@ def install():
     if _installed:
         return chainer
     from chainer_irnn.compat.v1 import (
-        cuda, dtypes, function_set, functions, optimizer, train_flags, variable)
+        cuda, dtypes, function_objects, function_set, functions, optimizer,
+        train_flags, variable)
     for module in (function_set, functions, variable, optimizer, cuda,
-                   train_flags, dtypes):
+                   train_flags, dtypes, function_objects):
         module.install(chainer)
     _installed = True
     return chainer
