@@ -19,6 +19,7 @@
 ``Variable(np.zeros(()))`` (float64)                   ``Variable(np.zeros((), dtype=np.float32))``
 ``cuda.init()`` / ``cuda.init(n)``                     ``cuda.check_cuda_available()`` / ``cuda.get_device_from_id(n).use()``
 ``cuda.get_device(n)``                                 ``cuda.get_device_from_id(n)``
+``F.ReLU()``, ``F.AveragePooling2D(8, 1)``             ``F.relu``, ``functools.partial(F.average_pooling_2d, ksize=8, stride=1)``
 =====================================================  ==========================================
 
 Everything else that 1.x-only code may rely on (``.parameters``/``.gradients``
@@ -35,6 +36,9 @@ from chainer_irnn.migrate.findings import Finding
 V1_LINKS = ('Linear', 'EmbedID', 'Convolution2D', 'BatchNormalization',
             'NegativeSampling', 'BinaryHierarchicalSoftmax', 'PReLU',
             'Bilinear', 'Parameter')
+# 1.x function objects (F.ReLU(), F.AveragePooling2D(...)): see compat.v1.function_objects
+FUNCTION_OBJECTS = ('ReLU', 'Sigmoid', 'Tanh', 'Softmax', 'LeakyReLU', 'AveragePooling2D',
+                    'MaxPooling2D')
 TRAIN_FUNCTIONS = ('dropout', 'zoneout', 'simplified_dropconnect', 'rrelu',
                    'gaussian')
 PARAM_ATTRS = ('W', 'b', 'gamma', 'beta')
@@ -306,6 +310,9 @@ class ChainerV1Transformer(cst.CSTTransformer):
         attr = updated.attr.value
         if attr in self.HANDLED.get(module, ()):
             return
+        if module == 'chainer.functions' and attr in FUNCTION_OBJECTS and \
+                id(original) in self._called:
+            return      # F.ReLU() & co: rewritten in leave_Call
         import importlib
         try:
             obj = importlib.import_module(module)
@@ -577,6 +584,8 @@ class ChainerV1Transformer(cst.CSTTransformer):
             return updated.with_changes(func=cst.Name('_v1_array_of'))
         if head in self.aliases.functions and last in V1_LINKS:
             return self._v1_link(original, updated, last)
+        if head in self.aliases.functions and last in FUNCTION_OBJECTS:
+            return self._function_object(original, updated, head, last)
         if head in self.aliases.functions and last == 'create_huffman_tree':
             self.rewrites += 1
             return updated.with_changes(func=_expr(
@@ -606,6 +615,29 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 any(s in last.lower() for s in ('bn', 'batch', 'norm')):
             return self._train_kwarg(original, updated, 'test', negate=True)
         return self._method_call(original, updated)
+
+    def _function_object(self, original, updated, head, name):
+        """``F.ReLU()`` -> ``F.relu``; ``F.AveragePooling2D(8, 1)`` ->
+        ``functools.partial(F.average_pooling_2d, ksize=8, stride=1)``."""
+        from chainer_irnn.compat.v1.function_objects import FUNCTION_OBJECTS as OBJECTS
+        func_name, names, dropped = OBJECTS[name]
+        if any(a.star for a in updated.args) or \
+                len([a for a in updated.args if not a.keyword]) > len(names):
+            self._flag(original, 'F.{}(...) objects are gone: call F.{}(x, ...)'.format(
+                name, func_name))
+            return updated
+        bound = []
+        for i, arg in enumerate(updated.args):
+            key = arg.keyword.value if arg.keyword else names[i]
+            if key not in dropped:
+                bound.append((key, arg.value))
+        self.rewrites += 1
+        func = '{}.{}'.format(head, func_name)
+        if not bound:
+            return _expr(func)
+        self._need('functools')
+        return _expr('functools.partial({}, {})'.format(func, ', '.join(
+            '{}={}'.format(k, _code(v)) for k, v in bound)))
 
     def _old_function_kwargs(self, original, updated, name):
         """``F.f(..., use_cudnn=c)`` -> ``F.f(...)`` (Chainer 7 refuses it; cuDNN

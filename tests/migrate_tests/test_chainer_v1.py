@@ -259,3 +259,16 @@ def test_links_added_to_a_function_set_later_are_registered():
     env = {}
     exec(r.code, env)
     assert len(list(env['model'].params())) == 6 and len(list(env['m'].params())) == 4
+
+
+def test_1x_function_objects_become_functions():
+    r = migrate('r = F.ReLU()\np = F.AveragePooling2D(8, 1, 0, False, True)\n'
+                'm = F.MaxPooling2D(2, stride=2, use_cudnn=False)\nok = isinstance(r, F.ReLU)\n')
+    assert 'r = F.relu\n' in r.code
+    assert 'p = functools.partial(F.average_pooling_2d, ksize=8, stride=1, pad=0)' in r.code
+    assert 'm = functools.partial(F.max_pooling_2d, ksize=2, stride=2)' in r.code
+    assert [f.message.split(' does')[0] for f in r.findings] == ['"F.ReLU"']   # not a call
+    env = {}
+    exec(r.code.replace('ok = isinstance(r, F.ReLU)', ''), env)
+    x = numpy.ones((1, 1, 8, 8), numpy.float32)
+    assert env['p'](x).shape == (1, 1, 1, 1) and env['m'](x).shape == (1, 1, 4, 4)
