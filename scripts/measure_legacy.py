@@ -1,12 +1,30 @@
 #!/usr/bin/env python
-"""Run the examples that shipped with Chainer 1.x under ``legacy run`` and after ``migrate``.
+"""Measure ``legacy run`` and ``migrate`` on old Chainer 1.x code.
+
+Two sets of scripts:
+
+* ``--corpus tests/legacy_corpus`` (the held-out set): Chainer 1.x scripts
+  written by other people, copied byte for byte into the repository with
+  their repository, path, commit and blob recorded in ``manifest.json``.
+  Each is copied into the work folder, tiny seeded stand-in data are
+  written next to it (the ``data`` entries of the manifest), loop counts
+  that would run for hours are shrunk by the manifest's regular expressions
+  (``shrink``; nothing else in the script changes) and it runs with the
+  manifest's arguments.  Every failure is classified (``ours``, ``script``:
+  the script's own, ``numpy2``, ``outside``: a dependency outside Chainer /
+  NumPy / the standard library, or a GPU).
+
+* ``CHAINER_GIT_DIR`` (Chainer's own examples): see below.
 
 Usage::
 
+    python scripts/measure_legacy.py --corpus tests/legacy_corpus [--only ID,...]
+        [--work /tmp/measure_corpus] [--json out.json]
     python scripts/measure_legacy.py CHAINER_GIT_DIR [--tags v1.0.0,...]
         [--examples mnist,ptb,...] [--work /tmp/measure_legacy] [--json out.json]
 
-CHAINER_GIT_DIR is a (bare) git directory of Chainer's history.  For each tag
+For Chainer's examples, CHAINER_GIT_DIR is a (bare) git directory of
+Chainer's history.  For each tag
 and example the example's folder is exported into the work folder (never
 into this repository), tiny seeded stand-in data are written next to it
 (``mnist.pkl``, ``ptb.*.txt``, ``trees/*.txt``, a stub ``sklearn`` for
@@ -15,9 +33,9 @@ private ``CHAINER_DATASET_ROOT``), and the run is made small: the size
 constants (``n_epoch``, ``n_units``, ``batchsize``, ``N = 60000``, ...) are
 replaced by regular expressions in the exported copy and ``--epoch/--unit/
 --batchsize`` are passed where the script has them.  Nothing else in the
-script changes.  Then
+script changes.  Then, in both modes,
 
-* ``legacy``: ``python -m chainer_irnn legacy run train_X.py ARGS``;
+* ``legacy``: ``python -m chainer_irnn legacy run SCRIPT ARGS``;
 * ``migrate``: every ``.py`` of the folder through ``python -m chainer_irnn
   migrate`` into ``migrated/``, run with ``CHAINER_IRNN_NO_AUTOLOAD=1`` and
   only the modern-stack shims applied (the 1.x shims are asserted absent).
@@ -26,6 +44,7 @@ Prints a Markdown table (status and, on failure, the last line of stderr)
 and optionally writes the results as JSON.
 """
 import argparse
+import collections
 import json
 import os
 import pickle
@@ -218,19 +237,288 @@ def measure_one(git_dir, tag, example, work, timeout):
     return result
 
 
+# -- the held-out corpus (tests/legacy_corpus) ------------------------------
+CORPUS_TEXT = ('First Citizen: Before we proceed any further, hear me speak. '
+               'All: Speak, speak. First Citizen: You are all resolved rather '
+               'to die than to famish? All: Resolved. resolved. ')
+
+
+def _corpus_data(kind, folder):
+    """Write the stand-in data ``kind`` ('name:relative/path') into ``folder``."""
+    name, _, rel = kind.partition(':')
+    target = os.path.join(folder, rel) if rel else folder
+    rng = np.random.RandomState(0)
+    if name == 'text':     # a char-level corpus (char-rnn)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, 'w') as f:
+            f.write(CORPUS_TEXT * 2)
+    elif name == 'segcorpus':   # space-separated words, one sentence a line
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        letters = list('abcdefghij')
+        with open(target, 'w') as f:
+            for _ in range(12):
+                f.write(' '.join(''.join(rng.choice(letters, rng.randint(1, 4)))
+                                 for _ in range(rng.randint(2, 5))) + '\n')
+    elif name == 'sklearn-stub':   # fetch_mldata('MNIST original'): 70000 images, as the real one
+        stub = os.path.join(folder, '_stubs', 'sklearn')
+        os.makedirs(stub, exist_ok=True)
+        open(os.path.join(stub, '__init__.py'), 'w').close()
+        with open(os.path.join(stub, 'datasets.py'), 'w') as f:
+            f.write('"""Stand-in for fetch_mldata (measure_legacy): 300 seeded images."""\n'
+                    'import types\n'
+                    'import numpy\n'
+                    'def fetch_mldata(name, data_home=None):\n'
+                    '    rng = numpy.random.RandomState(0)\n'
+                    '    data = rng.randint(0, 256, (70000, 784), dtype=numpy.uint8)\n'
+                    '    target = rng.randint(0, 10, 70000).astype(numpy.float64)\n'
+                    '    return types.SimpleNamespace(data=data, target=target)\n')
+    elif name == 'cv2-stub':    # OpenCV, used only to write images (imwrite)
+        stub = os.path.join(folder, '_stubs')
+        os.makedirs(stub, exist_ok=True)
+        with open(os.path.join(stub, 'cv2.py'), 'w') as f:
+            f.write('# Stand-in for OpenCV (measure_legacy): imwrite writes nothing.\n'
+                    'def imwrite(filename, image, *args):\n'
+                    '    return True\n')
+    elif name == 'scipy-misc-stub':   # scipy.misc.imresize/imrotate (SciPy < 1.3)
+        stub = os.path.join(folder, '_stubs', 'scipy')
+        os.makedirs(stub, exist_ok=True)
+        open(os.path.join(stub, '__init__.py'), 'w').close()
+        with open(os.path.join(stub, 'misc.py'), 'w') as f:
+            f.write('# Stand-in for scipy.misc of SciPy < 1.3 (measure_legacy), via PIL.\n'
+                    'import numpy\n'
+                    'from PIL import Image\n'
+                    'def imresize(arr, size, interp="bilinear", mode=None):\n'
+                    '    img = Image.fromarray(numpy.asarray(arr, dtype=numpy.uint8))\n'
+                    '    if isinstance(size, float):\n'
+                    '        size = (int(img.size[1] * size), int(img.size[0] * size))\n'
+                    '    return numpy.asarray(img.resize((size[1], size[0]), Image.BILINEAR))\n'
+                    'def imrotate(arr, angle, interp="bilinear"):\n'
+                    '    img = Image.fromarray(numpy.asarray(arr, dtype=numpy.uint8))\n'
+                    '    return numpy.asarray(img.rotate(angle, Image.BILINEAR))\n')
+    elif name == 'cifar-pkl':   # dsanno/chainer-cifar: image.pkl / label.pkl
+        n_train, n_test = 80, 20      # the (shrunk) script keeps the last 50 for validation
+        # as its dataset.py writes them: float32 pixels minus their mean
+        raw = rng.randint(0, 256, (n_train + n_test, 3072)).astype(np.float32)
+        mean = raw.reshape((-1, 3, 32 * 32)).mean(axis=(0, 2))
+        norm = (raw.reshape((-1, 3)) - mean).reshape(raw.shape)
+        images = {'train': norm[:n_train], 'test': norm[n_train:]}
+        labels = {'train': rng.randint(0, 10, n_train).astype(np.int32),
+                  'test': rng.randint(0, 10, n_test).astype(np.int32)}
+        with open(os.path.join(target, 'image.pkl'), 'wb') as f:
+            pickle.dump(images, f, 2)
+        with open(os.path.join(target, 'label.pkl'), 'wb') as f:
+            pickle.dump(labels, f, 2)
+    elif name == 'images':   # a folder of small PNG files (DCGAN)
+        os.makedirs(target, exist_ok=True)
+        from PIL import Image
+        for i in range(4):
+            Image.fromarray(rng.randint(0, 256, (96, 96, 3)).astype(np.uint8)).save(
+                os.path.join(target, '{}.png'.format(i)))
+    else:
+        raise ValueError('unknown stand-in data ' + kind)
+
+
+# Classification of a failure from its stderr: first match wins.
+OUTSIDE_MODULES = ('cupy', 'gym', 'rlglue', 'h5py', 'scipy', 'cv2', 'sklearn',
+                   'pylab', 'matplotlib')
+CLASSIFY = [
+    # NumPy 2 (and 1.24+: ragged sequences no longer make object arrays)
+    ('numpy2', r'only 0-dimensional arrays can be converted|only length-1 arrays|'
+               r'inhomogeneous shape after|'
+               r'np\.float_|np\.int_|numpy\.float\b|has no attribute .(float|int|bool)\b'),
+    ('outside', r"No module named '({})".format('|'.join(OUTSIDE_MODULES)) +
+                r"|CUDA environment is not correctly set up|cupy|h5py is not installed"),   # or a GPU
+]
+
+
+def classify(result, local_modules=()):
+    """'ours' / 'script' / 'numpy2' / 'outside' for a failed run's stderr."""
+    text = result.get('stderr_tail', '') + '\n' + result.get('error', '')
+    m = re.search(r"No module named '([\w.]+)'", text)
+    if m:
+        top = m.group(1).split('.')[0]
+        if top in OUTSIDE_MODULES:
+            return 'outside'
+        if top not in local_modules and top not in PY2_MODULES:
+            return 'script'     # a module the repository does not have (my_settings)
+    for label, pattern in CLASSIFY:
+        if re.search(pattern, text):
+            return label
+    if re.search(r"FileNotFoundError|No such file or directory", text):
+        return 'script'
+    return 'ours'
+
+
+PY2_MODULES = ('cPickle', 'StringIO', 'cStringIO', 'Queue', 'urllib2', 'ConfigParser',
+               '__builtin__', 'copy_reg', 'itertools', 'HTMLParser', 'commands')
+
+
+def load_manifest(corpus):
+    with open(os.path.join(corpus, 'manifest.json')) as f:
+        return json.load(f)
+
+
+def check_corpus(corpus, manifest):
+    """Every file's git blob id as recorded (byte-for-byte copies)."""
+    bad = []
+    for repo in manifest['repositories']:
+        for f in repo['files']:
+            path = os.path.join(corpus, repo['folder'], f['path'])
+            blob = subprocess.run(['git', 'hash-object', path], capture_output=True,
+                                  text=True).stdout.strip()
+            if blob != f['blob']:
+                bad.append(path)
+    return bad
+
+
+def measure_corpus_one(corpus, entry, work, timeout, per_file=False):
+    src = os.path.join(work, entry['id'] + '.src')     # the shrunk copy, no data
+    for d in (src, os.path.join(work, entry['id']), os.path.join(work, entry['id'] + '.migrated')):
+        shutil.rmtree(d, ignore_errors=True)
+    shutil.copytree(os.path.join(corpus, entry['folder']), src)
+    script_path = os.path.join(src, entry['script'])
+    if entry['shrink']:
+        with open(script_path, encoding='utf-8') as f:
+            source = f.read()
+        for pattern, repl in entry['shrink']:
+            source, n = re.subn(pattern, repl, source, flags=re.M)
+            assert n, (entry['id'], pattern)
+        with open(script_path, 'w', encoding='utf-8') as f:
+            f.write(source)
+    local_modules = set()
+    for dirpath, dirnames, filenames in os.walk(src):
+        local_modules.update(n[:-3] for n in filenames if n.endswith('.py'))
+        local_modules.update(dirnames)
+    script = os.path.relpath(script_path, os.path.join(src, entry['cwd']))
+    result = {'id': entry['id'], 'repo': entry['repo'], 'script': entry['script']}
+
+    def prepare(folder):
+        for kind in entry['data']:
+            _corpus_data(kind, folder)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [REPO, os.path.join(folder, '_stubs'), folder]), MPLBACKEND='Agg',
+            OMP_NUM_THREADS='1')
+        return os.path.join(folder, entry['cwd']), env
+
+    def run_all(make_cmd, cwd, env):
+        out = None
+        for args in entry['runs']:
+            out = run(make_cmd(args), cwd, env, timeout)
+            if out['rc'] != 0:
+                break
+        if out['rc'] != 0:
+            out['cause'] = classify(out, local_modules)
+        return out
+
+    # legacy run: the copy as it is
+    folder = os.path.join(work, entry['id'])
+    shutil.copytree(src, folder)
+    cwd, env = prepare(folder)
+    result['legacy'] = run_all(lambda a: [sys.executable, '-m', 'chainer_irnn', 'legacy',
+                                          'run', script] + a, cwd, env)
+    # migrate: the whole repository folder (migrate DIR -o NEW), then its data
+    migrated = os.path.join(work, entry['id'] + '.migrated')
+    if per_file:   # before 'migrate DIR' existed: each file on its own, in place
+        shutil.copytree(src, migrated)
+        errs = []
+        for dirpath, _, filenames in os.walk(migrated):
+            for name in sorted(filenames):
+                if name.endswith('.py'):
+                    q = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate',
+                                        '--in-place', os.path.join(dirpath, name)],
+                                       env=env, capture_output=True, text=True)
+                    errs.append(q)
+        p = subprocess.CompletedProcess([], max([q.returncode for q in errs] or [0]), '',
+                                        ''.join(q.stderr for q in errs))
+    else:
+        p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', src, '-o',
+                            migrated], env=env, capture_output=True, text=True)
+    result['migrate_findings'] = p.stderr.count(': MIGRATE: ')
+    result['migrate_notes'] = [ln for ln in p.stderr.splitlines() if ': MIGRATE: ' in ln]
+    if p.returncode != 0:
+        result['migrate'] = {'rc': 'migrate failed', 'seconds': 0, 'stdout_tail': '',
+                             'error': (p.stderr.strip().splitlines() or ['?'])[-1],
+                             'stderr_tail': p.stderr[-3000:]}
+        result['migrate']['cause'] = classify(result['migrate'], local_modules)
+    else:
+        mcwd, env2 = prepare(migrated)
+        env2['CHAINER_IRNN_NO_AUTOLOAD'] = '1'
+        result['migrate'] = run_all(lambda a: [sys.executable, '-c', NO_SHIM_RUNNER, script] + a,
+                                    mcwd, env2)
+    return result
+
+
+def corpus_main(args):
+    manifest = load_manifest(args.corpus)
+    repos = {r['folder']: r for r in manifest['repositories']}
+    bad = check_corpus(args.corpus, manifest)
+    if bad:
+        print('not the recorded bytes: ' + ', '.join(bad), file=sys.stderr)
+        return 1
+    only = set(args.only.split(',')) if args.only else None
+    results = []
+    for entry in manifest['scripts']:
+        if only and entry['id'] not in only:
+            continue
+        entry = dict(entry, repo=repos[entry['folder']]['repo'])
+        r = measure_corpus_one(args.corpus, entry, args.work, args.timeout,
+                               args.migrate_per_file)
+        results.append(r)
+        print('{}: legacy {} ({}s) | migrate {} ({}s, {} MIGRATE) {} {}'.format(
+            r['id'], status(r['legacy']), r['legacy']['seconds'], status(r['migrate']),
+            r['migrate']['seconds'], r['migrate_findings'], r['legacy']['error'][:150],
+            r['migrate']['error'][:150]), file=sys.stderr, flush=True)
+
+    def cell(x):
+        if x['rc'] == 0:
+            return 'ok'
+        return 'fails ({}): `{}`'.format(x['cause'], x['error'][:110].replace('|', '/'))
+    print('| script | repository | legacy run | after migrate (no shims) | MIGRATE items |')
+    print('|---|---|---|---|---|')
+    for r in results:
+        print('| {} | {} | {} | {} | {} |'.format(r['id'], r['repo'], cell(r['legacy']),
+                                               cell(r['migrate']), r['migrate_findings']))
+    n = len(results)
+    for mode in ('legacy', 'migrate'):
+        causes = collections.Counter(r[mode].get('cause') for r in results
+                                     if r[mode]['rc'] != 0)
+        ok = sum(r[mode]['rc'] == 0 for r in results)
+        not_own = n - causes.get('script', 0)
+        print('\n{}: {}/{} ok; failures: {}; ok among the {} whose failure is not the '
+              "script's own: {}/{}".format(
+                  'legacy run' if mode == 'legacy' else 'after migrate', ok, n,
+                  ', '.join('{} {}'.format(v, k) for k, v in sorted(causes.items())) or 'none',
+                  not_own, ok, not_own))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(results, f, indent=1)
+    return 0
+
+
 def status(r):
     return 'ok' if r['rc'] == 0 else 'FAIL ({})'.format(r['rc'])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('git_dir')
+    parser.add_argument('git_dir', nargs='?', help="Chainer's git directory (its examples)")
+    parser.add_argument('--corpus', help='the held-out corpus folder (manifest.json)')
+    parser.add_argument('--only', help='corpus: comma-separated script ids')
+    parser.add_argument('--migrate-per-file', action='store_true',
+                        help="corpus: migrate each .py on its own (for versions without "
+                             "'migrate DIR')")
     parser.add_argument('--tags', default=','.join(DEFAULT_TAGS))
     parser.add_argument('--examples', default=','.join(EXAMPLES))
-    parser.add_argument('--work', default='/tmp/measure_legacy')
+    parser.add_argument('--work', default=None)
     parser.add_argument('--timeout', type=int, default=240)
     parser.add_argument('--json')
     args = parser.parse_args()
+    if args.corpus:
+        args.work = args.work or '/tmp/measure_corpus'
+        return corpus_main(args)
+    if not args.git_dir:
+        parser.error('give CHAINER_GIT_DIR or --corpus')
+    args.work = args.work or '/tmp/measure_legacy'
     results = []
     for tag in args.tags.split(','):
         for example in args.examples.split(','):

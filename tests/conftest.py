@@ -10,3 +10,6 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+# Third-party Chainer 1.x code kept as data for scripts/measure_legacy.py.
+collect_ignore_glob = ['legacy_corpus/*']

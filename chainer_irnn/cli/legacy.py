@@ -3,11 +3,15 @@
 The script runs in this process with the Chainer 1.x shims installed
 (:mod:`chainer_irnn.compat.v1`), ``sys.argv`` set to the script and its
 arguments, ``__name__ == '__main__'`` and the script's folder first on
-``sys.path`` (so its own ``data.py``/``net.py`` import).  Python 2 syntax is
-translated on the fly by the same syntax-tree step as ``migrate``
-(:mod:`chainer_irnn.migrate.py2`); ``--no-py2`` refuses it instead.
+``sys.path`` (so its own ``data.py``/``net.py`` import).  Python 2 (by its
+syntax or its idioms) is translated on the fly by the same syntax-tree step as
+``migrate`` (:mod:`chainer_irnn.migrate.py2`), in the script and in the local
+modules it imports (an import hook limited to the script's folder);
+``--no-py2`` refuses it instead.
 """
 import argparse
+import importlib.abc
+import importlib.machinery
 import os
 import sys
 
@@ -53,13 +57,82 @@ def load_script(path, force_py2=False, refuse_py2=False):
             ' (after the Python 2 translation)' if python2 else ''))
 
 
+class _Py2Loader(importlib.machinery.SourceFileLoader):
+    """Loads a local module, translating it first if it is Python 2.
+
+    Never reads or writes ``__pycache__``: the code depends on the translation.
+    """
+
+    def __init__(self, fullname, path, project_py2, refuse_py2):
+        super().__init__(fullname, path)
+        self.project_py2 = project_py2
+        self.refuse_py2 = refuse_py2
+
+    def get_code(self, fullname):
+        code, _ = load_script(self.path, force_py2=self.project_py2,
+                              refuse_py2=self.refuse_py2)
+        return code
+
+
+def _installed(path):
+    """``path`` belongs to an installed package or to this package itself."""
+    parts = path.split(os.sep)
+    if 'site-packages' in parts or 'dist-packages' in parts:
+        return True
+    own = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))   # chainer_irnn/
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    return any(os.path.commonpath([path, p]) == p for p in prefixes | {own})
+
+
+class LocalPy2Finder(importlib.abc.MetaPathFinder):
+    """Finds modules under ``root`` (the script's folder), or under a folder that
+    the script itself added to ``sys.path``, with :class:`_Py2Loader`.
+
+    ``project_py2``: the script itself is Python 2, so its local modules are
+    too (a module valid in both keeps Python 2's ``/``); otherwise each local
+    module is translated only if it is Python 2 by its syntax or idioms.
+    """
+
+    def __init__(self, root, project_py2=False, refuse_py2=False):
+        self.root = os.path.realpath(root)
+        self.project_py2 = project_py2
+        self.refuse_py2 = refuse_py2
+        self.initial_path = set(sys.path)
+
+    def _roots(self):
+        """The script's folder and the folders the script put on ``sys.path``
+        itself (``sys.path.append('..')`` to reach its own library)."""
+        roots = [self.root]
+        for entry in sys.path:
+            if entry not in self.initial_path and isinstance(entry, str) and \
+                    os.path.isdir(entry or '.'):
+                roots.append(os.path.realpath(entry or '.'))
+        return roots
+
+    def find_spec(self, fullname, path=None, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not spec.origin or not spec.origin.endswith('.py') or \
+                not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            return None
+        origin = os.path.realpath(spec.origin)
+        if not any(os.path.commonpath([origin, root]) == root for root in self._roots()):
+            return None
+        if _installed(origin):
+            return None     # a virtual environment inside the script's folder
+        spec.loader = _Py2Loader(fullname, spec.origin, self.project_py2, self.refuse_py2)
+        return spec
+
+
 def run_script(path, argv, force_py2=False, refuse_py2=False):
     """Run ``path`` as ``__main__`` with the shims; return its exit status."""
     from chainer_irnn.compat import v1
-    code, _ = load_script(path, force_py2, refuse_py2)
+    code, python2 = load_script(path, force_py2, refuse_py2)
     v1.install()
     path = os.path.abspath(path)
     saved_argv, saved_path = sys.argv[:], sys.path[:]
+    finder = LocalPy2Finder(os.path.dirname(path), project_py2=python2,
+                            refuse_py2=refuse_py2)
+    sys.meta_path.insert(0, finder)
     saved_main = sys.modules.get('__main__')
     import types
     main = types.ModuleType('__main__')
@@ -79,6 +152,8 @@ def run_script(path, argv, force_py2=False, refuse_py2=False):
         print(e.code, file=sys.stderr)
         return 1
     finally:
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)
         sys.argv, sys.path[:] = saved_argv, saved_path
         if saved_main is not None:
             sys.modules['__main__'] = saved_main

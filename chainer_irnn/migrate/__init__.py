@@ -18,12 +18,17 @@ MigrationResult = collections.namedtuple(
     'MigrationResult', 'code findings notes python2 rewrites')
 
 
-def migrate_source(source, filename='<script>', python2=None):
+def migrate_source(source, filename='<script>', python2=None, chainer_project=False,
+                   v1_project=False):
     """Return a :class:`MigrationResult` for ``source``.
 
     Args:
         python2: force (True) or forbid (False) the Python 2 step; by default
-            it runs when ``source`` is not valid Python 3.
+            it runs when ``source`` is Python 2 by its syntax or idioms.
+        chainer_project: ``source`` is a module of a project that uses Chainer
+            (``migrate DIR``), whether or not it imports chainer itself.
+        v1_project: the project uses 1.x parameterised functions
+            (``FunctionSet``, ``F.Linear``): ``f.W`` read anywhere is an array.
     """
     notes = []
     if python2 is None:
@@ -36,6 +41,7 @@ def migrate_source(source, filename='<script>', python2=None):
         raise UserError('{}, line {}, column {}: syntax error ({}); fix the '
                         'script there'.format(filename, e.raw_line, e.raw_column + 1,
                                               e.message))
-    module, findings, rewrites = chainer_v1.migrate_module(module)
+    module, findings, rewrites = chainer_v1.migrate_module(module, chainer_project,
+                                                           v1_project)
     notes.append('{} Chainer 1.x construct(s) rewritten'.format(rewrites))
     return MigrationResult(module.code, findings, notes, python2, rewrites)

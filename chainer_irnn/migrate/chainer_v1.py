@@ -15,8 +15,11 @@
 ``opt.weight_decay(d)``                                a loop adding ``d * p.array`` to each gradient
 ``opt.compute_grads_norm()``                           ``math.sqrt(sum(...))`` over ``opt.target.params()``
 ``f.W = a`` / ``f.W[...] = a`` / ``f.gW``              ``f.W.array = a`` / ``f.W.array[...] = a`` / ``f.W.grad``
+``f.W.max()``, ``for row in f.W``, ``f.W[i]`` (reads)     ``f.W.array.max()``, ... where 1.x functions made W an array
+``Variable(np.zeros(()))`` (float64)                   ``Variable(np.zeros((), dtype=np.float32))``
 ``cuda.init()`` / ``cuda.init(n)``                     ``cuda.check_cuda_available()`` / ``cuda.get_device_from_id(n).use()``
 ``cuda.get_device(n)``                                 ``cuda.get_device_from_id(n)``
+``F.ReLU()``, ``F.AveragePooling2D(8, 1)``             ``F.relu``, ``functools.partial(F.average_pooling_2d, ksize=8, stride=1)``
 =====================================================  ==========================================
 
 Everything else that 1.x-only code may rely on (``.parameters``/``.gradients``
@@ -33,6 +36,9 @@ from chainer_irnn.migrate.findings import Finding
 V1_LINKS = ('Linear', 'EmbedID', 'Convolution2D', 'BatchNormalization',
             'NegativeSampling', 'BinaryHierarchicalSoftmax', 'PReLU',
             'Bilinear', 'Parameter')
+# 1.x function objects (F.ReLU(), F.AveragePooling2D(...)): see compat.v1.function_objects
+FUNCTION_OBJECTS = ('ReLU', 'Sigmoid', 'Tanh', 'Softmax', 'LeakyReLU', 'AveragePooling2D',
+                    'MaxPooling2D')
 TRAIN_FUNCTIONS = ('dropout', 'zoneout', 'simplified_dropconnect', 'rrelu',
                    'gaussian')
 PARAM_ATTRS = ('W', 'b', 'gamma', 'beta')
@@ -66,15 +72,49 @@ class _Aliases(cst.CSTVisitor):
         self.variable = {'chainer.Variable'}
         self.cuda = {'chainer.cuda', 'chainer.backends.cuda', 'cuda'}
         self.uses_function_set = False
+        self.imports_chainer = False
+        self.fs_classes = set()     # classes of this file deriving from FunctionSet
+        self.fs_names = set()       # names assigned a FunctionSet (or subclass) instance
+        self.defines_parameters = set()   # classes that define their own .parameters
+        self.uses_v1_functions = False    # F.Linear(...) & co: W/b are arrays
+        self.modules = {'chainer': 'chainer'}   # local name -> chainer module path
+
+    def visit_Call(self, node):
+        name = _dotted(node.func) or ''
+        head, _, last = name.rpartition('.')
+        if head in self.functions and last in V1_LINKS:
+            self.uses_v1_functions = True
 
     def visit_Name(self, node):
         if node.value == 'FunctionSet':
             self.uses_function_set = True
 
+    def visit_ClassDef(self, node):
+        bases = {_dotted(a.value) for a in node.bases}
+        if bases & (self.function_set | self.fs_classes):
+            self.fs_classes.add(node.name.value)
+        for stmt in _walk(node):
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == 'parameters':
+                self.defines_parameters.add(node.name.value)
+            elif isinstance(stmt, cst.AssignTarget) and \
+                    _dotted(stmt.target) == 'self.parameters':
+                self.defines_parameters.add(node.name.value)
+
+    def visit_Assign(self, node):
+        if isinstance(node.value, cst.Call) and _dotted(node.value.func) in \
+                (self.function_set | self.fs_classes):
+            for t in node.targets:
+                name = _dotted(t.target)
+                if name:
+                    self.fs_names.add(name)
+
     def visit_Import(self, node):
         for alias in node.names:
             name = _dotted(alias.name)
             local = alias.asname.name.value if alias.asname else name
+            if name == 'chainer' or name.startswith('chainer.'):
+                self.imports_chainer = True
+                self.modules[local] = name
             if name == 'chainer.functions':
                 self.functions.add(local)
             elif name == 'chainer.links':
@@ -82,6 +122,14 @@ class _Aliases(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node):
         module = _dotted(node.module) if node.module else None
+        if module and (module == 'chainer' or module.startswith('chainer.')):
+            self.imports_chainer = True
+        if module and module.startswith('chainer') and \
+                not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                if isinstance(alias.name, cst.Name):
+                    local = alias.asname.name.value if alias.asname else alias.name.value
+                    self.modules.setdefault(local, module + '.' + alias.name.value)
         if module != 'chainer' or isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
@@ -97,9 +145,13 @@ class ChainerV1Transformer(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, aliases, context):
+    def __init__(self, aliases, context, chainer_project=False, v1_project=False):
         super().__init__()
         self.aliases = aliases
+        self.chainer_project = chainer_project
+        # W/b are 1.x arrays here: the file (or its project) uses FunctionSet/F.Linear
+        self.v1_arrays = v1_project or aliases.uses_function_set or aliases.uses_v1_functions
+        self._param_skip = set()    # f.W nodes followed by .array/.data/.grad/... or assigned
         self.context = context
         self.findings = []
         self.rewrites = 0
@@ -109,6 +161,11 @@ class ChainerV1Transformer(cst.CSTTransformer):
         self._wrap_rest = {}        # id(updated statement) -> [context exprs]
         self._consumed = set()      # collect_parameters() calls inside setup()
         self._called = set()        # ids of the original func of every Call
+        self._classes = []          # enclosing class names
+        self._assigned = set()      # ids of ``X.parameters`` assignment targets
+        self._checked = set()       # attributes checked against Chainer 7
+        self.need_array_of = False  # write the _v1_array_of helper
+        self._statement_calls = set()   # calls that are a whole statement
 
     # -- bookkeeping ---------------------------------------------------
     def _need(self, module, obj=None, asname=None):
@@ -196,7 +253,12 @@ class ChainerV1Transformer(cst.CSTTransformer):
     def leave_Arg(self, original, updated):
         return updated
 
+    def visit_ClassDef(self, node):
+        self._classes.append(node.name.value)
+        return True
+
     def leave_ClassDef(self, original, updated):
+        self._classes.pop()
         bases = []
         for arg in updated.bases:
             if _dotted(arg.value) in self.aliases.function_set:
@@ -206,23 +268,110 @@ class ChainerV1Transformer(cst.CSTTransformer):
         return updated.with_changes(bases=bases)
 
     # -- attributes ------------------------------------------------------
+    # after f.W, these read the same on a 1.x array and a Chainer 7 parameter
+    SAME_ON_BOTH = ('array', 'data', 'grad', 'shape', 'dtype', 'ndim', 'size', 'name',
+                    'to_cpu', 'to_gpu', 'creator', 'xp', 'grad_var', 'cleargrad',
+                    'zerograd', 'copydata', 'addgrad', 'initializer', 'update_rule')
+    NOT_LINKS = ('args', 'opts', 'options', 'config', 'conf', 'np', 'numpy',
+                 'math', 'os', 'sys', 'chainer', 'cuda', 'F', 'L')
+
+    def visit_Attribute(self, node):
+        if node.attr.value in self.SAME_ON_BOTH and isinstance(node.value, cst.Attribute):
+            self._param_skip.add(id(node.value))
+        return True
+
+    def _v1_array_read(self, original, updated):
+        """``f.W`` read in 1.x-era code (an ndarray then) -> ``f.W.array``."""
+        if not self.v1_arrays or id(original) in self._param_skip or \
+                id(original) in self._called:
+            return None
+        owner = _dotted(updated.value)
+        if owner == 'self':     # a link's own W (custom link code)
+            return None
+        if owner is not None and owner.split('.')[0] in self.NOT_LINKS + tuple(
+                self.aliases.functions | self.aliases.links):
+            return None
+        self.rewrites += 1
+        return cst.Attribute(value=updated, attr=cst.Name('array'))
+
+    # rewritten elsewhere (calls) or by this rule: not "missing from Chainer 7"
+    HANDLED = {'chainer.functions': set(V1_LINKS) | {'create_huffman_tree'},
+               'chainer': {'FunctionSet'},
+               'chainer.cuda': {'init', 'zeros', 'ones', 'empty'},
+               'chainer.backends.cuda': {'init', 'zeros', 'ones', 'empty'}}
+
+    def _missing_in_chainer7(self, original, updated):
+        """Flag ``F.foo`` / ``chainer.foo`` / ``cuda.foo`` that Chainer 7 lacks."""
+        owner = _dotted(updated.value)
+        module = self.aliases.modules.get(owner) if owner else None
+        if module is None or id(original) in self._checked:
+            return
+        self._checked.add(id(original))
+        attr = updated.attr.value
+        if attr in self.HANDLED.get(module, ()):
+            return
+        if module == 'chainer.functions' and attr in FUNCTION_OBJECTS and \
+                id(original) in self._called:
+            return      # F.ReLU() & co: rewritten in leave_Call
+        import importlib
+        try:
+            obj = importlib.import_module(module)
+        except ImportError:
+            try:
+                head, _, tail = module.rpartition('.')
+                obj = getattr(importlib.import_module(head), tail)
+            except (ImportError, AttributeError):
+                return
+        if not hasattr(obj, attr):
+            try:
+                importlib.import_module(module + '.' + attr)
+            except ImportError:
+                self._flag(original, '"{}.{}" does not exist in Chainer 7 (Chainer 1.x '
+                           'API?): replace it by hand'.format(owner, attr))
+
     def leave_Attribute(self, original, updated):
         attr = updated.attr.value
         owner = _dotted(updated.value)
+        self._missing_in_chainer7(original, updated)
+        if attr == 'data' and isinstance(updated.value, cst.Call) and \
+                (_dotted(updated.value.func) or '').rpartition('.')[0] in self.aliases.cuda \
+                and (_dotted(updated.value.func) or '').endswith('.to_cpu') and \
+                len(updated.value.args) == 1:
+            # cuda.to_cpu(v).data: v is a Variable (1.0-1.2 passed it through)
+            self.rewrites += 1
+            call = updated.value
+            arg = call.args[0]
+            return call.with_changes(args=[arg.with_changes(value=cst.Attribute(
+                value=arg.value, attr=cst.Name('data')))])
+        if owner in self.aliases.cuda and attr in ('zeros', 'ones', 'empty'):
+            self.rewrites += 1      # cuda.zeros of 1.x: CuPy's
+            return _expr('{}.cupy.{}'.format(owner, attr))
+        if attr in PARAM_ATTRS:
+            read = self._v1_array_read(original, updated)
+            if read is not None:
+                return read
         if attr in ('gW', 'gb', 'ggamma', 'gbeta') and owner != 'self':
             self.rewrites += 1
             return cst.Attribute(value=cst.Attribute(value=updated.value,
                                                      attr=cst.Name(attr[1:])),
                                  attr=cst.Name('grad'))
-        if attr in ('parameters', 'gradients') and owner not in (None, 'self') \
-                and self.aliases.uses_function_set:
-            # 1.x order: children sorted by name, W before b (= sorted paths)
-            self.rewrites += 1
-            if attr == 'gradients':
-                self._flag(original, '"{}.gradients": Chainer 7 gradients may be None '
-                           '(after cleargrads) where 1.x had arrays'.format(owner))
-            return _expr('[_p.{} for _, _p in sorted({}.namedparams())]'.format(
-                'array' if attr == 'parameters' else 'grad', _code(updated.value)))
+        if attr in ('parameters', 'gradients') and id(original) not in self._called \
+                and id(original) not in self._assigned:
+            verdict = self._v1_params_receiver(original.value)
+            if verdict == 'yes':
+                # 1.x order: children sorted by name, W before b (= sorted paths)
+                self.rewrites += 1
+                if attr == 'gradients':
+                    self._flag(original, '"{}.gradients": Chainer 7 gradients may be None '
+                               '(after cleargrads) where 1.x had arrays'.format(
+                                   _code(original.value)))
+                return _expr('[_p.{} for _, _p in sorted({}.namedparams())]'.format(
+                    'array' if attr == 'parameters' else 'grad', _code(updated.value)))
+            if verdict == 'maybe':
+                self._flag(original, '"{0}.{1}": if {0} is a 1.x FunctionSet or link, '
+                           'write [_p.{2} for _, _p in sorted({0}.namedparams())]'.format(
+                               _code(original.value), attr,
+                               'array' if attr == 'parameters' else 'grad'))
         if attr in V1_LINKS and owner in self.aliases.functions and \
                 id(original) not in self._called:
             # F.BinaryHierarchicalSoftmax used as a value (not called)
@@ -233,6 +382,49 @@ class ChainerV1Transformer(cst.CSTTransformer):
             self._flag(original, '".volatile" has no Chainer 7 counterpart; '
                                  'read chainer.config.enable_backprop')
         return updated
+
+    MODEL_WORDS = ('model', 'net', 'chain', 'link', 'encdec', 'encoder', 'decoder',
+                   'rnn', 'lstm', 'cnn', 'mlp', 'function_set', 'functionset', 'fs',
+                   'generator', 'discriminator', 'gen', 'dis', 'classifier', 'predictor')
+
+    def _v1_params_receiver(self, node):
+        """Is ``node.parameters`` the 1.x tuple of a FunctionSet/function?
+
+        'yes' (rewrite), 'maybe' (flag: the receiver's type cannot be known)
+        or 'no' (not Chainer's: leave it).
+        """
+        a = self.aliases
+        chainer_file = a.imports_chainer or a.uses_function_set or self.chainer_project
+        name = _dotted(node)
+        if name == 'self':
+            cls = self._classes[-1] if self._classes else None
+            if cls in a.defines_parameters or not chainer_file:
+                return 'no'
+            return 'yes' if cls in a.fs_classes else 'maybe'
+        if isinstance(node, cst.Call):
+            func = _dotted(node.func) or ''
+            last = func.rsplit('.', 1)[-1]
+            if last == 'signature':     # inspect.signature(f).parameters
+                return 'no'
+            if last in ('to_cpu', 'to_gpu', 'copy', 'deepcopy') or \
+                    func in a.function_set | a.fs_classes:
+                inner = node.func.value if isinstance(node.func, cst.Attribute) and \
+                    last in ('to_cpu', 'to_gpu') else (node.args[0].value if node.args else None)
+                if last in ('copy', 'deepcopy') and inner is None:
+                    return 'maybe'
+                if last in ('to_cpu', 'to_gpu') or func in a.function_set | a.fs_classes:
+                    return 'yes'
+                return self._v1_params_receiver(inner)
+            return 'maybe' if chainer_file else 'no'
+        if name is None:
+            return 'maybe' if chainer_file else 'no'
+        if name in a.fs_names or a.uses_function_set:
+            return 'yes'
+        words = name.lower().split('.')
+        if any(w in self.MODEL_WORDS or w.startswith(self.MODEL_WORDS) or
+               w.endswith(self.MODEL_WORDS) for w in words[-2:]):
+            return 'yes'
+        return 'maybe' if chainer_file else 'no'
 
     def _param_target(self, target):
         """``f.W`` (not ``self.W``) as an assignment target -> ``f.W.array``."""
@@ -246,6 +438,17 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 return target.with_changes(value=value)
         return target
 
+    def visit_AssignTarget(self, node):
+        target = node.target
+        while isinstance(target, cst.Subscript):
+            target = target.value
+        if isinstance(target, cst.Attribute):
+            self._param_skip.add(id(target))
+        if isinstance(node.target, cst.Attribute) and \
+                node.target.attr.value in ('parameters', 'gradients'):
+            self._assigned.add(id(node.target))
+        return True
+
     def leave_AssignTarget(self, original, updated):
         return updated.with_changes(target=self._param_target(updated.target))
 
@@ -253,7 +456,84 @@ class ChainerV1Transformer(cst.CSTTransformer):
     def leave_Expr(self, original, updated):
         return updated
 
+    def _is_link_call(self, node):
+        """``F.Linear(...)`` (1.x) or ``L.X(...)``: a link is being created."""
+        if not isinstance(node, cst.Call):
+            return False
+        name = _dotted(node.func) or ''
+        head, _, last = name.rpartition('.')
+        return (head in self.aliases.functions and last in V1_LINKS) or \
+            (head in self.aliases.links | {'chainer.links'})
+
+    def _function_set_object(self, node):
+        """``node`` is a FunctionSet (a plain Chain after migration)."""
+        name = _dotted(node)
+        if name == 'self':
+            return bool(self._classes) and self._classes[-1] in self.aliases.fs_classes
+        return name is not None and name in self.aliases.fs_names
+
+    def _add_link(self, original, updated):
+        """``m.l2 = F.Linear(...)`` / ``setattr(m, 'l2', F.Linear(...))`` on a
+        FunctionSet registered the link (1.x); on a Chainer 7 Chain outside
+        ``init_scope`` it would be a plain attribute the optimizer never sees."""
+        if len(original.body) != 1:
+            return None
+        o, u = original.body[0], updated.body[0]
+        if isinstance(o, cst.Assign) and len(o.targets) == 1 and \
+                isinstance(o.targets[0].target, cst.Attribute) and \
+                self._is_link_call(o.value) and \
+                self._function_set_object(o.targets[0].target.value):
+            target = o.targets[0].target
+            call = '{}.add_link({!r}, {})'.format(_code(target.value), target.attr.value,
+                                                  _code(u.value))
+        elif isinstance(o, cst.Expr) and isinstance(o.value, cst.Call) and \
+                _dotted(o.value.func) == 'setattr' and len(o.value.args) == 3 and \
+                self._is_link_call(o.value.args[2].value) and \
+                self._function_set_object(o.value.args[0].value):
+            args = u.value.args
+            call = '{}.add_link({}, {})'.format(_code(args[0].value), _code(args[1].value),
+                                                _code(args[2].value))
+        else:
+            return None
+        self.rewrites += 1
+        return updated.with_changes(body=[cst.Expr(_expr(call))])
+
     def leave_SimpleStatementLine(self, original, updated):
+        added = self._add_link(original, updated)
+        if added is not None:
+            return added
+        # m.parameters = arrays (1.x setter) -> a loop over the parameters
+        if len(updated.body) == 1 and isinstance(updated.body[0], cst.Assign) and \
+                len(updated.body[0].targets) == 1 and \
+                isinstance(updated.body[0].targets[0].target, cst.Attribute) and \
+                updated.body[0].targets[0].target.attr.value in ('parameters', 'gradients'):
+            target = updated.body[0].targets[0].target
+            verdict = self._v1_params_receiver(target.value)
+            what = 'array' if target.attr.value == 'parameters' else 'grad'
+            if verdict == 'yes':
+                self.rewrites += 1
+                return cst.parse_statement(
+                    'for (_, _p), _a in zip(sorted({}.namedparams()), {}):\n'
+                    '    _p.{} = _a\n'.format(_code(target.value),
+                                            _code(updated.body[0].value), what)
+                ).with_changes(leading_lines=updated.leading_lines)
+            if verdict == 'maybe':
+                self._flag(original, '"{0}.{1} = ...": if {0} is a 1.x FunctionSet or '
+                           'link, set _p.{2} for _, _p in sorted({0}.namedparams())'.format(
+                               _code(target.value), target.attr.value, what))
+        # m.copy_parameters_from(arrays) (1.x) as a statement -> a loop
+        if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
+            call = updated.body[0].value
+            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) \
+                    and call.func.attr.value == 'copy_parameters_from' and \
+                    len(call.args) == 1 and not call.args[0].keyword and \
+                    self._v1_params_receiver(call.func.value) == 'yes':
+                self.rewrites += 1
+                return cst.parse_statement(
+                    'for (_, _p), _a in zip(sorted({}.namedparams()), {}):\n'
+                    '    _p.array[...] = _p.xp.asarray(_a)\n'.format(
+                        _code(call.func.value), _code(call.args[0].value))
+                ).with_changes(leading_lines=updated.leading_lines)
         # opt.weight_decay(d) as a statement -> a loop
         if len(updated.body) == 1 and isinstance(updated.body[0], cst.Expr):
             call = updated.body[0].value
@@ -274,6 +554,12 @@ class ChainerV1Transformer(cst.CSTTransformer):
         if self.L == 'L' and not self.aliases.links:
             self._need('chainer.links', asname='L')
 
+    def visit_SimpleStatementLine(self, node):
+        if len(node.body) == 1 and isinstance(node.body[0], cst.Expr) and \
+                isinstance(node.body[0].value, cst.Call):
+            self._statement_calls.add(id(node.body[0].value))
+        return True
+
     def visit_Call(self, node):
         self._called.add(id(node.func))
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == 'setup' \
@@ -286,8 +572,20 @@ class ChainerV1Transformer(cst.CSTTransformer):
         if name is None:
             return self._method_call(original, updated)
         head, _, last = name.rpartition('.')
+        if head in self.aliases.functions and last not in V1_LINKS:
+            updated = self._old_function_kwargs(original, updated, last)
+        if last in ('array', 'asarray') and head in ('np', 'numpy') and \
+                len(original.args) == 1 and not original.args[0].keyword and \
+                isinstance(original.args[0].value, cst.Attribute) and \
+                original.args[0].value.attr.value in ('parameters', 'gradients') and \
+                isinstance(updated.args[0].value, cst.ListComp):
+            # numpy.array(m.parameters): NumPy >= 1.24 refuses the ragged list
+            self.need_array_of = True
+            return updated.with_changes(func=cst.Name('_v1_array_of'))
         if head in self.aliases.functions and last in V1_LINKS:
             return self._v1_link(original, updated, last)
+        if head in self.aliases.functions and last in FUNCTION_OBJECTS:
+            return self._function_object(original, updated, head, last)
         if head in self.aliases.functions and last == 'create_huffman_tree':
             self.rewrites += 1
             return updated.with_changes(func=_expr(
@@ -318,6 +616,46 @@ class ChainerV1Transformer(cst.CSTTransformer):
             return self._train_kwarg(original, updated, 'test', negate=True)
         return self._method_call(original, updated)
 
+    def _function_object(self, original, updated, head, name):
+        """``F.ReLU()`` -> ``F.relu``; ``F.AveragePooling2D(8, 1)`` ->
+        ``functools.partial(F.average_pooling_2d, ksize=8, stride=1)``."""
+        from chainer_irnn.compat.v1.function_objects import FUNCTION_OBJECTS as OBJECTS
+        func_name, names, dropped = OBJECTS[name]
+        if any(a.star for a in updated.args) or \
+                len([a for a in updated.args if not a.keyword]) > len(names):
+            self._flag(original, 'F.{}(...) objects are gone: call F.{}(x, ...)'.format(
+                name, func_name))
+            return updated
+        bound = []
+        for i, arg in enumerate(updated.args):
+            key = arg.keyword.value if arg.keyword else names[i]
+            if key not in dropped:
+                bound.append((key, arg.value))
+        self.rewrites += 1
+        func = '{}.{}'.format(head, func_name)
+        if not bound:
+            return _expr(func)
+        self._need('functools')
+        return _expr('functools.partial({}, {})'.format(func, ', '.join(
+            '{}={}'.format(k, _code(v)) for k, v in bound)))
+
+    def _old_function_kwargs(self, original, updated, name):
+        """``F.f(..., use_cudnn=c)`` -> ``F.f(...)`` (Chainer 7 refuses it; cuDNN
+        is chosen by ``chainer.config.use_cudnn``); other 1.x-only keywords
+        (``train=``/``test=`` outside the functions rewritten elsewhere) flagged."""
+        if any(a.keyword and a.keyword.value == 'use_cudnn' for a in updated.args):
+            _, updated = self._pop_arg(updated, 'use_cudnn')
+            self.rewrites += 1
+        if name not in TRAIN_FUNCTIONS:
+            for a in updated.args:
+                if a.keyword and a.keyword.value in ('train', 'test', 'volatile') and not (
+                        a.keyword.value == 'test' and
+                        any(k in name.lower() for k in ('bn', 'batch', 'norm'))):
+                    self._flag(original, 'F.{}(..., {}=...): Chainer 7 has no such '
+                               'argument; use chainer.using_config(\'train\', ...)'.format(
+                                   name, a.keyword.value))
+        return updated
+
     def _method_call(self, original, updated):
         if not isinstance(updated.func, cst.Attribute):
             return updated
@@ -344,6 +682,9 @@ class ChainerV1Transformer(cst.CSTTransformer):
         if method == 'collect_parameters' and id(original) not in self._consumed:
             self._flag(original, 'collect_parameters() is gone; pass the model '
                                  'itself to optimizer.setup()')
+        if method == 'copy_parameters_from' and id(original) in self._statement_calls \
+                and len(args) == 1 and self._v1_params_receiver(obj) == 'yes':
+            return updated      # the statement becomes a loop (leave_SimpleStatementLine)
         if method in ('accumulate_grads', 'copy_parameters_from'):
             self._flag(original, '{}() is gone; use model.addgrads(other) / '
                                  'model.copyparams(other)'.format(method))
@@ -429,7 +770,39 @@ class ChainerV1Transformer(cst.CSTTransformer):
             "chainer.using_config('train', {})".format(_code(value))))
         return updated
 
+    def _float64_array(self, updated):
+        """``Variable(np.zeros(()))`` (float64) -> ``np.zeros((), dtype=np.float32)``.
+
+        Chainer 1.0-1.1 added float32 losses to such a float64 accumulator;
+        Chainer 7 refuses mixed dtypes.  ``cuda.zeros`` (1.x) is
+        ``cuda.cupy.zeros``.
+        """
+        if not updated.args or updated.args[0].keyword or updated.args[0].star:
+            return updated
+        call = updated.args[0].value
+        if not isinstance(call, cst.Call):
+            return updated
+        name = _dotted(call.func) or ''
+        head, _, last = name.rpartition('.')
+        if last not in ('zeros', 'ones', 'empty') or not head or \
+                any(a.keyword and a.keyword.value == 'dtype' for a in call.args) or \
+                len([a for a in call.args if not a.keyword]) != 1:
+            return updated
+        if head in self.aliases.cuda:
+            head = head + '.cupy'
+            call = call.with_changes(func=_expr(head + '.' + last))
+        self.rewrites += 1
+        args = list(call.args)
+        args[-1] = args[-1].with_changes(comma=cst.Comma(
+            whitespace_after=cst.SimpleWhitespace(' ')))
+        args.append(cst.Arg(_expr(head + '.float32'), keyword=cst.Name('dtype'),
+                            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(''),
+                                                  whitespace_after=cst.SimpleWhitespace(''))))
+        first = updated.args[0].with_changes(value=call.with_changes(args=args))
+        return updated.with_changes(args=[first] + list(updated.args[1:]))
+
     def _variable(self, original, updated):
+        updated = self._float64_array(updated)
         value, updated = self._pop_arg(updated, 'volatile', 1)
         if value is None:
             return updated
@@ -483,23 +856,48 @@ class _RedundantWith(cst.CSTTransformer):
         return updated
 
 
+ARRAY_OF_HELPER = '''
+
+def _v1_array_of(arrays):
+    """numpy.array() of 1.x parameter arrays as the NumPy of 2015 made it: an
+    object array when the shapes differ (written by chainer-irnn migrate)."""
+    import numpy
+    arrays = [numpy.asarray(a) for a in arrays]
+    if len({a.shape for a in arrays}) <= 1:
+        return numpy.array(arrays)
+    out = numpy.empty(len(arrays), dtype=object)
+    for i, a in enumerate(arrays):
+        out[i] = a
+    return out
+'''
+
+
 def _walk(node):
     yield node
     for child in node.children:
         yield from _walk(child)
 
 
-def migrate_module(module):
-    """Rewrite a parsed module; return ``(module, findings, rewrites)``."""
+def migrate_module(module, chainer_project=False, v1_project=False):
+    """Rewrite a parsed module; return ``(module, findings, rewrites)``.
+
+    ``chainer_project``: the module belongs to a project that uses Chainer
+    (``migrate DIR``), so an unknown ``x.parameters`` is flagged even where
+    the module does not import chainer itself.  ``v1_project``: the project
+    uses 1.x parameterised functions, so ``f.W`` read here is an array.
+    """
     aliases = _Aliases()
     module.visit(aliases)
     context = CodemodContext()
     wrapper = cst.MetadataWrapper(module)
-    transformer = ChainerV1Transformer(aliases, context)
+    transformer = ChainerV1Transformer(aliases, context, chainer_project, v1_project)
     module = wrapper.visit(transformer)
     module = module.visit(_RedundantWith())
     for name in ('FunctionSet',):
         RemoveImportsVisitor.remove_unused_import(context, 'chainer', name)
     module = RemoveImportsVisitor(context).transform_module(module)
     module = AddImportsVisitor(context).transform_module(module)
+    if transformer.need_array_of:
+        from chainer_irnn.migrate.py2 import _insert_after_imports
+        module = _insert_after_imports(module, ARRAY_OF_HELPER)
     return module, transformer.findings, transformer.rewrites

@@ -8,10 +8,19 @@ standard library's ``lib2to3`` (Python <= 3.12), and then replaces ``/`` by
 Python 2's floor division of integers (unless the script had
 ``from __future__ import division``).
 
-A script that already compiles as Python 3 is left alone by :func:`is_python2`
-callers: Python 2 code that is also valid Python 3 keeps Python 3 meaning
+Python 2 is recognised by its syntax (source that does not compile as
+Python 3) or, for source that compiles, by its idioms (:func:`python2_idioms`:
+``import cPickle``, ``xrange``, ``d.iteritems()``, ``raw_input``, ``file(...)``,
+``print (x)`` next to those, ...).  Code with neither keeps Python 3 meaning
 (``/`` is true division) unless the caller forces the translation.
+
+Beyond 2to3, :func:`to_python3` writes ``open`` for the ``file`` builtin,
+opens the files that ``pickle.load``/``pickle.dump`` read or write directly in
+binary mode (``pickle.load(open(f))`` worked on Python 2's text files), drops
+the class argument of Python 2's ``types.MethodType(f, obj, cls)`` and writes
+``time.perf_counter`` for ``time.clock`` (removed in Python 3.8).
 """
+import ast
 import re
 import warnings
 
@@ -38,11 +47,104 @@ def _py2_div(a, b):
 '''
 
 
+# Modules of Python 2's standard library that Python 3 renamed or removed.
+PY2_MODULES = frozenset((
+    'cPickle', 'StringIO', 'cStringIO', 'Queue', 'urllib2', 'urlparse',
+    'ConfigParser', '__builtin__', 'copy_reg', 'HTMLParser', 'httplib',
+    'commands', 'Tkinter', 'SocketServer', 'cookielib', 'htmlentitydefs',
+    'xmlrpclib', 'dummy_thread', 'thread', 'repr', 'anydbm', 'dbhash',
+    'robotparser', 'UserDict', 'UserList', 'UserString', 'exceptions'))
+# Builtins that only Python 2 has.
+PY2_BUILTINS = frozenset((
+    'xrange', 'raw_input', 'unicode', 'basestring', 'long', 'unichr',
+    'execfile', 'file', 'reduce', 'cmp', 'reload', 'buffer', 'intern',
+    'apply', 'coerce'))
+# Methods that only Python 2's dict (and friends) had.
+PY2_METHODS = frozenset((
+    'iteritems', 'itervalues', 'iterkeys', 'has_key', 'viewitems',
+    'viewkeys', 'viewvalues'))
+
+
+def _name_of(node):
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id + '.' + node.attr
+    return None
+
+
+def _bound_names(tree):
+    """Every name the module binds anywhere (assignments, defs, imports, args)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split('.')[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def python2_idioms(source, filename='<script>'):
+    """``[(line, what)]``: Python 2 idioms in ``source`` that compiles as Python 3.
+
+    Strong idioms only (each one fails or means something else on Python 3):
+    Python 2 modules, Python 2 builtins that the module does not define itself,
+    ``.iteritems()``-style methods.  ``print (x)`` with a space (Python 2's
+    statement around one parenthesised value) counts only next to one of those.
+    Returns ``[]`` for source that does not compile.
+    """
+    try:
+        tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError):
+        return []
+    found = []
+    bound = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split('.')[0] in PY2_MODULES:
+                    found.append((node.lineno, 'import ' + alias.name))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and \
+                node.module.split('.')[0] in PY2_MODULES:
+            found.append((node.lineno, 'from {} import'.format(node.module)))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+                node.id in PY2_BUILTINS:
+            if bound is None:
+                bound = _bound_names(tree)
+            if node.id not in bound:
+                found.append((node.lineno, node.id))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in PY2_METHODS and \
+                len(node.args) == (1 if node.func.attr == 'has_key' else 0) and \
+                not node.keywords and _name_of(node.func.value) not in ('six', 'future'):
+            # d.iteritems() / d.has_key(k); six.iteritems(d) is Python 2/3 code
+            found.append((node.lineno, '.{}()'.format(node.func.attr)))
+        elif isinstance(node, ast.Call) and _name_of(node.func) in (
+                'MethodType', 'types.MethodType', 'new.instancemethod') and \
+                len(node.args) == 3:
+            found.append((node.lineno, 'MethodType(f, obj, cls)'))
+        elif isinstance(node, ast.Attribute) and node.attr == 'clock' and \
+                isinstance(node.value, ast.Name) and node.value.id == 'time':
+            found.append((node.lineno, 'time.clock'))
+    if found:
+        for i, line in enumerate(source.splitlines(), 1):
+            if re.match(r'\s*print\s+\(', line):
+                found.append((i, 'print (...)'))
+    return sorted(found)
+
+
 def is_python2(source, filename='<script>'):
-    """True if ``source`` does not compile as Python 3 but does as Python 2."""
+    """True if ``source`` is Python 2: by its syntax, or by its idioms when it
+    also compiles as Python 3 (:func:`python2_idioms`)."""
     try:
         compile(source, filename, 'exec', dont_inherit=True)
-        return False
+        return bool(python2_idioms(source, filename))
     except SyntaxError:
         pass
     try:
@@ -110,6 +212,70 @@ class _DivisionTransformer(cst.CSTTransformer):
         return updated
 
 
+class _Py2Builtins(cst.CSTTransformer):
+    """``file(...)`` -> ``open(...)``; ``pickle.load(open(f))`` -> ``open(f, 'rb')``."""
+
+    def __init__(self, bound):
+        self.bound = bound
+        self.count = 0
+
+    def leave_Attribute(self, original, updated):
+        # time.clock() (gone in Python 3.8) -> time.perf_counter()
+        if updated.attr.value == 'clock' and isinstance(updated.value, cst.Name) and \
+                updated.value.value == 'time':
+            self.count += 1
+            return updated.with_changes(attr=cst.Name('perf_counter'))
+        return updated
+
+    def leave_Call(self, original, updated):
+        if isinstance(updated.func, cst.Name) and updated.func.value == 'file' and \
+                'file' not in self.bound:
+            self.count += 1
+            updated = updated.with_changes(func=cst.Name('open'))
+        # types.MethodType(f, obj, cls) of Python 2 -> MethodType(f, obj)
+        func = updated.func
+        fname = func.value if isinstance(func, cst.Name) else (
+            func.attr.value if isinstance(func, cst.Attribute) else None)
+        if fname == 'MethodType' and len(updated.args) == 3 and \
+                not any(a.keyword or a.star for a in updated.args):
+            self.count += 1
+            args = list(updated.args[:2])
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            updated = updated.with_changes(args=args)
+        func = updated.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ('load', 'dump') and \
+                isinstance(func.value, cst.Name) and \
+                func.value.value in ('pickle', 'cPickle', 'six.moves.cPickle'):
+            index = 0 if func.attr.value == 'load' else 1
+            if len(updated.args) > index:
+                arg = updated.args[index]
+                new = self._binary(arg.value, 'rb' if index == 0 else 'wb')
+                if new is not arg.value:
+                    self.count += 1
+                    args = list(updated.args)
+                    args[index] = arg.with_changes(value=new)
+                    updated = updated.with_changes(args=args)
+        return updated
+
+    @staticmethod
+    def _binary(node, mode):
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and
+                node.func.value == 'open' and node.args):
+            return node
+        args = list(node.args)
+        if len(args) == 1:
+            return node.with_changes(args=[args[0].with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(' '))),
+                cst.Arg(cst.SimpleString(repr(mode)))])
+        m = args[1].value
+        if args[1].keyword is None and isinstance(m, cst.SimpleString) and \
+                'b' not in m.evaluated_value:
+            args[1] = args[1].with_changes(value=cst.SimpleString(
+                repr(m.evaluated_value + 'b')))
+            return node.with_changes(args=args)
+        return node
+
+
 def _has_future_division(module):
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
@@ -158,6 +324,11 @@ def to_python3(source, filename='<script>'):
     code = _refactor(source, filename)
     notes = ['Python 2 syntax translated with the 2to3 fixers']
     module = cst.parse_module(code)
+    fixer = _Py2Builtins(_bound_names(ast.parse(code)))
+    module = module.visit(fixer)
+    if fixer.count:
+        notes.append('{} Python 2 file()/text-mode pickle/MethodType/time.clock '
+                     'use(s) rewritten'.format(fixer.count))
     if not future_division and not _has_future_division(module):
         transformer = _DivisionTransformer()
         module = module.visit(transformer)

@@ -1,10 +1,12 @@
 """``chainer-irnn legacy run``: Chainer 1.x scripts, unmodified."""
 import os
+import subprocess
+import sys
 
 import pytest
 
 from chainer_irnn.cli import main
-from tests.cli_tests.legacy_helpers import LEGACY, cli, losses
+from tests.cli_tests.legacy_helpers import LEGACY, ROOT, cli, env, losses
 
 PY2_SCRIPT = '''import sys
 import cPickle
@@ -116,3 +118,62 @@ def _no_shims_left():
     yield
     from chainer_irnn.compat import v1
     v1.uninstall()
+
+
+def test_local_python2_modules_are_translated_on_import(tmp_path):
+    # da.py: a print statement (a SyntaxError on Python 3); dataset.py:
+    # compiles as Python 3 but is Python 2 (cPickle, xrange, iteritems)
+    (tmp_path / 'da.py').write_text('def report(x):\n    print "loss", x / 2\n')
+    (tmp_path / 'dataset.py').write_text(
+        'import cPickle\n'
+        'def load(d):\n'
+        '    return [(k, v) for k, v in d.iteritems() for _ in xrange(1)]\n')
+    pkg = tmp_path / 'util'
+    pkg.mkdir()
+    (pkg / '__init__.py').write_text('')
+    (pkg / 'helpers.py').write_text('def half(n):\n    print "half"\n    return n / 2\n')
+    (tmp_path / 'main.py').write_text(
+        'import da, dataset\nfrom util.helpers import half\n'
+        'da.report(7)\nprint(dataset.load({"a": 1}))\nprint(half(5))\n')
+    p = cli('legacy', 'run', str(tmp_path / 'main.py'), cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ['loss 3', "[('a', 1)]", 'half', '2']
+    assert not list(tmp_path.rglob('__pycache__/*.pyc'))   # nothing cached translated
+
+
+def test_modules_outside_the_script_folder_are_not_touched(tmp_path):
+    (tmp_path / 'lib').mkdir()
+    (tmp_path / 'lib' / 'other.py').write_text('import cPickle\n')
+    (tmp_path / 'app').mkdir()
+    (tmp_path / 'app' / 'main.py').write_text('import other\n')
+    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'legacy', 'run',
+                        str(tmp_path / 'app' / 'main.py')], capture_output=True, text=True,
+                       env=env(PYTHONPATH=os.pathsep.join([ROOT, str(tmp_path / 'lib')])))
+    assert p.returncode != 0 and "No module named 'cPickle'" in p.stderr
+
+
+def test_a_library_folder_the_script_adds_to_sys_path_is_translated(tmp_path):
+    # libDNN's examples: sys.path.append('..') to reach the repository's package
+    (tmp_path / 'libdnn').mkdir()
+    (tmp_path / 'libdnn' / '__init__.py').write_text('from .base import Base\n')
+    (tmp_path / 'libdnn' / 'base.py').write_text(
+        'from types import MethodType\nclass Base(object):\n'
+        '    def set(self, f):\n        self.f = MethodType(f, self, Base)\n')
+    (tmp_path / 'examples').mkdir()
+    (tmp_path / 'examples' / 'ex.py').write_text(
+        "import sys\nsys.path.append('..')\nfrom libdnn import Base\n"
+        "b = Base()\nb.set(lambda self: 5)\nprint(b.f())\n")
+    p = cli('legacy', 'run', 'ex.py', cwd=str(tmp_path / 'examples'))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == '5'
+
+
+def test_installed_packages_under_the_script_folder_are_not_translated(tmp_path):
+    # a virtual environment inside the project: its packages are not local code
+    site = tmp_path / '.venv' / 'lib' / 'site-packages'
+    site.mkdir(parents=True)
+    (site / 'thirdparty.py').write_text('from cPickle import loads\n')
+    (tmp_path / 'main.py').write_text(
+        'import sys\nsys.path.insert(0, sys.argv[1])\nimport thirdparty\n')
+    p = cli('legacy', 'run', str(tmp_path / 'main.py'), str(site))
+    assert p.returncode != 0 and "No module named 'cPickle'" in p.stderr

@@ -99,3 +99,44 @@ def test_unreadable_and_invalid_input(tmp_path, capsys):
     assert main(['migrate', str(bad)]) == 2
     err = capsys.readouterr().err
     assert 'bad.py' in err and 'line 1' in err and 'Traceback' not in err
+
+
+def test_migrate_a_folder(tmp_path):
+    src = tmp_path / 'project'
+    (src / 'util').mkdir(parents=True)
+    (src / 'util' / '__init__.py').write_text('')
+    (src / 'util' / 'io.py').write_text('import cPickle\ndef half(n):\n    return n / 2\n')
+    (src / 'model.py').write_text(
+        'from chainer import FunctionSet\nimport chainer.functions as F\n'
+        'def make():\n    return FunctionSet(l=F.Linear(2, 3))\n')
+    (src / 'train.py').write_text('import model\nfrom util.io import half\n'
+                                  'net = model.make()\nprint half(7), len(net.parameters)\n'
+                                  'def f(opts):\n    return opts.parameters\n')
+    (src / 'notes.txt').write_text('kept\n')
+    out = tmp_path / 'new'
+    p = cli('migrate', str(src), '-o', str(out))
+    assert p.returncode == 0, p.stderr
+    assert (out / 'notes.txt').read_text() == 'kept\n'
+    assert 'import pickle' in (out / 'util' / 'io.py').read_text()
+    assert 'chainer.Chain(l=L.Linear(2, 3))' in (out / 'model.py').read_text()
+    assert '4 file(s) migrated, 1 place(s) left for you' in p.stderr
+    assert 'MIGRATE: "opts.parameters"' in p.stderr   # not known: flagged
+    r = run_without_shims(str(out / 'train.py'), cwd=str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == '3 2'     # Python 2's 7 / 2; W and b
+
+
+def test_migrate_a_folder_needs_an_output(tmp_path, capsys):
+    (tmp_path / 'a.py').write_text('x = 1\n')
+    assert main(['migrate', str(tmp_path)]) == 2
+    assert '-o NEW_FOLDER' in capsys.readouterr().err
+
+
+def test_strict_and_stderr_for_what_is_left(tmp_path, capsys):
+    script = tmp_path / 'old.py'
+    script.write_text('import chainer.functions as F\ny = F.some_1x_function(x)\n')
+    assert main(['migrate', str(script), '-o', str(tmp_path / 'new.py'), '--strict']) == 1
+    err = capsys.readouterr().err
+    assert 'old.py:2: MIGRATE: "F.some_1x_function" does not exist in Chainer 7' in err
+    assert '# MIGRATE:' in (tmp_path / 'new.py').read_text()
+    assert main(['migrate', str(script), '-o', str(tmp_path / 'new2.py')]) == 0

@@ -52,3 +52,14 @@ def test_install_is_idempotent_and_uninstall_restores():
     assert chainer.Variable.__init__ is original_init
     with pytest.raises(ValueError, match='volatile'):
         chainer.Variable(numpy.zeros(1), volatile=True)
+
+
+def test_to_cpu_of_1x_parameters_and_variables(chainer_v1):
+    # libDNN's visualizer: cuda.to_cpu(layer.W), cuda.to_cpu(output).data
+    import numpy
+    cuda = chainer_v1.backends.cuda
+    f = chainer_v1.functions.Linear(2, 3)
+    w = cuda.to_cpu(f.W)
+    assert type(w) is numpy.ndarray and w.shape == (3, 2)
+    v = chainer_v1.Variable(numpy.ones(2, numpy.float32))
+    assert cuda.to_cpu(v).data is v.data

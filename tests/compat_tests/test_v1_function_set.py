@@ -53,3 +53,17 @@ def test_warns_once_naming_chain(chainer_v1):
     messages = v1_warnings(lambda: chainer_v1.FunctionSet(a=F.Linear(1, 1)))
     assert sum('FunctionSet' in m for m in messages) == 1
     assert any('chainer.Chain' in m for m in messages)
+
+
+def test_numpy_array_of_parameters_is_an_object_array_as_in_2015(chainer_v1, tmp_path):
+    # libDNN's save_param: numpy.save(dst, numpy.array(model.to_cpu().parameters))
+    import numpy
+    F = chainer_v1.functions
+    model = chainer_v1.FunctionSet(l1=F.Linear(3, 2), l2=F.Linear(2, 2))
+    param = numpy.array(model.to_cpu().parameters)
+    assert param.dtype == object and param.shape == (4,)
+    numpy.testing.assert_array_equal(param[0], model.l1.W.array)
+    numpy.save(str(tmp_path / 'p.npy'), param)
+    assert numpy.load(str(tmp_path / 'p.npy'), allow_pickle=True).shape == (4,)
+    same = numpy.array(chainer_v1.FunctionSet(a=F.Linear(2, 2, nobias=True)).parameters)
+    assert same.dtype == numpy.float32 and same.shape == (1, 2, 2)

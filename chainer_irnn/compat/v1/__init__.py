@@ -24,6 +24,11 @@ Chainer 1.x                                   Modern replacement
 ``optimizer.compute_grads_norm()``            square root of the sum of ``(g*g).sum()``
 ``cuda.init(n)``                              ``cuda.get_device_from_id(n).use()``
 ``cuda.get_device(n)``                        ``cuda.get_device_from_id(n)``
+``Variable(np.zeros(()))`` + float32 loss     ``np.zeros((), dtype=np.float32)``
+``f.W.max()``, ``f.W[i] = row`` (1.x arrays)  ``f.W.array.max()``, ``f.W.array[i] = row``
+``numpy.array(model.parameters)``             an object array built by hand
+``cuda.to_cpu(f.W)``, ``to_cpu(variable)``    ``f.W.array``, ``to_cpu(variable.array)``
+``F.ReLU()``, ``F.AveragePooling2D(8, 1)``    ``F.relu``, ``functools.partial(F.average_pooling_2d, ...)``
 ===========================================  =====================================
 """
 from chainer_irnn.compat.v1._registry import ChainerV1Warning, reset_warnings
@@ -44,9 +49,10 @@ def install():
     if _installed:
         return chainer
     from chainer_irnn.compat.v1 import (
-        cuda, function_set, functions, optimizer, train_flags, variable)
+        cuda, dtypes, function_objects, function_set, functions, optimizer,
+        train_flags, variable)
     for module in (function_set, functions, variable, optimizer, cuda,
-                   train_flags):
+                   train_flags, dtypes, function_objects):
         module.install(chainer)
     _installed = True
     return chainer

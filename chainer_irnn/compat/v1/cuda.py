@@ -4,8 +4,10 @@
 device (``cuda.get_device_from_id(device).use()``) where CUDA is available;
 without CUDA it raises :class:`RuntimeError`, as 1.x did
 ("CUDA environment is not correctly set up").  ``cuda.get_device(n)`` with
-an integer is ``cuda.get_device_from_id(n)``; ``to_gpu``/``to_cpu`` are
-Chainer 7's own.  ``chainer.cuda`` itself is Chainer 7's alias of
+an integer is ``cuda.get_device_from_id(n)``; ``to_gpu``/``to_cpu`` take
+the parameters of 1.x functions as the arrays they were (``to_cpu(f.W)``) and,
+as Chainer 1.0-1.2 did, give back anything that is not an array unchanged
+(``to_cpu(variable).data``).  ``chainer.cuda`` itself is Chainer 7's alias of
 :mod:`chainer.backends.cuda`.
 """
 from chainer_irnn.compat.v1._registry import patch, warn_once
@@ -35,5 +37,27 @@ def install(chainer_module):
             return cuda.get_device_from_id(args[0])
         return original_get_device(*args)
 
+    original_to_cpu, original_to_gpu = cuda.to_cpu, cuda.to_gpu
+
+    def _unwrap(array):
+        from chainer_irnn.compat.v1.parameter_array import V1Parameter
+        return array.array if isinstance(array, V1Parameter) else array
+
+    def to_cpu(array, stream=None):
+        """1.x ``to_cpu``: a 1.x parameter is its array; a Variable passes through."""
+        import chainer
+        array = _unwrap(array)
+        if isinstance(array, chainer.Variable):
+            warn_once('cuda.to_cpu(variable)',
+                      'cuda.to_cpu(variable) returned the Variable in Chainer 1.0-1.2; '
+                      'use cuda.to_cpu(variable.array)')
+            return array
+        return original_to_cpu(array, stream)
+
+    def to_gpu(array, device=None, stream=None):
+        return original_to_gpu(_unwrap(array), device, stream)
+
+    patch(cuda, 'to_cpu', to_cpu)
+    patch(cuda, 'to_gpu', to_gpu)
     patch(cuda, 'init', init)
     patch(cuda, 'get_device', get_device)

@@ -40,6 +40,27 @@ def ordered_params(link):
     return own
 
 
+class ArrayTuple(tuple):
+    """The 1.x ``parameters``/``gradients`` tuple.
+
+    ``numpy.array(model.parameters)`` (saving a model, e.g. libDNN) made an
+    object array of the differently-shaped arrays on the NumPy of 2015;
+    NumPy >= 1.24 refuses ("inhomogeneous shape").  ``__array__`` keeps the
+    old result: an object array when the shapes differ, the stacked array
+    when they agree.
+    """
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy
+        arrays = [chainer.backends.cuda.to_cpu(a) for a in self]
+        if len({getattr(a, 'shape', None) for a in arrays}) <= 1:
+            return numpy.array(arrays, dtype=dtype)
+        out = numpy.empty(len(arrays), dtype=object)
+        for i, a in enumerate(arrays):
+            out[i] = a
+        return out
+
+
 def ensure_grad(param):
     """Return ``param.grad``, allocated as zeros if Chainer 7 left it ``None``."""
     if param.array is not None and param.grad is None:
@@ -95,7 +116,7 @@ class FunctionSet(chainer.Chain):
     @property
     def parameters(self):
         """Tuple of parameter arrays, children sorted by name (1.x order)."""
-        return tuple(p.array for p in ordered_params(self))
+        return ArrayTuple(p.array for p in ordered_params(self))
 
     @parameters.setter
     def parameters(self, arrays):
@@ -105,7 +126,7 @@ class FunctionSet(chainer.Chain):
     @property
     def gradients(self):
         """Tuple of gradient arrays in :attr:`parameters` order (zeros if unset)."""
-        return tuple(ensure_grad(p) for p in ordered_params(self))
+        return ArrayTuple(ensure_grad(p) for p in ordered_params(self))
 
     @gradients.setter
     def gradients(self, arrays):

@@ -11,6 +11,10 @@ Here each is a subclass of the Chainer 7 link in :mod:`chainer.links`:
 * ``f.W = array`` replaces the parameter's array (1.x attribute assignment)
   instead of unregistering the parameter, and ``f.gW``/``f.gb`` are the
   gradient arrays;
+* ``f.W``/``f.b`` also behave as the ndarrays they were (``f.W.max()``,
+  ``f.W[i] = row``, ``for row in f.W``, ``'%e' % f.b[0]``, arithmetic) while
+  staying Chainer parameters
+  (:class:`~chainer_irnn.compat.v1.parameter_array.V1Parameter`);
 * ``f.parameters``/``f.gradients`` are the 1.x tuples;
 * gradients start as zeros (1.x: uninitialised arrays that ``zero_grads``
   cleared; Chainer 7 fills them with NaN), so a 1.x loop that calls
@@ -23,7 +27,8 @@ import chainer.links as L
 import numpy
 
 from chainer_irnn.compat.v1._registry import patch, warn_once
-from chainer_irnn.compat.v1.function_set import ensure_grad, ordered_params
+from chainer_irnn.compat.v1.function_set import ArrayTuple, ensure_grad, ordered_params
+from chainer_irnn.compat.v1.parameter_array import V1Parameter, as_v1
 
 
 def _weight_init(initialW, wscale, fan_in):
@@ -37,12 +42,15 @@ class _V1Mixin(object):
 
     def __setattr__(self, name, value):
         params = self.__dict__.get('_params', ())
-        if name in params and not isinstance(value, chainer.Variable):
+        if name in params and (not isinstance(value, chainer.Variable) or
+                               isinstance(value, V1Parameter)):
             param = self.__dict__[name]
+            if value is param:      # f.W += x: the in-place operator already ran
+                return
             if value is None:
                 param.array = None
             else:
-                param.array = param.xp.asarray(value)
+                param.array = param.xp.asarray(getattr(value, 'array', value))
             return
         super().__setattr__(name, value)
 
@@ -54,11 +62,11 @@ class _V1Mixin(object):
 
     @property
     def parameters(self):
-        return tuple(p.array for p in ordered_params(self))
+        return ArrayTuple(p.array for p in ordered_params(self))
 
     @property
     def gradients(self):
-        return tuple(ensure_grad(p) for p in ordered_params(self))
+        return ArrayTuple(ensure_grad(p) for p in ordered_params(self))
 
 
 def _warn(name, hint):
@@ -77,6 +85,7 @@ class Linear(_V1Mixin, L.Linear):
                          initialW=_weight_init(initialW, wscale, in_size),
                          initial_bias=bias if initial_bias is None else initial_bias)
         self.cleargrads()
+        as_v1(self)
 
 
 class EmbedID(_V1Mixin, L.EmbedID):
@@ -89,6 +98,7 @@ class EmbedID(_V1Mixin, L.EmbedID):
                          else chainer.initializers.Normal(1.0),
                          ignore_label=ignore_label)
         self.cleargrads()
+        as_v1(self)
 
 
 class Convolution2D(_V1Mixin, L.Convolution2D):
@@ -106,6 +116,7 @@ class Convolution2D(_V1Mixin, L.Convolution2D):
                                                in_channels * kh * kw),
                          initial_bias=bias if initial_bias is None else initial_bias)
         self.cleargrads()
+        as_v1(self)
 
 
 class BatchNormalization(_V1Mixin, L.BatchNormalization):
@@ -115,6 +126,7 @@ class BatchNormalization(_V1Mixin, L.BatchNormalization):
         _warn('BatchNormalization', '')
         super().__init__(size, decay=decay, eps=eps, dtype=dtype)
         self.cleargrads()
+        as_v1(self)
 
 
 def _alias(link_class):
@@ -126,6 +138,8 @@ def _alias(link_class):
             _warn(name, '')
             super().__init__(*args, **kwargs)
             self.cleargrads()
+            if link_class is not L.Parameter:   # F.Parameter's output is a Variable
+                as_v1(self)
     Alias.__name__ = Alias.__qualname__ = name
     Alias.__module__ = __name__
     globals()[name] = Alias   # picklable, as 1.x models were
