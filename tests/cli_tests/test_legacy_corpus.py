@@ -39,6 +39,7 @@ def run_corpus(ids, work):
 
 # Python 2 across modules (the char-rnn's CharRNN.py), a float64 accumulator,
 # self.parameters in a FunctionSet subclass, Python 2's file() builtin
+@pytest.mark.slow
 @pytest.mark.parametrize('script', ['char-rnn-train-2015-07', 'play1-binary'])
 def test_corpus_scripts_run_in_both_modes(tmp_path, script):
     r = run_corpus({script}, tmp_path)[script]

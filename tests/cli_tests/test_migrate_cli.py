@@ -101,6 +101,7 @@ def test_unreadable_and_invalid_input(tmp_path, capsys):
     assert 'bad.py' in err and 'line 1' in err and 'Traceback' not in err
 
 
+@pytest.mark.slow
 def test_migrate_a_folder(tmp_path):
     src = tmp_path / 'project'
     (src / 'util').mkdir(parents=True)

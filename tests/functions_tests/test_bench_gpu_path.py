@@ -112,6 +112,7 @@ def test_gpu_report(bench, capsys):
     assert 'FAILED' in out and 'NOT met' in out
 
 
+@pytest.mark.slow
 def test_epoch_run_on_the_cpu(bench, monkeypatch):
     """The end-to-end epoch runner, on a tiny subset (the real runs are GPU-only)."""
     monkeypatch.setitem(bench.EPOCH_RUNS, 'tiny',
