@@ -14,6 +14,13 @@ def add_parser(sub):
         description='Train an IRNN classifier. A --preset fills every setting; '
                     'explicit flags override it.\n\npresets:\n  '
                     + '\n  '.join(presets.describe()))
+    add_arguments(p)
+    return p
+
+
+def add_arguments(p):
+    """Every flag of ``train``: model, optimisation, data, run and CSV (``tune``
+    takes them too)."""
     p.add_argument('--preset', choices=sorted(presets.PRESETS), default=None,
                    help='default: csv with --csv, else none (the defaults below)')
     g = p.add_argument_group('model')
@@ -95,7 +102,6 @@ def add_parser(sub):
                         '(CPU or GPU), flat or pure_nccl (GPU); --batchsize is per process '
                         '(see docs/distributed.md)')
     csv_args.add_arguments(p)
-    return p
 
 
 def train_config(args):

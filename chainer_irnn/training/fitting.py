@@ -285,8 +285,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
 def _best_message(best):
     """One line on the model kept: its evaluation and why the run ended."""
     acc = best.get('validation/main/accuracy')
-    return 'best validation {}: loss {:.4f}{} at epoch {:.4g} (iteration {}; {} ' \
-           'evaluations){}{}'.format(
+    return 'kept the model of the best validation {}: loss {:.4f}{} at epoch {:.4g} ' \
+           '(iteration {}; {} evaluations){}{}'.format(
                best['by'], best['validation/main/loss'],
                '' if acc is None else ', accuracy {:.4f}'.format(acc), best['epoch'],
                best['iteration'], best['evaluations'],

@@ -57,7 +57,7 @@ def test_fit_keeps_the_best_evaluation_not_the_last_iterate(tmp_path):
     assert result.best['iteration'] == best_it < 40
     assert result.best['validation/main/loss'] == pytest.approx(losses[best_it])
     assert result.stopped == 'completed'
-    assert 'best validation loss' in result.message
+    assert 'kept the model of the best validation loss' in result.message
     # the returned and the saved model are the best one: its validation loss
     from chainer_irnn.models import load_model
     saved, _ = load_model(str(tmp_path))
