@@ -94,7 +94,8 @@ def build_trainer(model, train, test, config, out, device,
     monitor = None
     if test is not None:
         monitor = ext.BestModel(model, by=run.best_by, patience=run.patience,
-                                lr_patience=run.lr_patience, lr_decay=run.lr_decay)
+                                lr_patience=run.lr_patience, lr_decay=run.lr_decay,
+                                warmup=0 if run.iteration is not None else run.min_iteration)
     trainer = training.Trainer(updater, stop if monitor is None else StopTrigger(stop, monitor),
                                out=out)
     trainer.best_model = monitor

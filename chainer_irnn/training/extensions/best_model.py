@@ -25,6 +25,9 @@ class BestModel(training.Extension):
     * ``lr_patience`` > 0: after that many evaluations without improvement
       the learning rate is multiplied by ``lr_decay`` (and the count starts
       again);
+    * plateaus are counted from iteration ``warmup`` on (the run's
+      ``min_iteration``: small data sets need that many updates, and their
+      small validation sets often touch their best early, by chance);
     * ``patience`` > 0: after that many evaluations without improvement
       :attr:`stopping` turns True; :class:`~chainer_irnn.training.triggers.StopTrigger`
       then ends the run.
@@ -40,7 +43,7 @@ class BestModel(training.Extension):
     trigger = 1, 'iteration'
     priority = training.PRIORITY_WRITER - 1
 
-    def __init__(self, model, by='loss', patience=0, lr_patience=0, lr_decay=0.5):
+    def __init__(self, model, by='loss', patience=0, lr_patience=0, lr_decay=0.5, warmup=0):
         if by not in ('loss', 'accuracy'):
             raise ValueError("by must be 'loss' or 'accuracy', not {!r}".format(by))
         self.model = model
@@ -48,6 +51,7 @@ class BestModel(training.Extension):
         self.patience = patience
         self.lr_patience = lr_patience
         self.lr_decay = lr_decay
+        self.warmup = warmup
         self.params = None          # name -> CPU array of the best model
         self.iteration = -1         # of the best evaluation (-1: none yet)
         self.epoch = -1.0
@@ -91,6 +95,8 @@ class BestModel(training.Extension):
                            for name, p in self.model.namedparams()}
             self.since_best = self.since_decay = 0
             return
+        if updater.iteration < self.warmup:
+            return          # too early to judge a plateau: the run's minimum length
         self.since_best += 1
         self.since_decay += 1
         if self.lr_patience and self.since_decay >= self.lr_patience:
