@@ -139,7 +139,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  batchsize=32, epoch=10, min_iteration=2000, validation_fraction=0.1,
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
                  verbose=False, impl='fused', dropout=0.0, input_dropout=0.0,
-                 input_noise=0.0, best_by='loss', patience=6, lr_patience=3):
+                 input_noise=0.1, best_by='loss', patience=6, lr_patience=3):
         self.hidden = hidden
         self.input = input
         self.activation = activation

@@ -21,6 +21,12 @@ there, so the script resumes where it stopped.  Methods:
   most ``--tune-trials`` trials); the best trial's model scored on the test
   split.  The test split is never seen by training or tuning.
 
+``Toy5000`` is the blog commenter's case (``scripts/make_toy_csv.py``: 5000
+sequences of 20 steps x 3 features, no test file for training); its
+``defaults`` run is ``chainer-irnn train --csv toy.csv`` with no other flag
+(the layout's 3 features per step read from the header), scored on an
+independent 1000-sequence file.
+
 Needs the ``bench`` extra (aeon, for its data files and ROCKET), numba
 (``fast``) for DTW and optuna (``tune``).
 """
@@ -47,7 +53,31 @@ def data_dir():
     return os.path.join(os.path.dirname(aeon.__file__), 'datasets', 'data')
 
 
-def load(name):
+TOY = 'Toy5000'
+
+
+def toy_files(work):
+    """The blog commenter's case (``scripts/make_toy_csv.py``): 5000 training
+    sequences of 20 steps x 3 features and an independent 1000-sequence file
+    used only to score."""
+    sys.path.insert(0, HERE)
+    import make_toy_csv
+    os.makedirs(work, exist_ok=True)
+    train, test = os.path.join(work, 'toy.csv'), os.path.join(work, 'toy_test.csv')
+    if not os.path.exists(test):
+        make_toy_csv.main([train, '--test-out', test])
+    return train, test
+
+
+def load(name, work='.'):
+    if name == TOY:
+        import pandas as pd
+        out = []
+        for path in toy_files(work):
+            frame = pd.read_csv(path)
+            x = frame.drop(columns='label').to_numpy(numpy.float64).reshape(len(frame), -1, 3)
+            out += [list(x), frame['label'].to_numpy().astype(str)]
+        return tuple(out)
     from chainer_irnn import read_ts
     base = os.path.join(data_dir(), name, name)
     (xtr, ytr), (xte, yte) = read_ts(base + '_TRAIN.ts'), read_ts(base + '_TEST.ts')
@@ -100,7 +130,16 @@ def run_rocket(xtr, ytr, xte, yte, args):
         {'padded_to': length} if padded else {}
 
 
-def run_defaults(xtr, ytr, xte, yte, args):
+def run_defaults(xtr, ytr, xte, yte, args, name=None):
+    if name == TOY:      # as the commenter would: the command line, no test file, no flags
+        from chainer_irnn import cli, load_model
+        train, test = toy_files(args.work)
+        out = os.path.join(args.work, 'toy_defaults')
+        if cli.main(['train', '--csv', train, '--out', out, '--no-progress',
+                     '--resume', 'none']) != 0:
+            raise RuntimeError('chainer-irnn train failed')
+        scored = load_model(out).predict_file(test, os.path.join(args.work, 'toy_pred.csv'))
+        return scored['accuracy'], {}
     from chainer_irnn import IRNNClassifier
     clf = IRNNClassifier(seed=args.seed).fit(xtr, ytr)
     return float(clf.score(xte, yte)), {'best': clf.best_}
@@ -178,7 +217,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.WARNING)
     done = {(r['set'], r['method']) for r in results}
     for name in args.sets:
-        xtr, ytr, xte, yte = load(name)
+        xtr, ytr, xte, yte = load(name, args.work)
         lengths = sorted({len(x) for x in xtr})
         info = '{} x {}{}'.format(len(xtr), lengths[0] if len(lengths) == 1 else
                                   '{}-{}'.format(lengths[0], lengths[-1]),
@@ -188,7 +227,7 @@ def main(argv=None):
                 continue
             fn = globals()['run_' + method]
             start = time.time()
-            kw = {'name': name} if method == 'tune' else {}
+            kw = {'name': name} if method in ('tune', 'defaults') else {}
             try:
                 acc, details = fn(xtr, ytr, xte, yte, args, **kw)
             except Exception as e:   # a method that cannot run on a set is recorded

@@ -16,7 +16,9 @@ def add_parser(sub):
                     'kept in OUT/study.db: run the same command again to resume a killed '
                     'search, or in several shells (or with --jobs) to search together. OUT '
                     'ends with the best model (model.npz + model.json, for predict), '
-                    'trials.csv, trials.md and study.png.')
+                    'trials.csv, trials.md and study.png. Without --csv it tunes MNIST from '
+                    'the irnn preset (give --epoch or --iteration, and --n-train/--n-test, '
+                    'to size the trials).')
     g = p.add_argument_group('search')
     g.add_argument('--trials', type=common.positive_int, metavar='N',
                    help='trials in all, counting those of earlier runs and other processes '
@@ -33,6 +35,8 @@ def add_parser(sub):
 
 def run(args):
     from chainer_irnn import tuning
+    if args.preset is None and not args.csv:
+        args.preset = 'irnn'      # MNIST: the blog's SGD at lr 1e-8 is no place to start
     config = train.train_config(args)
     device = str(args.device)
     train_set, val, meta = train.load_data(args, config)

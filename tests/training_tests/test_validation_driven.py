@@ -157,3 +157,44 @@ def test_rollbacks_running_out_still_leave_the_best_model(tmp_path, caplog):
             fit(config(), train, val, out=str(tmp_path / 'stop'), meta=meta())
     finally:
         trainer_mod.build_trainer = real
+
+
+def test_plateaus_count_only_after_warmup():
+    link = chainer.links.Linear(1, 1)
+    m = BestModel(link, patience=2, warmup=100)
+
+    class T(object):
+        pass
+    tr = T()
+    tr.updater = T()
+    tr.updater.epoch_detail = 0.0
+    for it, loss in ((10, 0.1), (20, 0.5), (50, 0.5), (90, 0.5), (110, 0.5), (120, 0.5)):
+        tr.updater.iteration = it
+        tr.observation = {'validation/main/loss': loss}
+        m(tr)
+        if it < 110:
+            assert not m.stopping and m.since_best == 0
+    assert m.stopping and m.iteration == 10
+
+
+def test_cli_train_names_the_kept_model_at_the_end(tmp_path, capsys):
+    from chainer_irnn import cli
+    rng = numpy.random.RandomState(0)
+    x = rng.randn(40, 4, 2).round(3)
+    y = (x[:, :, 0].sum(1) > 0).astype(int)
+    lines = ['label,' + ','.join('{}{}'.format(c, t) for t in range(1, 5) for c in 'xy')]
+    lines += ['{},'.format(y[i]) + ','.join('{:g}'.format(v) for v in x[i].ravel())
+              for i in range(40)]
+    path = tmp_path / 'd.csv'
+    path.write_text('\n'.join(lines) + '\n')
+    out = str(tmp_path / 'm')
+    rc = cli.main(['train', '--csv', str(path), '--iteration', '12', '--eval-interval', '4',
+                   '--hidden', '8', '--out', out, '--no-progress', '--val-split', '0.25',
+                   '--batchsize', '8'])
+    printed, err = capsys.readouterr()
+    assert rc == 0, err
+    assert printed.strip().splitlines()[-1].startswith('best model: epoch ')
+    assert 'validation loss' in printed and out in printed
+    assert 'kept the model of the best validation loss' in err
+    settings = json.load(open(os.path.join(out, 'settings.json')))
+    assert settings['on_divergence'] == 'rollback' and settings['patience'] == 6
