@@ -65,8 +65,8 @@ class ModelConfig:
     input_std: float = 0.001       #: std of the Gaussian input weights
     impl: str = 'fused'            #: fused (one graph node) | naive (a node per step)
     dropout: float = 0.0           #: dropout between layers and before the output layer
-    input_dropout: float = 0.0     #: dropout on the input features (linear input)
-    input_noise: float = 0.0       #: std of Gaussian noise added to float inputs in training
+    input_dropout: float = 0.0     #: dropout on the input features (linear input; embed: unused)
+    input_noise: float = 0.0       #: std of Gaussian noise on float inputs in training (embed: unused)
 
     def __post_init__(self):
         _choice('model', self.model, MODELS)
@@ -94,10 +94,6 @@ class ModelConfig:
             if value >= 1:
                 raise ParameterError(name, 'expected a fraction below 1, not {!r}'.format(value))
         _number('input_noise', self.input_noise, minimum=0)
-        if (self.input_dropout or self.input_noise) and self.input != 'linear':
-            raise ParameterError('input_dropout' if self.input_dropout else 'input_noise',
-                                 'applies to float input only ({})'.format(
-                                     "input='linear'"))
 
 
 @dataclasses.dataclass(frozen=True)

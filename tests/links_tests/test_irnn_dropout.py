@@ -43,11 +43,20 @@ def test_dropout_gradients_with_a_fixed_mask():
                                   params=tuple(m.params()), dtype=numpy.float64)
 
 
-def test_config_rejects_bad_ratios_and_embed_noise():
+def test_config_rejects_bad_ratios():
     from chainer_irnn.errors import ParameterError
     from chainer_irnn.training.config import TrainConfig
     with pytest.raises(ParameterError, match='dropout'):
         TrainConfig().replace(dropout=1.0)
     with pytest.raises(ParameterError, match='input_noise'):
-        TrainConfig().replace(input='embed', input_noise=0.1)
+        TrainConfig().replace(input_noise=-0.1)
     assert TrainConfig().replace(input='linear', input_noise=0.1).model.input_noise == 0.1
+
+
+def test_embed_input_ignores_input_noise_and_dropout():
+    numpy.random.seed(0)
+    plain = IRNN(10, 4, input='embed', impl='naive')
+    numpy.random.seed(0)
+    noisy = IRNN(10, 4, input='embed', impl='naive', input_noise=0.5, input_dropout=0.5)
+    ids = numpy.random.RandomState(3).randint(0, 10, size=(3, 6)).astype(numpy.int32)
+    numpy.testing.assert_array_equal(noisy(ids).array, plain(ids).array)
