@@ -164,14 +164,14 @@ def run_tune(xtr, ytr, xte, yte, args, name=None):
             'n_class': len(classes), 'n_train': len(train), 'n_test': len(val),
             'tabular': p.to_json()}
     out = os.path.join(args.work, 'tune-' + name)
-    study = tune(train, val, meta, out, n_trials=args.tune_trials,
-                 timeout=args.tune_minutes * 60, seed=args.seed)
+    result = tune(train, val, meta, out, n_trials=args.tune_trials,
+                  timeout=args.tune_minutes * 60, seed=args.seed)
     model = load_model(out)
     pred = numpy.asarray(model.predict(xte)).astype(str)
     acc = float(numpy.mean(pred == yte.astype(str)))
-    best = study.best_trial
-    return acc, {'trials': len(study.trials), 'best_params': best.params,
-                 'best_value': best.value}
+    return acc, {'trials': len(result.study.trials), 'complete': result.n_complete,
+                 'pruned': result.n_pruned, 'best_params': result.best_params,
+                 'best_value': result.best_value}
 
 
 def table(results, sets):
