@@ -112,6 +112,18 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             the model; None trains in a temporary folder.
         verbose (bool): print the Trainer's log table and progress.
         impl (str): ``'fused'`` or ``'naive'`` recurrence.
+        dropout, input_dropout (float): dropout between layers / on the
+            input features, in training only.
+        input_noise (float): std of Gaussian noise added to the
+            standardised inputs in training (float input only; 0.1 measured
+            better than none on four UCR sets, docs/csv.md).
+        best_by (str): with validation data, keep the model of the best
+            validation ``'loss'`` or ``'accuracy'``.
+        patience (int): stop after this many evaluations without
+            improvement (0 = off); evaluations come every twentieth of the
+            run.
+        lr_patience (int): halve the learning rate after this many
+            evaluations without improvement (0 = off).
 
     Attributes:
         classes_ (ndarray): the class labels.
@@ -119,13 +131,16 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             series); for 3-D or list input, features per step.
         predictor_ (Predictor): the trained model with its description.
         history_ (list of dict): the training log.
+        best_ (dict or None): the evaluation whose model was kept (see
+            :attr:`chainer_irnn.training.FitResult.best`).
     """
 
     def __init__(self, hidden=(100,), input='linear', activation='relu', identity_scale=1.0,
                  input_std=0.001, optimizer='adam', lr=1e-3, clip=1.0, weight_decay=0.0,
                  batchsize=32, epoch=10, min_iteration=2000, validation_fraction=0.1,
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
-                 verbose=False, impl='fused'):
+                 verbose=False, impl='fused', dropout=0.0, input_dropout=0.0,
+                 input_noise=0.1, best_by='loss', patience=6, lr_patience=3):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -146,13 +161,22 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.out = out
         self.verbose = verbose
         self.impl = impl
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.input_noise = input_noise
+        self.best_by = best_by
+        self.patience = patience
+        self.lr_patience = lr_patience
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
         hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
-        return TrainConfig().replace(
-            hidden=hidden, input=self.input, activation=self.activation,
+        return TrainConfig.from_preset('csv').replace(
+            preset=None, hidden=hidden, input=self.input, activation=self.activation,
             identity_scale=self.identity_scale, input_std=self.input_std, impl=self.impl,
+            dropout=self.dropout, input_dropout=self.input_dropout,
+            input_noise=self.input_noise, best_by=self.best_by, patience=self.patience,
+            lr_patience=self.lr_patience, view='pixels' if self.input == 'embed' else 'floats',
             optimizer=self.optimizer, lr=self.lr, clip=self.clip,
             weight_decay=self.weight_decay, batchsize=min(self.batchsize, n_train),
             epoch=self.epoch, min_iteration=self.min_iteration, seed=self.seed,
@@ -271,6 +295,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             if self.out is None:
                 shutil.rmtree(workdir, ignore_errors=True)
         self.history_ = result.log
+        self.best_ = result.best
         self.predictor_ = Predictor(result.model, result.description, device=self.device)
         return self
 
@@ -321,6 +346,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         clf.n_features_in_ = d['in_size'] if d['input'] != 'embed' else 1
         clf._width = None
         clf.history_ = []
+        clf.best_ = None
         return clf
 
     def __getstate__(self):

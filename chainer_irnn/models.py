@@ -27,7 +27,10 @@ def build_model(config, impl='fused'):
         encoder = IRNN(config['in_size'], tuple(config['hidden']), input=config['input'],
                        activation=config['activation'],
                        identity_scale=config.get('identity_scale', 1.0),
-                       input_std=config.get('input_std', 0.001), impl=impl)
+                       input_std=config.get('input_std', 0.001), impl=impl,
+                       dropout=config.get('dropout', 0.0),
+                       input_dropout=config.get('input_dropout', 0.0),
+                       input_noise=config.get('input_noise', 0.0))
     elif kind in ('hrnn', 'rows-rnn'):
         hidden, n = tuple(config['hidden']), 2 if kind == 'hrnn' else 1
         if len(hidden) != n:

@@ -22,6 +22,7 @@ from chainer_irnn.errors import UserError
 
 COMMANDS = [
     'train',
+    'tune',
     'evaluate',
     'predict',
     'doctor',

@@ -29,8 +29,10 @@ def add_read_arguments(g, training=True):
                         'named time/t/step/order; else file order)')
     g.add_argument('--feature-cols', metavar='COLS',
                    help='feature columns, e.g. a,b,c or 2-785 (default: all other columns)')
-    g.add_argument('--features-per-step', type=int, default=1, metavar='K',
-                   help='wide layout: K consecutive columns form one step (default 1)')
+    g.add_argument('--features-per-step', type=int, default=None, metavar='K',
+                   help='wide layout: K consecutive columns form one step (default: read '
+                        'from step-numbered column names like a1,b1,c1,a2,... or x_0,y_0,'
+                        'x_1,...; else 1, and the log says so)')
     g.add_argument('--window', type=int, metavar='N', help='series layout: rows per window')
     g.add_argument('--stride', type=int, default=1, metavar='S',
                    help='series layout: rows between window starts (default 1)')

@@ -14,6 +14,13 @@ def add_parser(sub):
         description='Train an IRNN classifier. A --preset fills every setting; '
                     'explicit flags override it.\n\npresets:\n  '
                     + '\n  '.join(presets.describe()))
+    add_arguments(p)
+    return p
+
+
+def add_arguments(p):
+    """Every flag of ``train``: model, optimisation, data, run and CSV (``tune``
+    takes them too)."""
     p.add_argument('--preset', choices=sorted(presets.PRESETS), default=None,
                    help='default: csv with --csv, else none (the defaults below)')
     g = p.add_argument_group('model')
@@ -23,6 +30,12 @@ def add_parser(sub):
     g.add_argument('--activation', choices=('relu', 'tanh'))
     g.add_argument('--identity-scale', type=common.finite_float, help='recurrent init = scale * I (default 1)')
     g.add_argument('--input-std', type=common.non_negative_float, help='std of the Gaussian input weights (default 0.001)')
+    g.add_argument('--dropout', type=common.number(float, minimum=0, maximum=0.99),
+                   help='dropout between layers and before the output layer (default 0)')
+    g.add_argument('--input-dropout', type=common.number(float, minimum=0, maximum=0.99),
+                   help='dropout on the input features (float input; default 0)')
+    g.add_argument('--input-noise', type=common.non_negative_float, metavar='STD',
+                   help='Gaussian noise added to the (standardised) inputs in training (default 0)')
     g.add_argument('--impl', choices=('fused', 'naive'), default='fused',
                    help='recurrence: one fused graph node (default) or a node per step')
     g = p.add_argument_group('optimisation')
@@ -61,8 +74,9 @@ def add_parser(sub):
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
     g.add_argument('--on-nan', '--on-divergence', dest='on_nan', choices=('stop', 'rollback'),
                    help='when the loss or a gradient turns NaN/Inf, or the loss relapses '
-                        '(--loss-guard): stop (default), or reload the last good snapshot '
-                        'and lower the learning rate')
+                        '(--loss-guard): stop, or reload the last good snapshot and lower the '
+                        'learning rate (default: stop; preset csv: rollback, and when the '
+                        'rollbacks run out the best model is kept)')
     g.add_argument('--loss-guard', type=common.non_negative_float, metavar='F',
                    help='divergence also when the moving-average training loss climbs back '
                         'F of the way from its lowest to its starting value (default 0.5; '
@@ -71,12 +85,23 @@ def add_parser(sub):
                    help='rollbacks allowed before stopping (default 3)')
     g.add_argument('--rollback-factor', type=common.number(float, above=0, maximum=1),
                    help='learning-rate factor applied at each rollback (default 0.5)')
+    g.add_argument('--best-by', choices=('loss', 'accuracy'),
+                   help='with validation data, keep the model of the best validation loss '
+                        '(default) or accuracy')
+    g.add_argument('--patience', type=common.non_negative_int, metavar='N',
+                   help='stop after N evaluations without improvement (preset csv: 6; 0 = off)')
+    g.add_argument('--lr-patience', type=common.non_negative_int, metavar='N',
+                   help='multiply the learning rate by --lr-decay after N evaluations without '
+                        'improvement (preset csv: 3; 0 = off)')
+    g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1),
+                   help='learning-rate factor on a plateau (default 0.5)')
+    g.add_argument('--keep-snapshots', type=common.non_negative_int, metavar='N',
+                   help='keep the newest N snapshots (default 5; 0 = all)')
     g.add_argument('--communicator', choices=('naive', 'flat', 'pure_nccl'),
                    help='data-parallel training with ChainerMN, under mpiexec -n N: naive '
                         '(CPU or GPU), flat or pure_nccl (GPU); --batchsize is per process '
                         '(see docs/distributed.md)')
     csv_args.add_arguments(p)
-    return p
 
 
 def train_config(args):
@@ -95,7 +120,10 @@ def train_config(args):
         on_divergence=args.on_nan, max_rollbacks=args.max_rollbacks,
         rollback_factor=args.rollback_factor, log_interval=args.log_interval,
         eval_interval=args.eval_interval, snapshot_interval=args.snapshot_interval,
-        progress=not args.no_progress, view=args.view, permute=args.permute)
+        progress=not args.no_progress, view=args.view, permute=args.permute,
+        dropout=args.dropout, input_dropout=args.input_dropout, input_noise=args.input_noise,
+        best_by=args.best_by, patience=args.patience, lr_patience=args.lr_patience,
+        lr_decay=args.lr_decay, keep_snapshots=args.keep_snapshots)
     if args.csv:
         if args.input == 'embed':
             raise UserError('--input embed takes integer tokens (MNIST pixels); CSV features '
@@ -144,6 +172,24 @@ def run(args):
             logging.getLogger('chainer_irnn').info(
                 '%d processes (%s), batch %d per process = %d per step', comm.size,
                 args.communicator, config.run.batchsize, config.run.batchsize * comm.size)
-        fit(config, train, val, out=args.out, meta=meta, device=device, resume=args.resume,
-            comm=comm)
+        result = fit(config, train, val, out=args.out, meta=meta, device=device,
+                     resume=args.resume, comm=comm)
+    if distributed.is_writer(comm):
+        print(end_summary(result))
     return 0
+
+
+def end_summary(result):
+    """The last line of a run on stdout: the model kept and how the run ended."""
+    import os
+    where = os.path.join(result.out, 'model.npz')
+    if result.best is None:
+        return 'model (last iteration, no validation data) written to {}'.format(where)
+    b = result.best
+    acc = b.get('validation/main/accuracy')
+    text = 'best model: epoch {:.4g}, iteration {}: validation loss {:.4f}{}; written to {}'.format(
+        b['epoch'], b['iteration'], b['validation/main/loss'],
+        '' if acc is None else ', accuracy {:.4f}'.format(acc), where)
+    if result.stopped != 'completed':
+        text += ' ({})'.format(result.stopped)
+    return text

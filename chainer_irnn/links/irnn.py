@@ -48,6 +48,15 @@ class IRNN(chainer.Chain):
         input_std (float): standard deviation of the input projections.
         impl (str): ``'fused'`` (one graph node per layer; default) or
             ``'naive'`` (a graph node per step, the reference).
+        dropout (float): dropout ratio on each layer's outputs (between
+            layers, and on the last layer's states before the output layer).
+        input_dropout (float): dropout ratio on the input features
+            (``input='linear'``).
+        input_noise (float): standard deviation of Gaussian noise added to
+            the float inputs.
+
+    Dropout and noise act in training only (``chainer.config.train``);
+    prediction and evaluation run in test mode and see the plain network.
 
     Attributes:
         input_map: ``EmbedID`` or ``Linear`` of the first layer.
@@ -56,7 +65,8 @@ class IRNN(chainer.Chain):
     """
 
     def __init__(self, in_size, hidden=100, input='embed', activation='relu',
-                 identity_scale=1.0, input_std=0.001, impl='fused'):
+                 identity_scale=1.0, input_std=0.001, impl='fused', dropout=0.0,
+                 input_dropout=0.0, input_noise=0.0):
         super().__init__()
         if isinstance(hidden, int):
             hidden = (hidden,)
@@ -73,6 +83,9 @@ class IRNN(chainer.Chain):
         self.input = input
         self.activation = activation
         self.impl = impl
+        self.hidden_dropout = float(dropout)
+        self.input_dropout = float(input_dropout)
+        self.input_noise = float(input_noise)
         gauss = initializers.Normal(input_std)
         with self.init_scope():
             if input == 'embed':
@@ -103,6 +116,11 @@ class IRNN(chainer.Chain):
             raise ValueError('linear input must be (B, T, {}) floats, got shape {}'.format(
                 self.in_size, xs.shape))
         B, T, D = xs.shape
+        if chainer.config.train and self.input_noise:
+            xp = backend.get_array_module(xs)
+            xs = xs + (self.input_noise * xp.random.standard_normal(xs.shape)).astype(xs.dtype)
+        if self.input_dropout:
+            xs = F.dropout(xs, self.input_dropout)
         x_tm = F.transpose(xs, (1, 0, 2))
         u = self.input_map(F.reshape(x_tm, (T * B, D)))
         return F.reshape(u, (T, B, -1))
@@ -130,10 +148,14 @@ class IRNN(chainer.Chain):
         for k in range(len(self.hidden)):
             if k > 0:
                 proj = getattr(self, 'proj{}'.format(k))
+                if self.hidden_dropout:
+                    hs = F.dropout(hs, self.hidden_dropout)
                 u = F.reshape(proj(F.reshape(hs, (T * B, -1))), (T, B, -1))
             rec = getattr(self, 'rec{}'.format(k))
             hs = recurrence(u, rec.W, rec.b, None if h0 is None else h0[k],
                             lengths, self.activation)
         if return_sequences:
-            return F.transpose(hs, (1, 0, 2))
-        return hs[-1]
+            hs = F.transpose(hs, (1, 0, 2))
+            return F.dropout(hs, self.hidden_dropout) if self.hidden_dropout else hs
+        last = hs[-1]
+        return F.dropout(last, self.hidden_dropout) if self.hidden_dropout else last

@@ -24,6 +24,7 @@ ACTIVATIONS = ('relu', 'tanh')
 IMPLS = ('fused', 'naive')
 OPTIMIZERS = ('sgd', 'momentum', 'rmsprop', 'adam')
 ON_DIVERGENCE = ('stop', 'rollback')
+BEST_BY = ('loss', 'accuracy')
 VIEWS = ('pixels', 'floats', 'rows')
 
 
@@ -63,6 +64,9 @@ class ModelConfig:
     identity_scale: float = 1.0    #: recurrent weights start as this times I
     input_std: float = 0.001       #: std of the Gaussian input weights
     impl: str = 'fused'            #: fused (one graph node) | naive (a node per step)
+    dropout: float = 0.0           #: dropout between layers and before the output layer
+    input_dropout: float = 0.0     #: dropout on the input features (linear input; embed: unused)
+    input_noise: float = 0.0       #: std of Gaussian noise on float inputs in training (embed: unused)
 
     def __post_init__(self):
         _choice('model', self.model, MODELS)
@@ -84,6 +88,12 @@ class ModelConfig:
         object.__setattr__(self, 'hidden', hidden)
         _number('identity_scale', self.identity_scale)
         _number('input_std', self.input_std, minimum=0)
+        for name in ('dropout', 'input_dropout'):
+            value = getattr(self, name)
+            _number(name, value, minimum=0)
+            if value >= 1:
+                raise ParameterError(name, 'expected a fraction below 1, not {!r}'.format(value))
+        _number('input_noise', self.input_noise, minimum=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +131,12 @@ class RunConfig:
     progress: bool = True              #: a progress bar on the terminal
     plots: bool = True                 #: loss.png and accuracy.png (needs matplotlib)
     report: bool = True                #: print the log table (Chainer's PrintReport)
+    # validation-driven training (where there is validation data)
+    best_by: str = 'loss'              #: keep the model of the best validation loss | accuracy
+    patience: int = 0                  #: stop after this many evaluations without improvement; 0 = off
+    lr_patience: int = 0               #: scale the lr after this many evaluations without improvement; 0 = off
+    lr_decay: float = 0.5              #: the factor applied on a plateau
+    keep_snapshots: int = 5            #: snapshots kept (the newest); 0 = all
 
     def __post_init__(self):
         _number('batchsize', self.batchsize, int, minimum=1)
@@ -132,6 +148,11 @@ class RunConfig:
         _choice('on_divergence', self.on_divergence, ON_DIVERGENCE)
         _number('max_rollbacks', self.max_rollbacks, int, minimum=0)
         _number('rollback_factor', self.rollback_factor, above=0, maximum=1)
+        _choice('best_by', self.best_by, BEST_BY)
+        _number('patience', self.patience, int, minimum=0)
+        _number('lr_patience', self.lr_patience, int, minimum=0)
+        _number('lr_decay', self.lr_decay, above=0, maximum=1)
+        _number('keep_snapshots', self.keep_snapshots, int, minimum=0)
         for name in ('log_interval', 'eval_interval', 'snapshot_interval'):
             _number(name, getattr(self, name), int, minimum=1, optional=True)
 

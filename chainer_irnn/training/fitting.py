@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import time
+from typing import Optional
 
 import numpy
 
@@ -40,6 +41,16 @@ class FitResult:
         out (str): the output folder.
         log (list of dict): the training log (``LogReport`` entries).
         seconds (float): wall time of the run.
+        best (dict or None): with validation data, the evaluation whose
+            model was kept (``model`` holds it, and ``model.npz``):
+            ``iteration``, ``epoch``, ``validation/main/loss``,
+            ``validation/main/accuracy``, ``by`` (``best_by``),
+            ``evaluations``, ``lr_decays``, ``early_stopped``.  None without
+            validation data (the model is then the last iterate).
+        stopped (str): how the run ended: ``'completed'``, ``'early
+            stopping'`` or ``'diverged'`` (rollbacks ran out; the best
+            model was kept and ``message`` says what happened).
+        message (str): a line for the user about the end of the run.
     """
 
     model: object
@@ -47,6 +58,9 @@ class FitResult:
     out: str
     log: list
     seconds: float
+    best: Optional[dict] = None
+    stopped: str = 'completed'
+    message: str = ''
 
     def last(self, key, default=None):
         """The last logged value of ``key`` (e.g. ``'validation/main/accuracy'``)."""
@@ -87,6 +101,9 @@ def describe_model(config, meta):
     description = {'model': m.model, 'input': m.input, 'hidden': list(m.hidden),
                    'activation': m.activation, 'identity_scale': m.identity_scale,
                    'input_std': m.input_std, 'preset': config.preset}
+    if m.dropout or m.input_dropout or m.input_noise:   # training-only; older readers ignore
+        description.update(dropout=m.dropout, input_dropout=m.input_dropout,
+                           input_noise=m.input_noise)
     description.update(meta)
     description['seed'] = config.run.seed
     return description
@@ -151,7 +168,7 @@ def get_device(spec):
 
 
 def fit(config, train, val=None, *, out='result', meta=None, device=None, resume='auto',
-        comm=None, save=True):
+        comm=None, save=True, extensions=()):
     """Trains a model as ``config`` says, on ``train``, validating on ``val``.
 
     Args:
@@ -171,13 +188,23 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
             snapshot path.
         comm: a ChainerMN communicator, or None for one process.
         save (bool): write ``model.npz`` and ``model.json`` into ``out``.
+        extensions: more Trainer extensions (each with its default
+            trigger), added to every trainer the run builds (tuning adds
+            its pruning extension here).
+
+    With ``val``, the model kept (returned and saved) is the one of the
+    best evaluation (:class:`~chainer_irnn.training.extensions.BestModel`),
+    not the last iterate.
 
     Returns:
         FitResult
 
     Raises:
-        DivergenceError: the run diverged and was not (or could no longer
-            be) rolled back.
+        DivergenceError: the run diverged and was not rolled back
+            (``on_divergence='stop'``), or the rollbacks ran out before any
+            model was worth keeping (no evaluation and no snapshot before
+            the divergence).  With rollbacks and something to keep, a run
+            that still diverges ends with ``stopped='diverged'`` instead.
         ParameterError, UserError: bad settings or data.
     """
     from chainer_irnn import models
@@ -197,11 +224,16 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         config = config.replace(epoch=run.epochs_for(len(train)))
         run = config.run
 
+    built = {}
+
     def make_trainer():
         seed_everything(run.seed)
         model = models.build_model(description, impl=config.model.impl)
         model.to_device(device)
         trainer = trainer_mod.build_trainer(model, train, val, config, out, device, comm=comm)
+        for extension in extensions:
+            trainer.extend(extension)
+        built.update(model=model, trainer=trainer)
         return model, trainer
 
     lock = RunLock(out) if distributed.is_writer(comm) else contextlib.nullcontext()
@@ -221,12 +253,66 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
                     description.get('data_source'), config.preset, opt.name, opt.lr, opt.clip,
                     run.batchsize, list(config.model.hidden), device)
         start = time.time()
-        model = trainer_mod.run_training(make_trainer, out, config, resume=resume, comm=comm)
+        stopped, message = 'completed', ''
+        try:
+            model = trainer_mod.run_training(make_trainer, out, config, resume=resume, comm=comm)
+        except trainer_mod.DivergenceError as e:
+            # rollbacks ran out: keep what is worth keeping rather than nothing
+            model, kept = _after_divergence(e, built, config, out, make_trainer)
+            stopped = 'diverged'
+            message = 'training still diverged after {} rollbacks ({}); kept the model of the ' \
+                      '{}. {}'.format(run.max_rollbacks, e.what, kept, e.advice).strip()
+            logger.warning('%s', message)
         seconds = time.time() - start
+        monitor = getattr(built.get('trainer'), 'best_model', None)
+        best = monitor.summary() if monitor is not None else None
+        if best is not None and stopped == 'completed':
+            monitor.restore(model)
+            if best['early_stopped']:
+                stopped = 'early stopping'
+        if best is not None:
+            message = message or _best_message(best)
+            logger.info('%s', message)
         if save and distributed.is_writer(comm):
             models.save_model(model, description, out)
             logger.info('done in %.1f s; model written to %s', seconds,
                         os.path.join(out, models.MODEL_FILE))
     log = snapshots.load_json(os.path.join(out, 'log'), 'training log', default=[]) \
         if distributed.is_writer(comm) and os.path.exists(os.path.join(out, 'log')) else []
-    return FitResult(model=model, description=description, out=out, log=log, seconds=seconds)
+    return FitResult(model=model, description=description, out=out, log=log, seconds=seconds,
+                     best=best, stopped=stopped, message=message)
+
+
+def _best_message(best):
+    """One line on the model kept: its evaluation and why the run ended."""
+    acc = best.get('validation/main/accuracy')
+    return 'kept the model of the best validation {}: loss {:.4f}{} at epoch {:.4g} ' \
+           '(iteration {}; {} evaluations){}{}'.format(
+               best['by'], best['validation/main/loss'],
+               '' if acc is None else ', accuracy {:.4f}'.format(acc), best['epoch'],
+               best['iteration'], best['evaluations'],
+               '; early stopping' if best['early_stopped'] else '',
+               '; {} learning-rate decay(s)'.format(best['lr_decays']) if best['lr_decays']
+               else '')
+
+
+def _after_divergence(error, built, config, out, make_trainer):
+    """``(model, what it is)`` to keep when rollbacks ran out: the best
+    evaluated model of the last attempt, else the newest snapshot before the
+    divergence; else ``error`` is raised again."""
+    from chainer_irnn.training import snapshots
+    if config.run.on_divergence != 'rollback':
+        raise error
+    monitor = getattr(built.get('trainer'), 'best_model', None)
+    if monitor is not None and monitor.params is not None:
+        model = built['model']
+        monitor.restore(model)
+        return model, 'best evaluation (iteration {}, validation loss {:.4f})'.format(
+            monitor.iteration, monitor.loss)
+    good = [(it, p) for it, p in snapshots.find_snapshots(out) if it <= error.last_good]
+    if not good:
+        raise error
+    model, trainer = make_trainer()
+    snapshots.load_npz(good[-1][1], trainer, what='snapshot')
+    return model, 'newest snapshot before the divergence ({})'.format(
+        os.path.basename(good[-1][1]))

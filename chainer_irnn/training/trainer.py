@@ -12,7 +12,7 @@ from chainer_irnn.training.converter import sequence_converter
 from chainer_irnn.training.hooks import FiniteGradients
 from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
 from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler
-from chainer_irnn.training.triggers import AnyTrigger
+from chainer_irnn.training.triggers import AnyTrigger, StopTrigger
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,12 @@ def build_trainer(model, train, test, config, out, device,
             evaluation are averaged over ranks, and only rank 0 gets the
             writing extensions (snapshots, logs, plots, progress bar).
 
+    With ``test``, a :class:`~chainer_irnn.training.extensions.BestModel`
+    (``trainer.best_model``; None without ``test``) follows every evaluation:
+    it keeps the best model, lowers the learning rate on plateaus and stops
+    the run after ``config.run.patience`` evaluations without improvement.
+    ``config.run.keep_snapshots`` > 0 keeps only the newest snapshots.
+
     The run stops at ``config.run.stop_trigger(len(train))``; log, evaluation
     and snapshot intervals default to one epoch, or a twentieth of the run
     when that is longer (the log to a tenth of that, at least one iteration).
@@ -83,7 +89,16 @@ def build_trainer(model, train, test, config, out, device,
     updater = training.updaters.StandardUpdater(
         train_iter, optimizer, converter=converter, device=device)
     stop = run.stop_trigger(len(train))
-    trainer = training.Trainer(updater, stop, out=out)
+    # validation drives the run where there is validation data: the best
+    # model is kept, plateaus lower the learning rate, a patience stops it
+    monitor = None
+    if test is not None:
+        monitor = ext.BestModel(model, by=run.best_by, patience=run.patience,
+                                lr_patience=run.lr_patience, lr_decay=run.lr_decay,
+                                warmup=0 if run.iteration is not None else run.min_iteration)
+    trainer = training.Trainer(updater, stop if monitor is None else StopTrigger(stop, monitor),
+                               out=out)
+    trainer.best_model = monitor
 
     iters = lambda n: None if n is None else (n, 'iteration')  # NOQA: E731
     per_epoch = max(1, len(train) // batchsize)
@@ -103,11 +118,19 @@ def build_trainer(model, train, test, config, out, device,
         if comm is not None:
             evaluator = distributed.multi_node_evaluator(evaluator, comm)
         trainer.extend(evaluator, trigger=AnyTrigger(eval_interval, stop))
+        trainer.extend(monitor, name='best_model')
     if not distributed.is_writer(comm):
         return trainer
-    # also at the last iteration, so that a finished run can be extended
+    # also at the last iteration (and where early stopping ends the run), so
+    # that a finished run can be extended
+    snapshot_trigger = (AnyTrigger(snapshot_interval, stop) if monitor is None else
+                        AnyTrigger(snapshot_interval, stop, lambda _: monitor.stopping))
     trainer.extend(extensions.snapshot(filename=snapshots.SNAPSHOT_PATTERN),
-                   trigger=AnyTrigger(snapshot_interval, stop))
+                   trigger=snapshot_trigger)
+    if run.keep_snapshots:
+        trainer.extend(ext.SnapshotRetention(run.keep_snapshots),
+                       trigger=AnyTrigger(snapshot_interval, stop) if monitor is None else
+                       AnyTrigger(snapshot_interval, stop, lambda _: monitor.stopping))
     # log at the interval, at evaluations and at the end, so that every
     # evaluation and the last iteration reach the log (and the plots)
     log_report = extensions.LogReport(trigger=AnyTrigger(log_interval, eval_interval, stop))
@@ -123,7 +146,7 @@ def build_trainer(model, train, test, config, out, device,
             'loss.png': ['main/loss', 'validation/main/loss'],
             'accuracy.png': ['main/accuracy', 'validation/main/accuracy']}))
     if run.progress:
-        trainer.extend(extensions.ProgressBar(update_interval=1))
+        trainer.extend(extensions.ProgressBar(training_length=stop, update_interval=1))
     return trainer
 
 

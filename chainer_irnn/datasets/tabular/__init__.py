@@ -49,7 +49,7 @@ class Table(object):
         columns = reading.read_columns(path, opts)
         self.roles = layouts.resolve(columns, opts, path, labels=labels)
         roles = self.roles
-        k = opts.features_per_step if roles.layout == 'wide' else 1
+        k = roles.features_per_step if roles.layout == 'wide' else 1
         self.features_per_step = k
         if expect_features is not None and roles.layout == 'wide' and k != expect_features:
             raise DataError('{} feature columns per step here, the model was trained on {}'.format(
@@ -146,6 +146,8 @@ class Table(object):
             text += ' of {} step{} x {} feature{}'.format(
                 steps, '' if steps == 1 else 's', self.features_per_step,
                 '' if self.features_per_step == 1 else 's')
+            if roles.grouping:
+                text += ' ({})'.format(roles.grouping)
         elif roles.layout == 'series':
             text += ' (windows of {} rows, stride {}; {} row{} at the end in no window)'.format(
                 self.opts.window, self.opts.stride, self.leftover,

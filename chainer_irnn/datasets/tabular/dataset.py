@@ -82,7 +82,7 @@ class CsvData:
 
 def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',', header=True,
              label_col=None, id_col=None, time_col=None, feature_cols=None,
-             features_per_step=1, window=None, stride=1, fill=None, standardize=True):
+             features_per_step=None, window=None, stride=1, fill=None, standardize=True):
     """Reads labelled sequences from a CSV file (plain or ``.gz``).
 
     Args:
@@ -102,7 +102,8 @@ def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',',
         feature_cols (str): e.g. ``'a,b,c'`` or ``'2-785'``; default all
             other columns.
         features_per_step (int): wide layout: consecutive feature columns
-            that form one step.
+            that form one step; None (default): read from step-indexed column
+            names (``a1,b1,c1,a2,..``), else 1 (the log says which).
         window, stride (int): series layout: rows per window, rows between
             window starts.
         fill (str): missing cells: None (an error), ``'zero'``, ``'ffill'``

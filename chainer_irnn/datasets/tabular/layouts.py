@@ -4,7 +4,10 @@
     one row per sequence: a label column and one column per step, or ``k``
     columns per step (``features_per_step``), ordered step by step:
     ``s1f1, s1f2, .., s1fk, s2f1, ..``.  MNIST as CSV (label, 784 pixels) is
-    this layout.
+    this layout.  Unless ``features_per_step`` is given, ``k`` is read from
+    step-indexed column names (:func:`group_steps`: ``a1,b1,c1,a2,..``,
+    ``x_0,y_0,x_1,..``, ``f1_t0,f2_t0,f1_t1,..``); where the names do not
+    tell, one feature per step is assumed and the log says so.
 ``long``
     one row per step: a sequence-id column, an optional time/order column,
     feature columns and a label that is constant within a sequence.  The
@@ -17,6 +20,7 @@
 :func:`resolve` picks the layout (when ``auto``) and the column of each role.
 """
 import dataclasses
+import re
 
 import numpy
 
@@ -45,7 +49,7 @@ class Options:
     id_col: object = None
     time_col: object = None
     feature_cols: object = None
-    features_per_step: int = 1
+    features_per_step: int = None     #: None: from the column names (wide layout)
     window: int = None
     stride: int = 1
     fill: str = None
@@ -60,7 +64,7 @@ class Options:
                 ', '.join(FILLS), self.fill))
         for param, value in (('features_per_step', self.features_per_step),
                              ('stride', self.stride), ('window', self.window)):
-            if value is None and param == 'window':
+            if value is None and param in ('window', 'features_per_step'):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) \
                     or value < 1:
@@ -79,6 +83,8 @@ class Roles:
     id: object = None
     time: object = None
     header: bool = True
+    features_per_step: int = 1      #: wide layout: columns per step
+    grouping: str = ''              #: how features_per_step was chosen, for the log
 
     def position(self, key):
         """1-based column number of ``key``."""
@@ -221,7 +227,15 @@ def resolve(columns, opts, path, labels='required'):
         raise DataError('no feature columns (the file has only {} column{}){}'.format(
             len(columns), '' if len(columns) == 1 else 's', _sep_hint(columns, opts)),
             path=path, line=1)
-    k = int(opts.features_per_step)
+    grouping = ''
+    if opts.features_per_step is not None:
+        k = int(opts.features_per_step)
+        if layout == 'wide':
+            grouping = '{} given'.format(Setting('features_per_step', k))
+    elif layout == 'wide':
+        k, grouping = group_steps(features, header)
+    else:
+        k = 1
     if layout != 'wide' and k != 1:
         raise ParameterError('features_per_step', 'applies to the wide layout only; in the {} '
                              'layout every feature column is one feature of each '
@@ -232,4 +246,47 @@ def resolve(columns, opts, path, labels='required'):
                         path=path, line=1,
                         column=len(columns))
     return Roles(layout=layout, columns=list(columns), features=features, label=label,
-                 id=id_key, time=time_key, header=header)
+                 id=id_key, time=time_key, header=header, features_per_step=k,
+                 grouping=grouping)
+
+
+_STEP_NAME = re.compile(r'^(.*?)(\d+)$')
+
+
+def group_steps(names, header=True):
+    """``(k, why)``: the features per step that the column ``names`` show.
+
+    Names that end in a step number, in step order with the same features
+    at each step (``a1,b1,c1,a2,b2,c2,..``, ``x_0,y_0,x_1,y_1,..``,
+    ``f1_t0,f2_t0,f1_t1,..``, or ``t1,t2,..`` for one feature), give ``k``;
+    other names give 1, with a ``why`` that says it was assumed and how to
+    change it.
+    """
+    assumed = ('one feature per step assumed ({}); if each step has K consecutive '
+               'columns, set {}')
+    if not header:
+        return 1, assumed.format('no header to read steps from', Setting('features_per_step'))
+    parsed = []
+    for name in names:
+        m = _STEP_NAME.match(str(name).strip())
+        if not m or not m.group(1):
+            return 1, assumed.format('the column names do not end in step numbers',
+                                     Setting('features_per_step'))
+        parsed.append((m.group(1), int(m.group(2))))
+    groups = []
+    for stem, step in parsed:
+        if groups and groups[-1][0] == step:
+            groups[-1][1].append(stem)
+        else:
+            groups.append((step, [stem]))
+    stems = groups[0][1]
+    steps = [g[0] for g in groups]
+    ok = len(groups) >= 2 and len(set(stems)) == len(stems) and \
+        all(g[1] == stems for g in groups) and \
+        all(b > a for a, b in zip(steps, steps[1:]))
+    if not ok:
+        return 1, assumed.format('the column names show no step-by-step grouping',
+                                 Setting('features_per_step'))
+    shown = ','.join(str(n) for n in names[:min(len(names), 2 * len(stems) + 1)])
+    return len(stems), '{} feature{} per step from the column names ({},...)'.format(
+        len(stems), '' if len(stems) == 1 else 's', shown)

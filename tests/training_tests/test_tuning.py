@@ -1,0 +1,138 @@
+"""chainer_irnn.tuning and ``chainer-irnn tune``: a small study, resumed,
+pruned, its best model ready for predict."""
+import csv
+import os
+
+import numpy
+import pytest
+
+optuna = pytest.importorskip('optuna')
+
+from chainer_irnn import cli  # NOQA: E402
+from chainer_irnn.errors import ParameterError  # NOQA: E402
+from chainer_irnn.training import TrainConfig  # NOQA: E402
+from chainer_irnn.training.extensions import OptunaPruning  # NOQA: E402
+from chainer_irnn.tuning import tune  # NOQA: E402
+
+
+def toy(n, seed):
+    r = numpy.random.RandomState(seed)
+    x = r.randn(n, 5, 2).astype(numpy.float32)
+    y = (x[:, :, 0].sum(1) > 0).astype(numpy.int32)
+    return list(zip(x, y))
+
+
+BASE = TrainConfig.from_preset('csv', iteration=24, eval_interval=4, min_iteration=0)
+
+
+@pytest.mark.slow
+def test_tune_keeps_the_best_trial_and_resumes(tmp_path):
+    out = str(tmp_path / 'study')
+    r = tune(toy(40, 1), toy(20, 2), None, out, n_trials=3, base=BASE)
+    assert r.n_complete + r.n_pruned == 3 and r.n_complete >= 1
+    for name in ('model.npz', 'model.json', 'study.db', 'trials.csv', 'trials.md', 'study.png'):
+        assert os.path.exists(os.path.join(out, name)), name
+    rows = list(csv.DictReader(open(os.path.join(out, 'trials.csv'))))
+    assert len(rows) == 3
+    complete = [float(r_['value']) for r_ in rows if r_['state'] == 'complete']
+    assert r.best_value == min(complete)
+    # trial folders keep the model and log, not the snapshots
+    trial = os.path.join(out, 'trials', '{:04d}'.format(r.best_trial))
+    assert os.path.exists(os.path.join(trial, 'model.npz'))
+    assert not [f for f in os.listdir(trial) if f.startswith('snapshot_iter_')]
+    # the saved model is the best trial's: same validation loss
+    from chainer_irnn import load_model
+    m = load_model(out)
+    xs = [x for x, _ in toy(20, 2)]
+    assert m.predict_proba(xs).shape == (20, 2)
+    # run again: the study goes on to the new total, other draws than before
+    r2 = tune(toy(40, 1), toy(20, 2), None, out, n_trials=5, base=BASE)
+    assert len(r2.study.trials) == 5
+    params = [t.params for t in r2.study.trials]
+    assert params[3] != params[0] and params[4] != params[1]
+    assert r2.best_value <= r.best_value
+
+
+@pytest.mark.slow
+def test_fixed_settings_are_not_searched(tmp_path):
+    r = tune(toy(40, 1), toy(20, 2), None, str(tmp_path), n_trials=2,
+             base=BASE.replace(hidden=(7,), optimizer='sgd'), fixed=('hidden', 'optimizer'))
+    for t in r.study.trials:
+        assert 'hidden_size' not in t.params and 'optimizer' not in t.params
+    import json
+    assert json.load(open(os.path.join(str(tmp_path), 'model.json')))['hidden'] == [7]
+
+
+def test_tune_needs_validation_and_a_budget(tmp_path):
+    with pytest.raises(ParameterError, match='val'):
+        tune(toy(10, 1), None, None, str(tmp_path), n_trials=1)
+    with pytest.raises(ParameterError, match='n_trials'):
+        tune(toy(10, 1), toy(4, 2), None, str(tmp_path))
+
+
+class _Trial(object):
+    def __init__(self, prune_at):
+        self.reports, self.prune_at = [], prune_at
+
+    def report(self, value, step):
+        self.reports.append((step, value))
+
+    def should_prune(self):
+        return len(self.reports) >= self.prune_at
+
+
+class _Trainer(object):
+    def __init__(self):
+        self.observation = {}
+        self.updater = type('U', (), {'iteration': 0})()
+
+
+def test_pruning_extension_reports_the_best_so_far_per_evaluation():
+    trial = _Trial(prune_at=3)
+    ext = OptunaPruning(trial)
+    tr = _Trainer()
+    ext(tr)                          # no evaluation at this iteration: nothing
+    assert trial.reports == []
+    for loss in (0.9, 0.5):
+        tr.observation = {'validation/main/loss': numpy.float32(loss)}
+        ext(tr)
+    assert trial.reports == [(1, pytest.approx(0.9)), (2, pytest.approx(0.5))]
+    tr.observation = {'validation/main/loss': numpy.float32(0.7)}
+    with pytest.raises(optuna.TrialPruned):
+        ext(tr)
+    assert trial.reports[-1] == (3, pytest.approx(0.5))
+    acc = OptunaPruning(_Trial(9), 'validation/main/accuracy', 'maximize')
+    for a in (0.5, 0.8, 0.6):
+        tr.observation = {'validation/main/accuracy': a}
+        acc(tr)
+    assert [v for _, v in acc.trial.reports] == [0.5, 0.8, 0.8]
+
+
+def test_cli_tune_on_a_csv_file_then_predict(tmp_path, capsys):
+    rng = numpy.random.RandomState(0)
+    x = rng.randn(40, 4, 2).round(3)
+    y = (x[:, :, 0].sum(1) > 0).astype(int)
+    lines = ['label,' + ','.join('{}{}'.format(c, t) for t in range(1, 5) for c in 'xy')]
+    lines += ['{},'.format(y[i]) + ','.join('{:g}'.format(v) for v in x[i].ravel())
+              for i in range(40)]
+    path = tmp_path / 'd.csv'
+    path.write_text('\n'.join(lines) + '\n')
+    out = str(tmp_path / 'tuned')
+    rc = cli.main(['tune', '--csv', str(path), '--trials', '2', '--iteration', '12',
+                   '--eval-interval', '4', '--hidden', '8', '--out', out, '--no-progress'])
+    printed, err = capsys.readouterr()
+    assert rc == 0, err
+    assert 'best trial' in printed and 'settings: ' in printed and '--hidden' not in printed
+    assert '4 steps x 2 features (2 features per step from the column names' in err
+    rc = cli.main(['predict', '--model', out, '--csv', str(path), '--out',
+                   str(tmp_path / 'p.csv')])
+    assert rc == 0, capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_two_processes_share_the_study(tmp_path):
+    out = str(tmp_path)
+    r = tune(toy(40, 1), toy(20, 2), None, out, n_trials=4, jobs=2, base=BASE)
+    # both processes ran trials (MaxTrialsCallback may let one more finish)
+    assert 4 <= len(r.study.trials) <= 5
+    assert len({t.params['lr'] for t in r.study.trials}) == len(r.study.trials)
