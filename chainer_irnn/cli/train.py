@@ -34,6 +34,13 @@ def add_parser(sub):
     g.add_argument('--lr', type=common.positive_float, help='learning rate (alpha for Adam)')
     g.add_argument('--clip', type=common.non_negative_float, help='gradient norm clipping threshold; 0 = off')
     g.add_argument('--weight-decay', type=common.non_negative_float)
+    g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1), metavar='F',
+                   help='multiply the learning rate by F every --lr-decay-every updates '
+                        '(continuously; default 1 = constant)')
+    g.add_argument('--lr-decay-every', type=common.positive_int, metavar='ITER',
+                   help='updates per learning-rate decay step (default 1000)')
+    g.add_argument('--warmup', type=common.non_negative_int, metavar='ITER',
+                   help='linear learning-rate warm-up over ITER updates (default 0 = none)')
     g.add_argument('--batchsize', '-b', type=common.positive_int)
     stop = g.add_mutually_exclusive_group()
     stop.add_argument('--epoch', '-e', type=common.positive_int, help='epochs to train')
@@ -91,6 +98,7 @@ def resolve_settings(args):
         identity_scale=args.identity_scale, input_std=args.input_std,
         optimizer=args.optimizer, lr=args.lr, clip=args.clip,
         weight_decay=args.weight_decay, batchsize=args.batchsize, epoch=args.epoch,
+        lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, warmup=args.warmup,
         loss_guard=args.loss_guard,
         min_iteration=args.min_iteration if args.min_iteration is not None
         else 0 if args.epoch is not None else None,
@@ -180,7 +188,7 @@ def train_with(args, settings, device, comm):
         with open(os.path.join(args.out, 'settings.json'), 'w') as f:
             json.dump(dict(config, **{k: settings[k] for k in (
                 'optimizer', 'lr', 'clip', 'weight_decay', 'batchsize', 'epoch',
-                'loss_guard')},
+                'loss_guard', 'lr_decay', 'lr_decay_every', 'warmup')},
                 stop=list(stop) if stop else [settings['epoch'], 'epoch'],
                 device=str(device), impl=args.impl, processes=distributed.size(comm)),
                 f, indent=1, sort_keys=True)

@@ -16,6 +16,9 @@ DEFAULTS = {
     'optimizer': 'sgd',       # sgd | momentum | rmsprop | adam
     'lr': 0.01,
     'clip': 1.0,              # gradient norm clipping; 0 switches it off
+    'lr_decay': 1.0,          # multiply the learning rate by this every lr_decay_every updates
+    'lr_decay_every': 1000,   # (continuously: lr * lr_decay ** (t / lr_decay_every)); 1 = off
+    'warmup': 0,              # linear learning-rate warm-up over this many updates; 0 = off
     'loss_guard': 0.5,        # divergence when the loss relapses this far to its start; 0 = off
     'weight_decay': 0.0,
     'batchsize': 16,

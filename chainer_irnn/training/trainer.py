@@ -86,6 +86,10 @@ def build_trainer(model, train, test, settings, out, device,
     snapshot_interval = snapshot_interval or (epochs_between, 'epoch')
 
     trainer.extend(ext.LossGuard(relapse=settings.get('loss_guard', 0.0)))
+    if settings.get('lr_decay', 1.0) != 1.0 or settings.get('warmup', 0):
+        trainer.extend(ext.LearningRateSchedule(
+            decay=settings.get('lr_decay', 1.0), every=settings.get('lr_decay_every', 1000),
+            warmup=settings.get('warmup', 0)))
     if comm is not None:
         distributed.extend_trainer(trainer, comm)
     if test is not None:
