@@ -93,8 +93,14 @@ def add_arguments(p):
     g.add_argument('--lr-patience', type=common.non_negative_int, metavar='N',
                    help='multiply the learning rate by --lr-decay after N evaluations without '
                         'improvement (preset csv: 3; 0 = off)')
-    g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1),
-                   help='learning-rate factor on a plateau (default 0.5)')
+    g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1), metavar='F',
+                   help='factor of each learning-rate decay, on a plateau (--lr-patience) or '
+                        'on a schedule (--lr-decay-every) (default 0.5)')
+    g.add_argument('--lr-decay-every', type=common.non_negative_int, metavar='ITER',
+                   help='multiply the learning rate by --lr-decay every ITER updates '
+                        '(continuously; preset irnn: 15000; 0 = off)')
+    g.add_argument('--warmup', type=common.non_negative_int, metavar='ITER',
+                   help='linear learning-rate warm-up over ITER updates (default 0 = none)')
     g.add_argument('--keep-snapshots', type=common.non_negative_int, metavar='N',
                    help='keep the newest N snapshots (default 5; 0 = all)')
     g.add_argument('--communicator', choices=('naive', 'flat', 'pure_nccl'),
@@ -123,7 +129,8 @@ def train_config(args):
         progress=not args.no_progress, view=args.view, permute=args.permute,
         dropout=args.dropout, input_dropout=args.input_dropout, input_noise=args.input_noise,
         best_by=args.best_by, patience=args.patience, lr_patience=args.lr_patience,
-        lr_decay=args.lr_decay, keep_snapshots=args.keep_snapshots)
+        lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, warmup=args.warmup,
+        keep_snapshots=args.keep_snapshots)
     if args.csv:
         if args.input == 'embed':
             raise UserError('--input embed takes integer tokens (MNIST pixels); CSV features '

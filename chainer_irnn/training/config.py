@@ -135,7 +135,10 @@ class RunConfig:
     best_by: str = 'loss'              #: keep the model of the best validation loss | accuracy
     patience: int = 0                  #: stop after this many evaluations without improvement; 0 = off
     lr_patience: int = 0               #: scale the lr after this many evaluations without improvement; 0 = off
-    lr_decay: float = 0.5              #: the factor applied on a plateau
+    lr_decay: float = 0.5              #: the factor of each learning-rate decay
+    # a schedule instead of plateaus: lr * lr_decay ** (t / lr_decay_every), after a warm-up
+    lr_decay_every: int = 0            #: updates per scheduled decay (continuous); 0 = off
+    warmup: int = 0                    #: linear learning-rate warm-up over this many updates
     keep_snapshots: int = 5            #: snapshots kept (the newest); 0 = all
 
     def __post_init__(self):
@@ -153,6 +156,13 @@ class RunConfig:
         _number('lr_patience', self.lr_patience, int, minimum=0)
         _number('lr_decay', self.lr_decay, above=0, maximum=1)
         _number('keep_snapshots', self.keep_snapshots, int, minimum=0)
+        _number('lr_decay_every', self.lr_decay_every, int, minimum=0)
+        _number('warmup', self.warmup, int, minimum=0)
+        if self.lr_patience and (self.lr_decay_every or self.warmup):
+            # both would set the rate: the schedule each update, plateaus at evaluations
+            raise ParameterError('lr_decay_every', 'a learning-rate schedule (lr_decay_every, '
+                                 'warmup) and decay on plateaus (lr_patience) exclude each '
+                                 'other; set lr_patience to 0 or drop the schedule')
         for name in ('log_interval', 'eval_interval', 'snapshot_interval'):
             _number(name, getattr(self, name), int, minimum=1, optional=True)
 

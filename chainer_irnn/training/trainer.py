@@ -109,6 +109,10 @@ def build_trainer(model, train, test, config, out, device,
     snapshot_interval = iters(run.snapshot_interval) or (epochs_between, 'epoch')
 
     trainer.extend(LossGuard(relapse=run.loss_guard))
+    if run.lr_decay_every or run.warmup:
+        trainer.extend(ext.LearningRateSchedule(
+            decay=run.lr_decay if run.lr_decay_every else 1.0,
+            every=run.lr_decay_every or 1, warmup=run.warmup))
     if comm is not None:
         distributed.extend_trainer(trainer, comm)
     if test is not None:

@@ -11,7 +11,8 @@ from chainer_irnn.datasets import idx, mnist
 def model_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp('model')
     assert main(['train', '--preset', 'irnn', '--data', 'embedded', '--n-train', '32',
-                 '--n-test', '16', '--iteration', '2', '--no-progress', '--permute', '5',
+                 '--n-test', '16', '--batchsize', '16', '--iteration', '2', '--no-progress',
+                 '--permute', '5',
                  '--out', str(out)]) == 0
     return out
 

@@ -85,3 +85,22 @@ def test_plot_logs_draws_several_runs_and_refuses_a_foreign_file(tmp_path):
     (tmp_path / 'c.log').write_text('not json')
     res = run('plot_logs.py', tmp_path / 'c.log', '--out', tmp_path / 'x.png')
     assert res.returncode != 0 and 'c.log: not a training log' in res.stderr
+
+
+def test_plot_logs_images_axis_scales_iterations_by_the_batch(tmp_path):
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location('plot_logs', os.path.join(SCRIPTS, 'plot_logs.py'))
+    plot_logs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot_logs)
+    (tmp_path / 'log').write_text(json.dumps(
+        [{'iteration': 10, 'validation/main/accuracy': 0.3},
+         {'iteration': 20, 'main/loss': 1.0},
+         {'iteration': 30, 'validation/main/accuracy': 0.5}]))
+    with pytest.raises(SystemExit, match='needs the batch size'):
+        plot_logs.series(str(tmp_path / 'log'), 'validation/main/accuracy', 'images')
+    (tmp_path / 'settings.json').write_text(json.dumps({'batchsize': 128, 'processes': 2}))
+    assert plot_logs.series(str(tmp_path / 'log'), 'validation/main/accuracy', 'images') == [
+        (2560, 0.3), (7680, 0.5)]
+    assert plot_logs.series(str(tmp_path / 'log'), 'validation/main/accuracy', 'iteration') == [
+        (10, 0.3), (30, 0.5)]

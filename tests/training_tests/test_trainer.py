@@ -9,7 +9,9 @@ import chainer
 from chainer_irnn.errors import UserError
 from chainer_irnn.links import IRNN, RecurrentClassifier
 from chainer_irnn.training import snapshots, trainer as trainer_mod
+from chainer_irnn.errors import ParameterError
 from chainer_irnn.training.config import TrainConfig
+from chainer_irnn.training.extensions import LearningRateSchedule
 from chainer_irnn.training.loss_guard import DivergenceError, LossGuard
 from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler
 
@@ -300,3 +302,66 @@ def test_relapse_rolls_back_before_it_and_sets_later_snapshots_aside(tmp_path, c
     assert aside == list(range(good + 50, alarm, 50))
     # the script relapses again after the rollback: it gives up, as told
     assert 'still diverging after 1 rollbacks' in str(e.value)
+
+
+def test_learning_rate_schedule_factor():
+    s = LearningRateSchedule(decay=0.5, every=10, warmup=4)
+    assert [s.factor(t) for t in range(4)] == [0.25 * 0.5 ** (t / 10.0) * (t + 1)
+                                              for t in range(4)]
+    assert s.factor(20) == pytest.approx(0.25)
+    assert LearningRateSchedule().factor(12345) == 1.0
+    for bad in ({'lr_decay': 0}, {'lr_decay': 1.5}, {'lr_decay_every': -1}, {'warmup': -1},
+                {'lr_decay_every': 10, 'lr_patience': 2}):
+        with pytest.raises(ParameterError):
+            TrainConfig().replace(**bad)
+
+
+def test_learning_rate_schedule_sets_the_rate_and_survives_a_resume(tmp_path):
+    """lr 0.05 decayed by 0.5 every 4 updates: after 12 updates the rate is
+    0.05 / 8 and the logged rates follow the schedule; a run killed after
+    iteration 6 and resumed from snapshot 4 ends with the same parameters."""
+    train = toy_data(n=32)
+    over = {'lr_decay': 0.5, 'lr_decay_every': 4}
+    full = str(tmp_path / 'full')
+    model, tr = make_factory(train, full, settings_over=over)()
+    tr.run()
+    assert tr.updater.get_optimizer('main').lr == pytest.approx(0.05 / 8)
+    logged = [e['lr'] for e in read_log(full)]
+    assert logged == pytest.approx([0.05 * 0.5 ** (t / 4.0) for t in range(1, 13)])
+
+    plain = str(tmp_path / 'plain')
+    m_plain = trainer_mod.run_training(make_factory(train, plain), plain, make_config(),
+                                       resume='none')
+    assert any(not numpy.array_equal(v, params(model)[k]) for k, v in params(m_plain).items())
+
+    part = str(tmp_path / 'part')
+    _, tr = make_factory(train, part, settings_over=over, iteration=6)()
+    tr.run()
+    os.remove(snapshots.find_snapshots(part)[-1][1])
+    m_res = trainer_mod.run_training(make_factory(train, part, settings_over=over), part,
+                                     make_config(over), resume='auto')
+    for k, v in params(model).items():
+        numpy.testing.assert_array_equal(params(m_res)[k], v)
+
+
+def test_warmup_starts_small_and_reaches_the_rate():
+    s = LearningRateSchedule(warmup=10)
+    assert s.factor(0) == pytest.approx(0.1)
+    assert s.factor(9) == 1.0 and s.factor(100) == 1.0
+
+
+def test_schedule_keeps_a_rollbacks_lowered_rate(tmp_path):
+    """The schedule scales the rate the optimizer has when training starts,
+    so the rollback's factor is kept."""
+    train = toy_data(n=32)
+    out = str(tmp_path)
+    over = {'lr_decay': 0.5, 'lr_decay_every': 4, 'lr': 500, 'clip': 0}
+    model = trainer_mod.run_training(
+        make_factory(train, out, settings_over=over, iteration=16), out,
+        make_config(over, 16, on_divergence='rollback', max_rollbacks=3, rollback_factor=0.01),
+        resume='none')
+    with open(os.path.join(out, trainer_mod.ROLLBACKS_FILE)) as f:
+        n = len(json.load(f))
+    assert n >= 1
+    assert read_log(out)[-1]['lr'] == pytest.approx(500 * 0.01 ** n * 0.5 ** 4)
+    assert all(numpy.isfinite(p.array).all() for p in model.params())
