@@ -183,9 +183,9 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             progress=bool(self.verbose), plots=self.out is not None, report=bool(self.verbose),
             on_divergence='rollback')
 
-    def _tabular(self, seqs):
+    def _tabular(self, seqs, standardize):
         """The feature statistics as the predictor's preprocessing spec."""
-        if self.input == 'embed' or not self.standardize:
+        if self.input == 'embed' or not standardize:
             F = 1 if self.input == 'embed' else seqs[0].shape[1]
             return numpy.zeros(F), numpy.ones(F)
         allx = numpy.concatenate(seqs)
@@ -238,12 +238,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             if len(F) > 1:
                 raise ValueError('the sequences of X have different numbers of features per '
                                  'step: {}'.format(sorted(F)))
-        mean, std = self._tabular(seqs)
-        if source is not None:
-            mean, std = numpy.zeros_like(mean), numpy.ones_like(std)
+        standardize = self.standardize and source is None   # read_csv standardised them
+        mean, std = self._tabular(seqs, standardize)
         classes = [str(c) for c in self.classes_]
-        prep = Preprocessor(classes, mean.tolist(), std.tolist(), None,
-                            self.standardize and source is None)
+        prep = Preprocessor(classes, mean.tolist(), std.tolist(), None, standardize)
 
         def prepared(xs):
             if self.input == 'embed':

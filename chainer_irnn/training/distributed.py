@@ -304,11 +304,9 @@ def resolve_resume(comm, out, resume):
                     'a communicator', Setting('resume', 'none')))
     if is_writer(comm):
         os.makedirs(out, exist_ok=True)
-        tmp = os.path.join(out, WORLD_FILE + '.tmp')
-        with open(tmp, 'w') as f:
-            json.dump({'processes': size(comm),
-                       'communicator': None if comm is None else type(comm).__name__}, f)
-        os.replace(tmp, os.path.join(out, WORLD_FILE))
+        snapshots.write_json(os.path.join(out, WORLD_FILE), {
+            'processes': size(comm),
+            'communicator': None if comm is None else type(comm).__name__})
     if comm is None:
         return resume
     comm.mpi_comm.Barrier()

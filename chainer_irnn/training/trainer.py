@@ -223,8 +223,7 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
             raise snapshots.UserError('{}: not a rollback history (a JSON list); remove it '
                                       'or start afresh in another output folder'.format(path))
     while True:
-        candidates = resume_candidates(out, resume) if resume == 'auto' or \
-            resume not in (None, 'none') else []
+        candidates = resume_candidates(out, resume)
         model, trainer = make_trainer()
         resumed = None
         for i, candidate in enumerate(candidates):
