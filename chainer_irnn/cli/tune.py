@@ -2,6 +2,7 @@
 import argparse
 
 from chainer_irnn.cli import common, train
+from chainer_irnn.errors import Setting
 
 
 def add_parser(sub):
@@ -52,7 +53,8 @@ def run(args):
               best.number, len(result.study.trials), result.n_complete, result.n_pruned,
               result.n_failed, config.run.best_by, result.best_value,
               '' if acc is None else ', accuracy {:.4f}'.format(acc), args.out))
-    print('settings: ' + ' '.join('--{} {}'.format(k.replace('_', '-'), ','.join(map(str, v))
-                                                   if isinstance(v, list) else v)
-                                  for k, v in result.best_params.items()))
+    # the flags that repeat the best trial (Setting renders parameters as flags here)
+    print('settings: ' + ' '.join(
+        str(Setting(k, ','.join(map(str, v)) if isinstance(v, list) else v))
+        for k, v in result.best_params.items()))
     return 0
