@@ -25,7 +25,7 @@ def install(chainer_module):
             raise RuntimeError(
                 'CUDA environment is not correctly set up (cuda.init() of '
                 'Chainer 1.x needs a GPU and CuPy); run the script on the '
-                'CPU (e.g. --gpu -1)')
+                'CPU (1.x scripts usually take GPU id -1 for that)')
         cuda.get_device_from_id(device if device is not None else 0).use()
 
     def get_device(*args):
