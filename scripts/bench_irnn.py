@@ -58,6 +58,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMPLS = ('naive', 'fused-numpy', 'fused-numba', 'fused-cuda', 'torch')
 RECURRENCE_IMPLS = ('fused-numpy', 'fused-numba', 'fused-cuda', 'torch')
 BLOG_EPOCH_IMAGES = 60000
+#: the reference product of the report (n x n by n x n, float32)
+REF_GEMM_N = 2048
 CPU_BATCHES, GPU_BATCHES = [16, 128], [16, 128, 1024]
 #: end-to-end epochs on a GPU: name -> extra ``chainer-irnn train`` flags
 EPOCH_RUNS = {'blog': ['--preset', 'blog'],
@@ -197,7 +199,7 @@ def chainer_step_fn(impl, B, T, H, device, seed):
     device = chainer.get_device(device)
     model.to_device(device)
     device.use()
-    opt = setup_optimizer(model, presets.resolve('blog'))
+    opt = setup_optimizer(model, presets.resolve('blog').optimizer)
     x, t = make_batch(B, T, seed + 1)
     x, t = device.send(x), device.send(t)
 
@@ -350,6 +352,58 @@ def time_steps(step, sync, warmup, repeats):
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return wall, cpu
+
+
+def gemm_rate(device, n, repeats=5):
+    """Multiply-adds per second of an ``n x n`` by ``n x n`` float32 product
+    (the best of ``repeats``): the BLAS of ``device`` at its own speed."""
+    import numpy
+    import chainer
+    xp = chainer.get_device(device).xp
+    a = xp.asarray(numpy.random.RandomState(0).rand(n, n).astype(numpy.float32))
+    sync = _chainer_sync(chainer.get_device(device))
+    best = None
+    for _ in range(repeats + 1):   # the first one warms up
+        if sync:
+            sync()
+        t0 = time.perf_counter()
+        xp.matmul(a, a)
+        if sync:
+            sync()
+        t = time.perf_counter() - t0
+        best = t if best is None else min(best, t)
+    return n ** 3 / best
+
+
+def small_gemm_rate(device, B, H, calls=2000):
+    """Multiply-adds per second of ``calls`` separate ``(B, H) x (H, H)``
+    float32 products into a preallocated output (the median of 5 rounds)."""
+    import numpy
+    import chainer
+    dev = chainer.get_device(device)
+    xp = dev.xp
+    rng = numpy.random.RandomState(0)
+    a = xp.asarray(rng.rand(B, H).astype(numpy.float32))
+    w = xp.asarray(rng.rand(H, H).astype(numpy.float32))
+    out = xp.empty((B, H), numpy.float32)
+    sync = _chainer_sync(dev)
+    times = []
+    for _ in range(6):
+        if sync:
+            sync()
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            xp.matmul(a, w, out=out)
+        if sync:
+            sync()
+        times.append(time.perf_counter() - t0)
+    return calls * B * H * H / statistics.median(times[1:])
+
+
+def step_macs(B, T, H):
+    """Multiply-adds of one step's recurrent products: forward ``h W^T``,
+    backward ``dz W`` and ``gW = sum_t dz_t^T h_{t-1}``, each B*T*H*H."""
+    return 3 * B * T * H * H
 
 
 # -- memory (child process) ------------------------------------------------------
@@ -625,6 +679,9 @@ def run(args):
     if args.device.startswith('@cupy'):
         info['gpu'] = gpu_info(args.device)
     rows, skipped = [], {}
+    # the large product, before and after the steps (the machine may change
+    # speed while they run: the better of the two is the reference)
+    reference = {'gemm_n': REF_GEMM_N, 'before': gemm_rate(args.device, REF_GEMM_N)}
     for B in args.batch_sizes:
         for impl in args.impls:
             why = _available(impl, args.device)
@@ -650,6 +707,16 @@ def run(args):
             del built
             print('  {:12s} batch {:4d}: median {:.4f} s'.format(impl, B, rows[-1]['median_s']),
                   file=sys.stderr, flush=True)
+    reference['after'] = gemm_rate(args.device, REF_GEMM_N)
+    reference['macs_per_s'] = max(reference['before'], reference['after'])
+    # the product a step repeats T times, alone (one call per product, in a
+    # Python loop): what per-step BLAS calls can reach at this batch size
+    reference['step_product_macs_per_s'] = {
+        B: small_gemm_rate(args.device, B, args.hidden) for B in args.batch_sizes}
+    info['reference_gemm'] = reference
+    for r in rows:
+        r['macs_per_s'] = step_macs(r['batch'], args.T, args.hidden) / r['median_s']
+        r['fraction_of_gemm'] = r['macs_per_s'] / reference['macs_per_s']
     for r in rows:
         ref = {x['impl']: x['median_s'] for x in rows if x['batch'] == r['batch']}
         r['ratio_to_naive'] = r['median_s'] / ref['naive'] if 'naive' in ref else None
@@ -690,6 +757,9 @@ def goals(rows, epoch):
     for r in rows:
         if not r['impl'].startswith('fused'):
             continue
+        out.append({'goal': '{} >= 0.7 of the large sgemm rate at batch {}'.format(
+            r['impl'], r['batch']), 'value': r['fraction_of_gemm'],
+            'met': r['fraction_of_gemm'] >= 0.7})
         if r['ratio_to_naive'] is not None:
             out.append({'goal': '{} <= naive / 15 at batch {}'.format(r['impl'], r['batch']),
                         'value': r['ratio_to_naive'], 'met': r['ratio_to_naive'] <= 1 / 15})
@@ -742,15 +812,28 @@ def print_report(result):
                   **dict({'driver': None}, **m['gpu'])))
     print('load average before {:.2f} / after {:.2f} (1 min)'.format(
         m['load_before'][0], m['load_after'][0]))
+    ref = m.get('reference_gemm')
+    if ref:
+        print('reference: {n} x {n} by {n} x {n} float32 product {:.1f} G multiply-adds/s '
+              '(before {:.1f}, after {:.1f}); the (B, {h}) x ({h}, {h}) product alone, one call '
+              'each: {}'.format(
+                  ref['macs_per_s'] / 1e9, ref['before'] / 1e9, ref['after'] / 1e9,
+                  ', '.join('batch {} {:.1f} G ({:.2f})'.format(
+                      B, v / 1e9, v / ref['macs_per_s'])
+                      for B, v in ref['step_product_macs_per_s'].items()),
+                  n=ref['gemm_n'], h=cfg['hidden']))
     print()
-    print('| batch | implementation | median s/step | min s/step | x naive | x torch '
-          '| median CPU s/step | CPU x naive | CPU x torch |')
-    print('|------:|----------------|--------------:|-----------:|--------:|--------:'
-          '|------------------:|------------:|------------:|')
+    print('| batch | implementation | median s/step | min s/step | G MAC/s | x sgemm | x naive '
+          '| x torch | median CPU s/step | CPU x naive | CPU x torch |')
+    print('|------:|----------------|--------------:|-----------:|--------:|--------:|--------:'
+          '|--------:|------------------:|------------:|------------:|')
     for r in result['results']:
-        print('| {:5d} | {:14s} | {:13.4f} | {:10.4f} | {:>7s} | {:>7s} | {:17.4f} '
-              '| {:>11s} | {:>11s} |'.format(
+        rate = r.get('macs_per_s')
+        print('| {:5d} | {:14s} | {:13.4f} | {:10.4f} | {:>7s} | {:>7s} | {:>7s} | {:>7s} '
+              '| {:17.4f} | {:>11s} | {:>11s} |'.format(
                   r['batch'], r['impl'], r['median_s'], r['min_s'],
+                  _fmt(None if rate is None else rate / 1e9, '{:.1f}'),
+                  _fmt(r.get('fraction_of_gemm')),
                   _fmt(r['ratio_to_naive']), _fmt(r['ratio_to_torch']), r['cpu_median_s'],
                   _fmt(r['cpu_ratio_to_naive']), _fmt(r['cpu_ratio_to_torch'])))
     for impl, why in result['skipped'].items():

@@ -258,7 +258,7 @@ def test_selection(monkeypatch):
     monkeypatch.delenv(mod.ENV_VAR, raising=False)
     assert mod.resolve_kernel(xp=FakeCupy) == 'cuda'             # auto on CuPy arrays
     assert mod.resolve_kernel('numpy', xp=FakeCupy) == 'numpy'   # the xp loop, asked for
-    assert mod.resolve_kernel() == 'numpy'                       # NumPy arrays unchanged
+    assert mod.resolve_kernel() == 'numba'                       # NumPy arrays: the CPU's
     assert mod.resolve_kernel('cuda') == 'cuda'
     monkeypatch.setenv(mod.ENV_VAR, 'CUDA')
     assert mod.resolve_kernel() == 'cuda'
@@ -310,5 +310,5 @@ def test_no_gpu_without_simulator():
         'from chainer_irnn.functions.rnn import irnn_recurrence as m\n'
         'print(m.resolve_kernel("auto"), m.cuda_available())\n'
         'm.resolve_kernel("cuda")\n', NUMBA_ENABLE_CUDASIM='0')
-    assert res.stdout.split() == ['numpy', 'False']
+    assert res.stdout.split() == ['numba', 'False']   # auto: the CPU kernel on NumPy arrays
     assert 'finds no CUDA GPU' in res.stderr

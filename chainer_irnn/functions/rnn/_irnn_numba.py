@@ -1,87 +1,148 @@
 """Compiled CPU loops of :mod:`chainer_irnn.functions.rnn.irnn_recurrence`.
 
-Importing this module needs Numba (optional: ``pip install
-chainer-irnn[fast]``).  The recurrence runs here only when asked for
-(``kernel='numba'`` or ``CHAINER_IRNN_KERNEL=numba``): it is slower than the
-BLAS-backed NumPy loop where measured (docs/performance.md).  The EmbedID
-gradient (:func:`scatter_add_rows`) is faster here than in NumPy and is used
-whenever Numba imports.  Functions compile on first use for each dtype
-(float32, float64) and are cached on disk next to this file (or in Numba's
-user cache directory when that is not writable).
+Importing this module needs Numba (``pip install chainer-irnn[fast]``) and
+SciPy (a dependency of scikit-learn, so always installed with the package).
+Each loop runs all ``T`` steps in one compiled call: per step it calls BLAS
+once for the ``(B, H) x (H, H)`` product (``sgemm``/``dgemm`` from
+``scipy.linalg.cython_blas``, the OpenBLAS that SciPy ships) and does
+everything else of the step -- input, bias, activation, padding mask, output
+gradient, ``f'`` -- in ONE element-wise pass over the ``(B, H)`` block while
+it is in cache.  The NumPy loop of the node needs three to five Python-level
+calls per step for the same work, and a separate pass over all ``(T, B, H)``
+for the bias and for ``f'``; here no call leaves compiled code but the BLAS
+one, and no temporary larger than ``(B, H)`` is made.
 
-Memory layout: every product is written as a row update ``out[:] += a *
-M[j, :]`` over contiguous rows, which LLVM vectorises without reassociating
-sums (so no ``fastmath``); rows whose coefficient ``a`` is exactly zero are
-skipped, which saves work without changing any result because ReLU states
-and ReLU step gradients are often exactly zero.
+The products are the same BLAS kernels in the same order as NumPy's (both
+libraries are OpenBLAS builds), so the results match the NumPy loop's to the
+last bit where measured; the tests compare them to a tolerance.
+
+The BLAS routine is called through its address (an integer argument of the
+compiled loops, cast to a function pointer by :func:`_call_blas`), so that
+the compiled functions hold no ctypes objects and Numba can cache them on
+disk (next to this file, or in Numba's user cache directory when that is not
+writable): they compile on first use per dtype (float32, float64) and load
+from the cache afterwards.
 """
 import numba
 import numpy
+from llvmlite import ir
+from numba import types
+from numba.extending import get_cython_function_address, intrinsic
 
 _JIT = dict(nogil=True, cache=True, boundscheck=False)
 
 RELU, TANH = 0, 1
 
+#: Fortran BLAS ``?gemm`` addresses by dtype (13 pointer arguments each).
+_GEMM = {numpy.dtype(numpy.float32): get_cython_function_address('scipy.linalg.cython_blas', 'sgemm'),
+         numpy.dtype(numpy.float64): get_cython_function_address('scipy.linalg.cython_blas', 'dgemm')}
+_N = ord('N')
+
+
+@intrinsic
+def _call_blas(typingctx, address, args):
+    """Calls the function at ``address`` with the 13 pointers in ``args``."""
+    if not (isinstance(address, types.Integer) and isinstance(args, types.BaseTuple)
+            and len(args) == 13 and all(isinstance(a, types.Integer) for a in args)):
+        return None
+
+    def codegen(context, builder, signature, llargs):
+        ptr = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [ptr] * 13)
+        fn = builder.inttoptr(llargs[0], fnty.as_pointer())
+        builder.call(fn, [builder.inttoptr(builder.extract_value(llargs[1], i), ptr)
+                          for i in range(13)])
+        return context.get_dummy_value()
+
+    return types.void(address, args), codegen
+
 
 @numba.njit(**_JIT)
-def _forward_loop(u, WT, b, h0, lengths, act, hs):
+def _gemm(gemm, a, b, c, beta, ints, scalars):
+    """``c = a @ b + beta * c`` for C-contiguous 2-d arrays (row-major).
+
+    Row-major ``c = a b`` is column-major ``c^T = b^T a^T``: BLAS is called
+    with the operands swapped and no transposition.  ``ints`` (int32, 7) and
+    ``scalars`` (2, of the arrays' dtype) are scratch for the arguments
+    Fortran takes by reference.
+    """
+    M, K = a.shape
+    N = b.shape[1]
+    ints[0] = N
+    ints[1] = M
+    ints[2] = K
+    ints[3] = _N
+    scalars[0] = 1
+    scalars[1] = beta
+    p = ints.ctypes.data
+    s = scalars.ctypes.data
+    size = ints.itemsize
+    _call_blas(gemm, (p + 3 * size, p + 3 * size, p, p + size, p + 2 * size, s,
+                      b.ctypes.data, p, a.ctypes.data, p + 2 * size,
+                      s + scalars.itemsize, c.ctypes.data, p))
+
+
+@numba.njit(**_JIT)
+def _forward_loop(gemm, u, WT, b, h0, has_h0, lengths, act, hs):
     T, B, H = u.shape
+    z = numpy.zeros((B, H), u.dtype)
+    ints = numpy.empty(7, numpy.int32)
+    scalars = numpy.empty(2, u.dtype)
     for t in range(T):
+        prev = h0 if t == 0 else hs[t - 1]
+        if t > 0 or has_h0:
+            _gemm(gemm, prev, WT, z, 0.0, ints, scalars)
+        out = hs[t]
+        ut = u[t]
         for n in range(B):
-            prev = h0[n] if t == 0 else hs[t - 1, n]
-            out = hs[t, n]
             if t >= lengths[n]:
+                # padding: the state is carried unchanged
                 for i in range(H):
-                    out[i] = prev[i]
-                continue
-            ut = u[t, n]
-            for i in range(H):
-                out[i] = ut[i] + b[i]
-            for j in range(H):
-                a = prev[j]
-                if a != 0:
-                    w = WT[j]
-                    for i in range(H):
-                        out[i] += a * w[i]
-            if act == RELU:
+                    out[n, i] = prev[n, i]
+            elif act == RELU:
                 for i in range(H):
-                    if out[i] < 0:
-                        out[i] = 0
+                    v = ut[n, i] + b[i] + z[n, i]
+                    out[n, i] = v if v > 0 else 0
             else:
                 for i in range(H):
-                    out[i] = numpy.tanh(out[i])
+                    out[n, i] = numpy.tanh(ut[n, i] + b[i] + z[n, i])
 
 
 @numba.njit(**_JIT)
-def _backward_loop(hs, W, gy, lengths, act, dz, g):
+def _backward_loop(gemm, hs, W, gy, lengths, act, dz, g, gb):
+    """Fills ``dz``, ``g`` (in: zeros; out: the gradient of ``h0``) and
+    ``gb`` (in: zeros; out: the sum of ``dz`` over steps and batch)."""
     T, B, H = hs.shape
+    g_next = numpy.empty((B, H), hs.dtype)
+    ints = numpy.empty(7, numpy.int32)
+    scalars = numpy.empty(2, hs.dtype)
     for t in range(T - 1, -1, -1):
+        d = dz[t]
+        h = hs[t]
+        gyt = gy[t]
+        padded = False
         for n in range(B):
-            gn = g[n]
-            gyt = gy[t, n]
-            for i in range(H):
-                gn[i] += gyt[i]
-            d = dz[t, n]
             if t >= lengths[n]:
-                # padding step: h_t = h_{t-1}, the gradient passes unchanged
+                padded = True
                 for i in range(H):
-                    d[i] = 0
-                continue
-            h = hs[t, n]
-            if act == RELU:
+                    g[n, i] += gyt[n, i]
+                    d[n, i] = 0
+            elif act == RELU:
                 for i in range(H):
-                    d[i] = gn[i] if h[i] > 0 else 0
+                    d[n, i] = g[n, i] + gyt[n, i] if h[n, i] > 0 else 0
             else:
                 for i in range(H):
-                    d[i] = gn[i] * (1 - h[i] * h[i])
+                    d[n, i] = (g[n, i] + gyt[n, i]) * (1 - h[n, i] * h[n, i])
             for i in range(H):
-                gn[i] = 0
-            for i in range(H):
-                a = d[i]
-                if a != 0:
-                    w = W[i]
-                    for j in range(H):
-                        gn[j] += a * w[j]
+                gb[i] += d[n, i]
+        _gemm(gemm, d, W, g_next, 0.0, ints, scalars)
+        if padded:
+            # padding: h_t = h_{t-1}, the gradient passes through unchanged
+            for n in range(B):
+                if t >= lengths[n]:
+                    for i in range(H):
+                        g_next[n, i] += g[n, i]
+        g[:, :] = g_next
 
 
 def forward(u, W, b, h0, lengths, activation):
@@ -91,21 +152,25 @@ def forward(u, W, b, h0, lengths, activation):
     u = numpy.ascontiguousarray(u)
     WT = numpy.ascontiguousarray(W.T)
     b = numpy.zeros(H, dtype) if b is None else numpy.ascontiguousarray(b)
-    h0 = numpy.zeros((B, H), dtype) if h0 is None else numpy.ascontiguousarray(h0)
+    has_h0 = h0 is not None
+    h0 = numpy.ascontiguousarray(h0) if has_h0 else numpy.zeros((B, H), dtype)
     hs = numpy.empty((T, B, H), dtype)
-    _forward_loop(u, WT, b, h0, lengths, RELU if activation == 'relu' else TANH, hs)
+    _forward_loop(_GEMM[dtype], u, WT, b, h0, has_h0, lengths,
+                  RELU if activation == 'relu' else TANH, hs)
     return hs
 
 
 def backward(hs, W, gy, lengths, activation):
-    """``(dz, gh0)``: ``dz`` ``(T, B, H)`` is the gradient of ``u``."""
+    """``(dz, gh0, gb)``: ``dz`` ``(T, B, H)`` is the gradient of ``u``,
+    ``gb`` its sum over steps and batch (the gradient of the bias)."""
     T, B, H = hs.shape
     dz = numpy.empty_like(hs)
     g = numpy.zeros((B, H), hs.dtype)
-    _backward_loop(numpy.ascontiguousarray(hs), numpy.ascontiguousarray(W),
+    gb = numpy.zeros(H, hs.dtype)
+    _backward_loop(_GEMM[hs.dtype], numpy.ascontiguousarray(hs), numpy.ascontiguousarray(W),
                    numpy.ascontiguousarray(gy, dtype=hs.dtype), lengths,
-                   RELU if activation == 'relu' else TANH, dz, g)
-    return dz, g
+                   RELU if activation == 'relu' else TANH, dz, g, gb)
+    return dz, g, gb
 
 
 @numba.njit(**_JIT)

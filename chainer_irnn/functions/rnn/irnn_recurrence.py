@@ -10,22 +10,23 @@ over all steps, :math:`\\sum_t dz_t^\\top h_{t-1}`, and ``gb`` one sum.
 
 Kernels (the per-step loops; the node and its gradients are the same):
 
-``numpy`` (the default)
+``numba`` (what ``auto`` runs on NumPy arrays when Numba imports)
+    The loops compiled with Numba
+    (:mod:`~chainer_irnn.functions.rnn._irnn_numba`): per step one BLAS
+    call for the ``(B, H) x (H, H)`` product and one fused element-wise pass
+    for the rest of the step (input, bias, activation, padding mask; in the
+    backward pass the output gradient, ``f'`` and the bias gradient), with
+    no Python call inside the loop.  Measured on this project's 2-core
+    machine (docs/performance.md) it makes a training step 1.2 to 1.8 times
+    faster than ``numpy``.
+``numpy``
     The loop written with array operations of ``xp`` (NumPy or CuPy via
     :func:`chainer.backend.get_array_module`): per step one ``(B, H) x (H,
     H)`` BLAS product and two element-wise calls forward, one product and
     one or two element-wise calls backward; everything else (bias, ``f'``,
-    the padding mask, ``gW``, ``gb``) is done once for all steps.  It is also
-    the fallback for CuPy arrays (a loop of CuPy calls, one per operation
-    and step) when the ``cuda`` kernel cannot be used.
-``numba``
-    The same loops compiled with Numba (CPU, NumPy arrays), with row updates
-    that skip exactly-zero ReLU states and step gradients.  Measured on a
-    2-core Zen 3 (docs/performance.md) it is slower than ``numpy``: the
-    per-step BLAS product runs at about 25 G multiply-adds/s on one core,
-    LLVM's loops at about 6, and skipping zeros (35-45% of the values at
-    IRNN's initialisation) does not make up the difference.  It stays as an
-    option that uses no BLAS threads.
+    the padding mask, ``gW``, ``gb``) is done once for all steps.  It runs
+    where Numba is not installed, and on CuPy arrays (a loop of CuPy calls,
+    one per operation and step) when the ``cuda`` kernel cannot be used.
 ``cuda``
     CUDA kernels written with ``numba.cuda``
     (:mod:`~chainer_irnn.functions.rnn._irnn_cuda`, needs the ``numba-cuda``
@@ -39,8 +40,9 @@ Kernels (the per-step loops; the node and its gradients are the same):
 
 The kernel is chosen by the ``kernel`` argument, else by the environment
 variable ``CHAINER_IRNN_KERNEL`` (``auto``, ``numba``, ``numpy`` or
-``cuda``), else ``auto``: ``numpy`` on NumPy arrays; on CuPy arrays ``cuda``
-when ``numba-cuda`` imports and finds the GPU, else the ``xp`` loop.
+``cuda``), else ``auto``: on NumPy arrays ``numba`` when Numba imports, else
+``numpy``; on CuPy arrays ``cuda`` when ``numba-cuda`` imports and finds the
+GPU, else the ``xp`` loop.
 Asking for ``numba`` when it cannot be imported is an error, and so is
 ``cuda`` when ``numba-cuda`` cannot be imported or finds neither a GPU nor
 the simulator; on CuPy arrays ``numba`` and ``numpy`` run the ``xp`` loop.
@@ -117,9 +119,9 @@ def resolve_kernel(kernel=None, xp=numpy):
     """The kernel that runs for ``kernel`` (None: ``$CHAINER_IRNN_KERNEL``).
 
     Returns ``'cuda'``, ``'numba'`` or ``'numpy'`` (the ``xp`` loop).
-    ``'auto'`` is ``'numpy'`` on NumPy arrays (the faster one where
-    measured) and ``'cuda'`` on other arrays (CuPy's) when the CUDA kernels
-    can run, else ``'numpy'``.  Raises :class:`ValueError` for an unknown
+    ``'auto'`` is ``'numba'`` on NumPy arrays when Numba imports (the faster
+    one where measured), else ``'numpy'``; on other arrays (CuPy's)
+    ``'cuda'`` when the CUDA kernels can run, else ``'numpy'``.  Raises :class:`ValueError` for an unknown
     name and :class:`RuntimeError` when ``numba`` or ``cuda`` is asked for
     but cannot run.
     """
@@ -142,8 +144,10 @@ def resolve_kernel(kernel=None, xp=numpy):
     if xp is not numpy:
         # CuPy arrays: the CUDA kernels when they can run, else the xp loop
         return 'cuda' if kernel == 'auto' and cuda_available() else 'numpy'
-    if kernel in ('auto', 'numpy'):
+    if kernel == 'numpy':
         return 'numpy'
+    if kernel == 'auto':
+        return 'numba' if numba_available() else 'numpy'
     if not numba_available():
         raise RuntimeError(
             'the numba kernel of irnn_recurrence was asked for ({}) but numba '
@@ -339,9 +343,10 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
         gy = inputs[-1]
         xp = backend.get_array_module(hs)
         T, B, H = hs.shape
+        gb = None
         if fwd._kernel == 'numba':
-            dz, gh0 = _load_numba().backward(hs, W, gy, fwd._lengths_i64,
-                                             fwd.activation)
+            dz, gh0, gb = _load_numba().backward(hs, W, gy, fwd._lengths_i64,
+                                                 fwd.activation)
         elif fwd._kernel == 'cuda':
             dz, gh0 = _load_cuda().backward(xp, hs, W, gy, fwd.lengths, fwd.activation)
         else:
@@ -353,7 +358,7 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
             gW += xp.matmul(dz[0].T, h0)
         out = [dz, gW]
         if fwd.has_b:
-            out.append(dz.sum(axis=(0, 1)))
+            out.append(dz.sum(axis=(0, 1)) if gb is None else gb)
         if fwd.has_h0:
             out.append(gh0)
         return tuple(out)
