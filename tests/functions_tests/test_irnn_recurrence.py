@@ -235,3 +235,24 @@ def test_forward_keeps_only_what_backward_needs():
     node = hs.creator_node
     assert node._input_indexes_to_retain == (1,)   # W only; not u, not b
     assert node._output_indexes_to_retain == (0,)  # hs
+
+
+@pytest.mark.parametrize('kernel', [NUMBA, 'numpy'])
+@pytest.mark.parametrize('T,B,H', [(0, 2, 3), (3, 0, 3), (3, 2, 0), (1, 2, 3)])
+def test_empty_shapes(kernel, T, B, H):
+    """Empty steps, batch or state: shapes kept, gradients zero, no BLAS error."""
+    u = chainer.Variable(numpy.random.randn(T, B, H).astype(numpy.float32))
+    W = chainer.Variable(numpy.eye(H, dtype=numpy.float32))
+    b = chainer.Variable(numpy.ones(H, dtype=numpy.float32))
+    h0 = chainer.Variable(numpy.ones((B, H), dtype=numpy.float32))
+    hs = irnn_recurrence(u, W, b, h0, kernel=kernel)
+    assert hs.shape == (T, B, H)
+    if T:
+        numpy.testing.assert_allclose(hs.array[0], numpy.maximum(u.array[0] + 1 + 1, 0),
+                                      rtol=1e-6)
+    hs.grad = numpy.ones_like(hs.array)
+    hs.backward()
+    assert u.grad.shape == u.shape and W.grad.shape == (H, H) and b.grad.shape == (H,)
+    assert h0.grad.shape == (B, H)
+    if T == 0:
+        assert not h0.grad.any() and not W.grad.any() and not b.grad.any()

@@ -68,6 +68,12 @@ def _gemm(gemm, a, b, c, beta, ints, scalars):
     """
     M, K = a.shape
     N = b.shape[1]
+    if M == 0 or N == 0 or K == 0:
+        # BLAS rejects leading dimensions of 0; an empty sum is zero
+        for i in range(M):
+            for j in range(N):
+                c[i, j] = beta * c[i, j] if beta != 0 else 0
+        return
     ints[0] = N
     ints[1] = M
     ints[2] = K

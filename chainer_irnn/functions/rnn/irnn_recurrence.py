@@ -204,7 +204,7 @@ def _backward_xp(xp, hs, W, gy, lengths, activation):
         padding = ~mask[:, :, None]
     # steps whose output gradient is zero (all but the last one when only
     # hs[-1] is used) skip the addition; one pass over gy finds them
-    gy_steps = backend.CpuDevice().send(gy.reshape(T, -1).any(axis=1)).tolist()
+    gy_steps = backend.CpuDevice().send(gy.reshape(T, B * H).any(axis=1)).tolist()
     W = xp.ascontiguousarray(W)
     dz = xp.empty_like(hs)
     g = xp.zeros((B, H), dtype=hs.dtype)   # dL/dh_t through later steps
@@ -352,9 +352,9 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
         else:
             dz, gh0 = _backward_xp(xp, hs, W, gy, fwd.lengths, fwd.activation)
         # gW = sum_t dz_t^T h_{t-1}: one product over all steps, h_{-1} = h0
-        gW = xp.matmul(dz[1:].reshape(-1, H).T, hs[:-1].reshape(-1, H)) if T > 1 \
+        gW = xp.matmul(dz[1:].reshape((T - 1) * B, H).T, hs[:-1].reshape((T - 1) * B, H)) if T > 1 \
             else xp.zeros((H, H), dtype=hs.dtype)
-        if h0 is not None:
+        if h0 is not None and T > 0:
             gW += xp.matmul(dz[0].T, h0)
         out = [dz, gW]
         if fwd.has_b:
