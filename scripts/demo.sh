@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 venv=$root/.venv/np2
-scripts/setup_env.sh "$venv" 'numpy>=2,<3' plot
+scripts/setup_env.sh "$venv" 'numpy>=2,<3' plot,fast
 "$venv/bin/chainer-irnn" train --preset irnn --data embedded --epoch 30 \
     --out result/irnn --resume none "$@"
 "$venv/bin/chainer-irnn" evaluate --model result/irnn --data embedded
