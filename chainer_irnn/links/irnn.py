@@ -104,14 +104,18 @@ class IRNN(chainer.Chain):
     def out_size(self):
         return self.hidden[-1]
 
+    def _ids(self, xs):
+        """Embed input: the ids time-major, ``(T, B)``."""
+        if xs.ndim != 2:
+            raise ValueError('embed input must be (B, T) integers, got shape {}'.format(xs.shape))
+        return xs.T if isinstance(xs, chainer.Variable) else \
+            backend.get_array_module(xs).ascontiguousarray(xs.T)
+
     def _project_input(self, xs):
         # Time-major inside: (B, T, ...) -> (T, B, H), one call for all steps.
         if self.input == 'embed':
-            ids = xs.T if isinstance(xs, chainer.Variable) else backend.get_array_module(xs).ascontiguousarray(xs.T)
-            if ids.ndim != 2:
-                raise ValueError('embed input must be (B, T) integers, got shape {}'.format(xs.shape))
             # = self.input_map(ids), with a vectorised CPU gradient
-            return embed_id(ids, self.input_map.W)
+            return embed_id(self._ids(xs), self.input_map.W)
         if xs.ndim != 3 or xs.shape[2] != self.in_size:
             raise ValueError('linear input must be (B, T, {}) floats, got shape {}'.format(
                 self.in_size, xs.shape))
@@ -143,17 +147,27 @@ class IRNN(chainer.Chain):
             lengths = backend.get_array_module(lengths).asarray(lengths)
             if lengths.ndim != 1 or lengths.shape[0] != xs.shape[0]:
                 raise ValueError('lengths must have one entry per sequence')
-        u = self._project_input(xs)
-        T, B = u.shape[:2]
+        # the fused node looks the embedding rows up inside its loop
+        fuse_embed = self.input == 'embed' and self.impl == 'fused'
+        if fuse_embed:
+            ids = self._ids(xs)
+            T, B = ids.shape
+        else:
+            u = self._project_input(xs)
+            T, B = u.shape[:2]
         for k in range(len(self.hidden)):
+            rec = getattr(self, 'rec{}'.format(k))
+            h0_k = None if h0 is None else h0[k]
+            if k == 0 and fuse_embed:
+                hs = irnn_recurrence(self.input_map.W, rec.W, rec.b, h0_k, lengths,
+                                     self.activation, ids=ids)
+                continue
             if k > 0:
                 proj = getattr(self, 'proj{}'.format(k))
                 if self.hidden_dropout:
                     hs = F.dropout(hs, self.hidden_dropout)
                 u = F.reshape(proj(F.reshape(hs, (T * B, -1))), (T, B, -1))
-            rec = getattr(self, 'rec{}'.format(k))
-            hs = recurrence(u, rec.W, rec.b, None if h0 is None else h0[k],
-                            lengths, self.activation)
+            hs = recurrence(u, rec.W, rec.b, h0_k, lengths, self.activation)
         if return_sequences:
             hs = F.transpose(hs, (1, 0, 2))
             return F.dropout(hs, self.hidden_dropout) if self.hidden_dropout else hs

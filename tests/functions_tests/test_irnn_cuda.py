@@ -312,3 +312,22 @@ def test_no_gpu_without_simulator():
         'm.resolve_kernel("cuda")\n', NUMBA_ENABLE_CUDASIM='0')
     assert res.stdout.split() == ['numba', 'False']   # auto: the CPU kernel on NumPy arrays
     assert 'finds no CUDA GPU' in res.stderr
+
+
+def test_ids_lookup_equals_cpu():
+    """``ids`` (the embedding looked up in the node): the cuda path gathers
+    the rows, runs its kernels, and scatters the table's gradient."""
+    rng = numpy.random.RandomState(4)
+    T, B, H, V = 6, 3, 4, 5
+    E, W, b = rng.randn(V, H), numpy.eye(H) + 0.2 * rng.randn(H, H), rng.randn(H)
+    ids = rng.randint(0, V, (T, B))
+    lengths = numpy.array([6, 2, 0])
+    out = []
+    for kernel, a in (('numpy', numpy), ('cuda', xp)):
+        Ev, Wv, bv = (chainer.Variable(a.asarray(v)) for v in (E, W, b))
+        hs = irnn_recurrence(Ev, Wv, bv, None, a.asarray(lengths), kernel=kernel,
+                             ids=a.asarray(ids))
+        F.sum(hs[-1] ** 2).backward()
+        out.append([to_host(v) for v in (hs.array, Ev.grad, Wv.grad, bv.grad)])
+    for c, g in zip(*out):
+        numpy.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-12)

@@ -256,3 +256,73 @@ def test_empty_shapes(kernel, T, B, H):
     assert h0.grad.shape == (B, H)
     if T == 0:
         assert not h0.grad.any() and not W.grad.any() and not b.grad.any()
+
+
+@pytest.mark.parametrize('kernel', KERNELS)
+@pytest.mark.parametrize('activation', ['relu', 'tanh'])
+@pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])
+@pytest.mark.parametrize('with_h0', [True, False])
+def test_ids_equal_embed_id_then_recurrence(with_h0, dtype, activation, kernel):
+    """``ids``: the table's rows looked up in the node equal embed_id first."""
+    from chainer_irnn.functions import embed_id
+    rng = numpy.random.RandomState(3)
+    T, B, H, V = 9, 4, 5, 6
+    E = rng.randn(V, H).astype(dtype)
+    W = (0.4 * rng.randn(H, H) + numpy.eye(H)).astype(dtype)
+    b = rng.randn(H).astype(dtype)
+    h0 = rng.randn(B, H).astype(dtype) if with_h0 else None
+    ids = rng.randint(0, V, (T, B)).astype(numpy.int32)
+    lengths = numpy.array([9, 0, 4, 1])
+    gy = rng.randn(T, B, H).astype(dtype)
+    out = []
+    for fused in (True, False):
+        Ev, Wv, bv = (chainer.Variable(a.copy()) for a in (E, W, b))
+        h0v = None if h0 is None else chainer.Variable(h0.copy())
+        if fused:
+            hs = irnn_recurrence(Ev, Wv, bv, h0v, lengths, activation, kernel=kernel, ids=ids)
+        else:
+            hs = irnn_recurrence(embed_id(ids, Ev), Wv, bv, h0v, lengths, activation,
+                                 kernel=kernel)
+        hs.grad = gy
+        hs.backward()
+        out.append([hs.array, Ev.grad, Wv.grad, bv.grad] + ([] if h0v is None else [h0v.grad]))
+    tol = 1e-5 if dtype == numpy.float32 else 1e-12
+    for a, r in zip(*out):
+        numpy.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize('kernel', KERNELS)
+@pytest.mark.parametrize('activation', ['relu', 'tanh'])
+def test_ids_check_backward(activation, kernel):
+    """gradient_check of the table, W, b and h0 through the ids lookup."""
+    T, B, H, V = 5, 3, 4, 7
+    for attempt in range(1000):   # away from ReLU's kink, as make_inputs
+        rng = numpy.random.RandomState(500 + attempt)
+        E = rng.uniform(-1, 1, (V, H))
+        W = rng.uniform(-0.6, 0.6, (H, H)) + 0.5 * numpy.eye(H)
+        b = rng.uniform(-0.3, 0.3, H)
+        h0 = rng.uniform(-1, 1, (B, H))
+        ids = rng.randint(0, V, (T, B))
+        _, zs = reference(E[ids], W, b, h0, None, activation)
+        if activation == 'tanh' or numpy.abs(zs).min() > 0.05:
+            break
+    lens = numpy.array([5, 2, 0])
+    gy = numpy.random.RandomState(7).randn(T, B, H)
+
+    def f(E_, W_, b_, h0_):
+        return irnn_recurrence(E_, W_, b_, h0_, lens, activation, kernel=kernel, ids=ids)
+
+    gradient_check.check_backward(f, (E, W, b, h0), gy, dtype=numpy.float64,
+                                  eps=1e-4, atol=1e-7, rtol=1e-6)
+
+
+def test_ids_are_checked():
+    E, W = numpy.zeros((4, 2)), numpy.eye(2)
+    with pytest.raises(ValueError, match=r'ids must lie in \[0, 4\)'):
+        irnn_recurrence(E, W, ids=numpy.array([[0, 4]]))
+    with pytest.raises(ValueError, match=r'ids must lie in \[0, 4\)'):
+        irnn_recurrence(E, W, ids=numpy.array([[-1, 0]]))
+    with pytest.raises(ValueError, match='integer array'):
+        irnn_recurrence(E, W, ids=numpy.array([0.0, 1.0]))
+    with pytest.raises(type_check.InvalidType):
+        irnn_recurrence(numpy.zeros((4, 3)), W, ids=numpy.array([[0, 1]]))   # H differs

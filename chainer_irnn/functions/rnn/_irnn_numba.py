@@ -89,29 +89,33 @@ def _gemm(gemm, a, b, c, beta, ints, scalars):
 
 
 @numba.njit(**_JIT)
-def _forward_loop(gemm, u, WT, b, h0, has_h0, lengths, act, hs):
-    T, B, H = u.shape
-    z = numpy.zeros((B, H), u.dtype)
+def _forward_loop(gemm, src, ids, embed, WT, b, h0, has_h0, lengths, act, hs):
+    """Step ``t`` of sequence ``n`` takes the input row ``src[ids[t, n]]``
+    when ``embed`` (``src`` is an embedding table), else ``src[t * B + n]``
+    (``src`` is ``u`` reshaped to ``(T * B, H)``)."""
+    T, B, H = hs.shape
+    z = numpy.zeros((B, H), hs.dtype)
     ints = numpy.empty(7, numpy.int32)
-    scalars = numpy.empty(2, u.dtype)
+    scalars = numpy.empty(2, hs.dtype)
     for t in range(T):
         prev = h0 if t == 0 else hs[t - 1]
         if t > 0 or has_h0:
             _gemm(gemm, prev, WT, z, 0.0, ints, scalars)
         out = hs[t]
-        ut = u[t]
         for n in range(B):
             if t >= lengths[n]:
                 # padding: the state is carried unchanged
                 for i in range(H):
                     out[n, i] = prev[n, i]
-            elif act == RELU:
+                continue
+            row = src[ids[t, n]] if embed else src[t * B + n]
+            if act == RELU:
                 for i in range(H):
-                    v = ut[n, i] + b[i] + z[n, i]
+                    v = row[i] + b[i] + z[n, i]
                     out[n, i] = v if v > 0 else 0
             else:
                 for i in range(H):
-                    out[n, i] = numpy.tanh(ut[n, i] + b[i] + z[n, i])
+                    out[n, i] = numpy.tanh(row[i] + b[i] + z[n, i])
 
 
 @numba.njit(**_JIT)
@@ -151,17 +155,28 @@ def _backward_loop(gemm, hs, W, gy, lengths, act, dz, g, gb):
         g[:, :] = g_next
 
 
-def forward(u, W, b, h0, lengths, activation):
-    """``hs`` ``(T, B, H)``; ``lengths`` is int64 ``(B,)`` (T where unpadded)."""
-    T, B, H = u.shape
+def forward(u, W, b, h0, lengths, activation, ids=None):
+    """``hs`` ``(T, B, H)``; ``lengths`` is int64 ``(B,)`` (T where unpadded).
+
+    With ``ids`` (integers ``(T, B)`` in ``[0, V)``), ``u`` is a table ``(V,
+    H)`` and step ``t`` of sequence ``n`` takes ``u[ids[t, n]]`` as input.
+    """
+    H = W.shape[0]
     dtype = u.dtype
-    u = numpy.ascontiguousarray(u)
+    if ids is None:
+        T, B = u.shape[:2]
+        src = numpy.ascontiguousarray(u).reshape(T * B, H)
+        ids = numpy.zeros((0, 0), numpy.intp)
+    else:
+        T, B = ids.shape
+        src = numpy.ascontiguousarray(u)
+        ids = numpy.ascontiguousarray(ids, dtype=numpy.intp)
     WT = numpy.ascontiguousarray(W.T)
     b = numpy.zeros(H, dtype) if b is None else numpy.ascontiguousarray(b)
     has_h0 = h0 is not None
     h0 = numpy.ascontiguousarray(h0) if has_h0 else numpy.zeros((B, H), dtype)
     hs = numpy.empty((T, B, H), dtype)
-    _forward_loop(_GEMM[dtype], u, WT, b, h0, has_h0, lengths,
+    _forward_loop(_GEMM[dtype], src, ids, ids.size > 0, WT, b, h0, has_h0, lengths,
                   RELU if activation == 'relu' else TANH, hs)
     return hs
 

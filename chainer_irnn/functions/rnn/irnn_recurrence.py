@@ -239,18 +239,21 @@ class IRNNRecurrence(chainer.FunctionNode):
 
     Inputs are ``(u, W)``, then ``b`` if ``has_b``, then ``h0`` if
     ``has_h0``; the output is ``hs`` ``(T, B, H)``.  ``lengths`` (an int
-    array ``(B,)`` or None) is a constant, not an input.  First-order
+    array ``(B,)`` or None) is a constant, not an input, and so are ``ids``
+    (an int array ``(T, B)`` or None): with them ``u`` is an embedding table
+    ``(V, H)`` and :math:`u_t` is the rows ``u[ids[t]]``.  First-order
     gradients only: differentiating the gradients (double backward) raises
     :class:`NotImplementedError`.
     """
 
     def __init__(self, activation='relu', lengths=None, has_b=True,
-                 has_h0=False, kernel=None):
+                 has_h0=False, kernel=None, ids=None):
         if activation not in ACTIVATIONS:
             raise ValueError('activation must be one of {}, not {!r}'.format(
                 ACTIVATIONS, activation))
         self.activation = activation
         self.lengths = lengths
+        self.ids = ids
         self.has_b = has_b
         self.has_h0 = has_h0
         self.kernel = kernel
@@ -265,26 +268,31 @@ class IRNNRecurrence(chainer.FunctionNode):
         if u_dtype not in (numpy.float32, numpy.float64):
             raise type_check.InvalidType('u.dtype in (float32, float64)',
                                          'u.dtype == {}'.format(u_dtype))
-        type_check.expect(u_type.ndim == 3, W_type.ndim == 2)
+        if self.ids is None:
+            type_check.expect(u_type.ndim == 3, W_type.ndim == 2)
+            H, B = u_type.shape[2], u_type.shape[1]
+        else:   # an embedding table (V, H); the batch size is that of ids
+            type_check.expect(u_type.ndim == 2, W_type.ndim == 2)
+            H, B = u_type.shape[1], self.ids.shape[1]
         type_check.expect(
             W_type.dtype == u_type.dtype,
-            W_type.shape[0] == u_type.shape[2],
-            W_type.shape[1] == u_type.shape[2],
+            W_type.shape[0] == H,
+            W_type.shape[1] == H,
         )
         if self.has_b:
             b_type = in_types[self._b_index]
             type_check.expect(b_type.ndim == 1)
             type_check.expect(
                 b_type.dtype == u_type.dtype,
-                b_type.shape[0] == u_type.shape[2],
+                b_type.shape[0] == H,
             )
         if self.has_h0:
             h0_type = in_types[self._h0_index]
             type_check.expect(h0_type.ndim == 2)
             type_check.expect(
                 h0_type.dtype == u_type.dtype,
-                h0_type.shape[0] == u_type.shape[1],
-                h0_type.shape[1] == u_type.shape[2],
+                h0_type.shape[0] == B,
+                h0_type.shape[1] == H,
             )
 
     def forward(self, inputs):
@@ -295,11 +303,20 @@ class IRNNRecurrence(chainer.FunctionNode):
         self._kernel = resolve_kernel(self.kernel, xp)
         retain = (1,) if h0 is None else (1, self._h0_index)
         self.retain_inputs(retain)
+        if self.ids is not None:
+            self.ids = xp.asarray(self.ids)
+            self._table_rows = u.shape[0]
         if self._kernel == 'numba':
-            self._lengths_i64 = _lengths_for_numba(self.lengths, u.shape)
+            shape = u.shape if self.ids is None else self.ids.shape
+            self._lengths_i64 = _lengths_for_numba(self.lengths, shape)
+            # the compiled loop reads the embedding rows itself
             hs = _load_numba().forward(u, W, b, h0, self._lengths_i64,
-                                       self.activation)
-        elif self._kernel == 'cuda':
+                                       self.activation, ids=self.ids)
+            self.retain_outputs((0,))
+            return hs,
+        if self.ids is not None:
+            u = u[self.ids]   # the rows of every step, (T, B, H)
+        if self._kernel == 'cuda':
             if self.lengths is not None:
                 self.lengths = xp.asarray(self.lengths)
             hs = _load_cuda().forward(xp, u, W, b, h0, self.lengths, self.activation)
@@ -356,7 +373,14 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
             else xp.zeros((H, H), dtype=hs.dtype)
         if h0 is not None and T > 0:
             gW += xp.matmul(dz[0].T, h0)
-        out = [dz, gW]
+        if fwd.ids is None:
+            gu = dz
+        else:   # the table's gradient: each step's dz added to its row
+            from chainer_irnn.functions.connection.embed_id import (
+                scatter_add_rows, scatter_add_rows_xp)
+            gu = scatter_add_rows(fwd._table_rows, fwd.ids, dz) if xp is numpy else \
+                scatter_add_rows_xp(xp, fwd._table_rows, fwd.ids, dz)
+        out = [gu, gW]
         if fwd.has_b:
             out.append(dz.sum(axis=(0, 1)) if gb is None else gb)
         if fwd.has_h0:
@@ -378,7 +402,7 @@ def _lengths_for_numba(lengths, shape):
 
 
 def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
-                    kernel=None):
+                    kernel=None, ids=None):
     """Runs :math:`h_t = f(u_t + W h_{t-1} + b)` over all steps in one node.
 
     Same contract and result as
@@ -402,6 +426,12 @@ def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
             ``'cuda'``; None
             reads ``$CHAINER_IRNN_KERNEL`` (default ``'auto'``).  See the
             module's docstring.
+        ids: ``None``, or an integer array ``(T, B)`` with values in ``[0,
+            V)``: then ``u`` is an embedding table ``(V, H)`` and the input
+            of step ``t`` is ``u[ids[t]]`` -- ``irnn_recurrence(E, W, ...,
+            ids=ids)`` equals ``irnn_recurrence(embed_id(ids, E), W, ...)``,
+            and the ``numba`` kernel reads the rows inside its loop instead
+            of building the ``(T, B, H)`` array first.
 
     Returns:
         :class:`~chainer.Variable`: ``hs`` of shape ``(T, B, H)``.
@@ -415,8 +445,17 @@ def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
             ACTIVATIONS, activation))
     if kernel is not None and kernel not in KERNELS:
         raise ValueError('kernel must be one of {}, not {!r}'.format(KERNELS, kernel))
+    if ids is not None:
+        xp = backend.get_array_module(ids)
+        ids = ids.array if isinstance(ids, chainer.Variable) else xp.asarray(ids)
+        if ids.ndim != 2 or ids.dtype.kind not in 'iu':
+            raise ValueError('ids must be an integer array (T, B), got {} {}'.format(
+                ids.dtype, ids.shape))
+        V = u.shape[0]
+        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= V):
+            raise ValueError('ids must lie in [0, {}) (the rows of the table u)'.format(V))
     if lengths is not None:
-        T, B = u.shape[0], u.shape[1]
+        T, B = (u.shape[0], u.shape[1]) if ids is None else ids.shape
         xp = backend.get_array_module(lengths)
         lengths = xp.asarray(lengths)
         if lengths.shape != (B,) or lengths.dtype.kind not in 'iu':
@@ -426,6 +465,6 @@ def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
             raise ValueError('lengths must lie in [0, {}]'.format(T))
     inputs = (u, W) + (() if b is None else (b,)) + (() if h0 is None else (h0,))
     node = IRNNRecurrence(activation, lengths, has_b=b is not None,
-                          has_h0=h0 is not None, kernel=kernel)
+                          has_h0=h0 is not None, kernel=kernel, ids=ids)
     hs, = node.apply(inputs)
     return hs
