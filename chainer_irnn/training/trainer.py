@@ -7,7 +7,7 @@ from chainer import training
 from chainer.training import extensions
 
 from chainer_irnn.errors import ParameterError, Setting, UserError
-from chainer_irnn.training import distributed, extensions as ext, snapshots
+from chainer_irnn.training import distributed, extensions as ext, numerics, snapshots
 from chainer_irnn.training.converter import sequence_converter
 from chainer_irnn.training.hooks import FiniteGradients
 from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
@@ -212,7 +212,8 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
     ``max_rollbacks`` times.  Rollbacks are recorded in
     ``out/rollbacks.json`` so that a later resume keeps the lowered learning
     rate (with a ChainerMN ``comm``, by rank 0; every rank keeps the same
-    list).  Returns the trained model.
+    list).  Subnormal floats are flushed to zero while the trainer runs
+    (:mod:`~chainer_irnn.training.numerics`).  Returns the trained model.
     """
     run = config.run
     path = os.path.join(out, ROLLBACKS_FILE)
@@ -243,7 +244,8 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
             lr = scale_learning_rate(optimizer, run.rollback_factor ** len(rollbacks))
             logger.info('learning rate %g after %d rollback(s)', lr, len(rollbacks))
         try:
-            trainer.run(show_loop_exception_msg=False)
+            with numerics.flush_denormals():
+                trainer.run(show_loop_exception_msg=False)
             return model
         except DivergenceError as e:
             rolling = run.on_divergence == 'rollback'

@@ -8,7 +8,7 @@ import chainer
 
 from chainer_irnn.errors import UserError
 from chainer_irnn.links import IRNN, RecurrentClassifier
-from chainer_irnn.training import snapshots, trainer as trainer_mod
+from chainer_irnn.training import numerics, snapshots, trainer as trainer_mod
 from chainer_irnn.errors import ParameterError
 from chainer_irnn.training.config import TrainConfig
 from chainer_irnn.training.extensions import LearningRateSchedule
@@ -365,3 +365,53 @@ def test_schedule_keeps_a_rollbacks_lowered_rate(tmp_path):
     assert n >= 1
     assert read_log(out)[-1]['lr'] == pytest.approx(500 * 0.01 ** n * 0.5 ** 4)
     assert all(numpy.isfinite(p.array).all() for p in model.params())
+
+
+# -- subnormal floats flushed to zero while a trainer runs, and only then --------
+TINY = numpy.array([1e-39], numpy.float32)   # subnormal in float32
+
+supported = pytest.mark.skipif(numerics._libm() is None,
+                               reason='flush-to-zero is set on Linux/glibc x86-64 only')
+
+
+def flushed():
+    return bool((TINY * numpy.float32(1))[0] == 0)
+
+
+@supported
+def test_flush_denormals_sets_and_restores():
+    assert not flushed()
+    with numerics.flush_denormals() as active:
+        assert active
+        assert flushed()
+        assert not (TINY > 0)[0]          # read as zero too (DAZ)
+    assert not flushed() and TINY[0] > 0
+
+
+@supported
+def test_restored_after_an_exception():
+    with pytest.raises(RuntimeError):
+        with numerics.flush_denormals():
+            raise RuntimeError('boom')
+    assert not flushed()
+
+
+@supported
+def test_training_runs_with_subnormals_flushed(tmp_path):
+    seen = []
+
+    def make():
+        model, tr = make_factory(toy_data(n=16), str(tmp_path), iteration=3)()
+        tr.extend(lambda trainer: seen.append(flushed()), trigger=(1, 'iteration'))
+        return model, tr
+
+    trainer_mod.run_training(make, str(tmp_path), make_config(iteration=3), resume='none')
+    assert seen == [True, True, True]
+    assert not flushed()
+
+
+def test_elsewhere_it_does_nothing(monkeypatch):
+    monkeypatch.setattr(numerics, '_libm', lambda: None)
+    with numerics.flush_denormals() as active:
+        assert active is False
+        assert not flushed()
