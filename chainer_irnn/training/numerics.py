@@ -6,9 +6,9 @@ them: a parameter whose loss gradient is zero shrinks geometrically under
 weight decay with Adam (each step scales it by about ``1 - lr * rate / eps``)
 until it is subnormal, and then every product with it -- the recurrent
 matrix enters T products per step -- runs at a fraction of its speed.
-Measured on this project's machine: one step of the ``irnn`` model at batch
-128 with 494 subnormal parameters (a run with ``weight_decay=1e-5`` after 12
-epochs) took 269 ms, and 84 ms with subnormals flushed (docs/performance.md).
+Measured on this project's machine (``scripts/bench_subnormal.py``,
+docs/performance.md): one step of the ``irnn`` model at batch 128 with 494
+subnormal parameters took 1063 ms, and 85.5 ms with subnormals flushed.
 
 :func:`flush_denormals` sets the SSE control register's flush-to-zero (FTZ)
 and denormals-are-zero (DAZ) bits for the calling thread while training

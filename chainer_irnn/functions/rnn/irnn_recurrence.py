@@ -17,7 +17,7 @@ Kernels (the per-step loops; the node and its gradients are the same):
     for the rest of the step (input, bias, activation, padding mask; in the
     backward pass the output gradient, ``f'`` and the bias gradient), with
     no Python call inside the loop.  Measured on this project's 2-core
-    machine (docs/performance.md) it makes a training step 1.2 to 1.8 times
+    machine (docs/performance.md) it makes a training step 1.3 to 1.4 times
     faster than ``numpy``.
 ``numpy``
     The loop written with array operations of ``xp`` (NumPy or CuPy via
