@@ -15,8 +15,11 @@ and denormals-are-zero (DAZ) bits for the calling thread while training
 runs, through the C library's ``fegetenv``/``fesetenv``, and restores the
 previous state afterwards.  It changes results only below 1.2e-38 (such
 values become 0).  It acts where the layout of ``fenv_t`` is known (Linux
-with glibc on x86-64) and does nothing elsewhere; BLAS threads other than
-the caller's (``OPENBLAS_NUM_THREADS`` > 1) keep their own settings.
+with glibc, 64-bit x86) and does nothing elsewhere.  The bits belong to a
+thread: BLAS threads that already exist (``OPENBLAS_NUM_THREADS`` > 1) keep
+their own settings, and threads or processes started inside the block
+inherit the bits and keep them after it ends (none of the trainer's parts
+starts any).
 """
 import contextlib
 import ctypes
@@ -24,6 +27,7 @@ import ctypes.util
 import logging
 import platform
 import struct
+import sys
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +38,14 @@ _FTZ_DAZ = 0x8000 | 0x0040
 
 def _libm():
     if platform.system() != 'Linux' or platform.machine() not in ('x86_64', 'AMD64') \
-            or platform.libc_ver()[0] != 'glibc':
-        return None
-    name = ctypes.util.find_library('m')
+            or sys.maxsize <= 2 ** 32 or platform.libc_ver()[0] != 'glibc':
+        return None   # 32-bit x86's fenv_t has no mxcsr field at this offset
     try:
-        return ctypes.CDLL(name) if name else None
-    except OSError:
+        # libm, else the process's own symbols (glibc 2.34+ has them in libc)
+        lib = ctypes.CDLL(ctypes.util.find_library('m'))
+        lib.fegetenv
+        return lib
+    except (OSError, AttributeError):
         return None
 
 

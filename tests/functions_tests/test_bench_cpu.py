@@ -1,8 +1,10 @@
-"""scripts/bench_irnn.py on the CPU, end to end at a toy size.
+"""scripts/bench_irnn.py on the CPU, end to end at a toy size: a smoke test.
 
 The figures of docs/performance.md come from this script; it runs here in
 a subprocess (its thread settings must precede NumPy's import) so that a
-change to the package cannot break it unnoticed.
+change to the package cannot break it unnoticed.  No timing is judged (the
+goals are the benchmark's business); the test pins what the report
+contains and how the rate is defined (3 B T H^2 multiply-adds per step).
 """
 import json
 import os

@@ -326,3 +326,35 @@ def test_ids_are_checked():
         irnn_recurrence(E, W, ids=numpy.array([0.0, 1.0]))
     with pytest.raises(type_check.InvalidType):
         irnn_recurrence(numpy.zeros((4, 3)), W, ids=numpy.array([[0, 1]]))   # H differs
+    # the node itself checks them too (the compiled loop reads without bounds checks)
+    for kernel in mod.available_kernels():
+        node = mod.IRNNRecurrence(has_b=False, kernel=kernel, ids=numpy.array([[5, 1000]]))
+        with pytest.raises(ValueError, match=r'ids must lie in \[0, 4\)'):
+            node.apply((E, W))
+
+
+@pytest.mark.parametrize('kernel', KERNELS)
+def test_any_memory_order(kernel):
+    """Fortran-ordered and strided arrays give the same states and gradients."""
+    rng = numpy.random.RandomState(5)
+    u, W, b = rng.randn(6, 3, 4), numpy.eye(4) + 0.3 * rng.randn(4, 4), rng.randn(4)
+    gy = rng.randn(6, 3, 4)
+    out = []
+    for order in ('C', 'F'):
+        uv = chainer.Variable(numpy.asarray(u, order=order))
+        Wv = chainer.Variable(numpy.asarray(W, order=order))
+        bv = chainer.Variable(b.copy())
+        hs = irnn_recurrence(uv, Wv, bv, kernel=kernel)
+        hs.grad = numpy.asarray(gy, order=order)
+        hs.backward()
+        out.append((hs.array, uv.grad, Wv.grad, bv.grad))
+    for a, r in zip(*out):
+        numpy.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
+    if kernel == 'numba':   # the kernel's own entry point with a Fortran-ordered hs
+        from chainer_irnn.functions.rnn import _irnn_numba
+        L = numpy.full(3, 6, numpy.int64)
+        hs = _irnn_numba.forward(u, W, b, None, L, 'relu')
+        ref = _irnn_numba.backward(hs, W, gy, L, 'relu')
+        got = _irnn_numba.backward(numpy.asfortranarray(hs), W, gy, L, 'relu')
+        for a, r in zip(got, ref):
+            numpy.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)

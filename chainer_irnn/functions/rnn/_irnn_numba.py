@@ -59,7 +59,8 @@ def _call_blas(typingctx, address, args):
 
 @numba.njit(**_JIT)
 def _gemm(gemm, a, b, c, beta, ints, scalars):
-    """``c = a @ b + beta * c`` for C-contiguous 2-d arrays (row-major).
+    """``c = a @ b + beta * c`` for C-contiguous 2-d arrays (row-major;
+    the callers pass only such arrays, which this does not check).
 
     Row-major ``c = a b`` is column-major ``c^T = b^T a^T``: BLAS is called
     with the operands swapped and no transposition.  ``ints`` (int32, 7) and
@@ -185,10 +186,11 @@ def backward(hs, W, gy, lengths, activation):
     """``(dz, gh0, gb)``: ``dz`` ``(T, B, H)`` is the gradient of ``u``,
     ``gb`` its sum over steps and batch (the gradient of the bias)."""
     T, B, H = hs.shape
-    dz = numpy.empty_like(hs)
+    hs = numpy.ascontiguousarray(hs)
+    dz = numpy.empty(hs.shape, hs.dtype)   # C order: BLAS reads dz[t] as rows
     g = numpy.zeros((B, H), hs.dtype)
     gb = numpy.zeros(H, hs.dtype)
-    _backward_loop(_GEMM[hs.dtype], numpy.ascontiguousarray(hs), numpy.ascontiguousarray(W),
+    _backward_loop(_GEMM[hs.dtype], hs, numpy.ascontiguousarray(W),
                    numpy.ascontiguousarray(gy, dtype=hs.dtype), lengths,
                    RELU if activation == 'relu' else TANH, dz, g, gb)
     return dz, g, gb

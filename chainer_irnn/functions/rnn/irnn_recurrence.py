@@ -253,6 +253,9 @@ class IRNNRecurrence(chainer.FunctionNode):
                 ACTIVATIONS, activation))
         self.activation = activation
         self.lengths = lengths
+        if ids is not None and (ids.ndim != 2 or ids.dtype.kind not in 'iu'):
+            raise ValueError('ids must be an integer array (T, B), got {} {}'.format(
+                ids.dtype, ids.shape))
         self.ids = ids
         self.has_b = has_b
         self.has_h0 = has_h0
@@ -304,7 +307,7 @@ class IRNNRecurrence(chainer.FunctionNode):
         retain = (1,) if h0 is None else (1, self._h0_index)
         self.retain_inputs(retain)
         if self.ids is not None:
-            self.ids = xp.asarray(self.ids)
+            self.ids = _checked_ids(xp.asarray(self.ids), u.shape[0])
             self._table_rows = u.shape[0]
         if self._kernel == 'numba':
             shape = u.shape if self.ids is None else self.ids.shape
@@ -394,6 +397,14 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
             'naive_recurrence when gradients of gradients are needed')
 
 
+def _checked_ids(ids, V):
+    """``ids`` if its values are rows of a table of ``V`` rows (the compiled
+    loop reads them without bounds checks), else ValueError."""
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= V):
+        raise ValueError('ids must lie in [0, {}) (the rows of the table u)'.format(V))
+    return ids
+
+
 def _lengths_for_numba(lengths, shape):
     T, B = shape[0], shape[1]
     if lengths is None:
@@ -446,14 +457,8 @@ def irnn_recurrence(u, W, b=None, h0=None, lengths=None, activation='relu',
     if kernel is not None and kernel not in KERNELS:
         raise ValueError('kernel must be one of {}, not {!r}'.format(KERNELS, kernel))
     if ids is not None:
-        xp = backend.get_array_module(ids)
-        ids = ids.array if isinstance(ids, chainer.Variable) else xp.asarray(ids)
-        if ids.ndim != 2 or ids.dtype.kind not in 'iu':
-            raise ValueError('ids must be an integer array (T, B), got {} {}'.format(
-                ids.dtype, ids.shape))
-        V = u.shape[0]
-        if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= V):
-            raise ValueError('ids must lie in [0, {}) (the rows of the table u)'.format(V))
+        ids = ids.array if isinstance(ids, chainer.Variable) else \
+            backend.get_array_module(ids).asarray(ids)
     if lengths is not None:
         T, B = (u.shape[0], u.shape[1]) if ids is None else ids.shape
         xp = backend.get_array_module(lengths)
