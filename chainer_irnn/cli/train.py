@@ -191,7 +191,9 @@ def end_summary(result):
     import os
     where = os.path.join(result.out, 'model.npz')
     if result.best is None:
-        return 'model (last iteration, no validation data) written to {}'.format(where)
+        why = ('the test set was evaluated for the log only'
+               if result.description.get('validation') == 'test' else 'no validation data')
+        return 'model (last iteration, {}) written to {}'.format(why, where)
     b = result.best
     acc = b.get('validation/main/accuracy')
     text = 'best model: epoch {:.4g}, iteration {}: validation loss {:.4f}{}; written to {}'.format(

@@ -74,7 +74,9 @@ def mnist_data(config, source='auto', n_train=None, n_test=None, progress=True):
     """MNIST train and test sets in the view ``config`` asks for.
 
     Returns ``(train, test, meta)``: ``TupleDataset``s of ``(x, label)`` and
-    the data description that :func:`fit` stores with the model.  The view
+    the data description that :func:`fit` stores with the model; its
+    ``validation: 'test'`` tells :func:`fit` to evaluate ``test`` for the
+    log without letting it choose the model.  The view
     follows the model's input when the config leaves it at its default
     (``embed`` reads ``pixels``; ``linear`` reads ``floats`` or ``rows``).
     """
@@ -90,7 +92,9 @@ def mnist_data(config, source='auto', n_train=None, n_test=None, progress=True):
             'permute': config.mnist.permute,
             'permutation': None if data.permutation is None else [int(i) for i in data.permutation],
             'in_size': {'pixels': 256, 'floats': 1, 'rows': 28}[view], 'n_class': 10,
-            'n_train': len(data.train), 'n_test': len(data.test)}
+            'n_train': len(data.train), 'n_test': len(data.test),
+            # the evaluation data is the test set: logged, never choosing the model
+            'validation': 'test'}
     return data.train, data.test, meta
 
 
@@ -194,7 +198,9 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
 
     With ``val``, the model kept (returned and saved) is the one of the
     best evaluation (:class:`~chainer_irnn.training.extensions.BestModel`),
-    not the last iterate.
+    not the last iterate -- unless ``meta['validation']`` is ``'test'``
+    (:func:`mnist_data`: ``val`` is the test set), when ``val`` is evaluated
+    for the log only and the last iterate is kept.
 
     Returns:
         FitResult
@@ -230,7 +236,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         seed_everything(run.seed)
         model = models.build_model(description, impl=config.model.impl)
         model.to_device(device)
-        trainer = trainer_mod.build_trainer(model, train, val, config, out, device, comm=comm)
+        trainer = trainer_mod.build_trainer(model, train, val, config, out, device, comm=comm,
+                                            select=meta.get('validation') != 'test')
         for extension in extensions:
             trainer.extend(extension)
         built.update(model=model, trainer=trainer)
@@ -247,9 +254,10 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
                 description, **config.flat(), stop=list(run.stop_trigger(len(train))),
                 device=str(device), processes=distributed.size(comm)))
         opt = config.optimizer
-        logger.info('%s (%s training / %s validation sequences from %s), preset %s, %s lr %g '
+        logger.info('%s (%s training / %s %s sequences from %s), preset %s, %s lr %g '
                     'clip %g batch %d, hidden %s on %s', description.get('data'), n_total,
                     meta.get('n_test', 0 if val is None else len(val)),
+                    'test (logged only)' if meta.get('validation') == 'test' else 'validation',
                     description.get('data_source'), config.preset, opt.name, opt.lr, opt.clip,
                     run.batchsize, list(config.model.hidden), device)
         start = time.time()

@@ -48,7 +48,7 @@ def setup_optimizer(model, opt_config):
 
 
 def build_trainer(model, train, test, config, out, device,
-                  converter=sequence_converter, comm=None):
+                  converter=sequence_converter, comm=None, select=True):
     """Returns a ready :class:`chainer.training.Trainer`.
 
     Args:
@@ -66,6 +66,9 @@ def build_trainer(model, train, test, config, out, device,
     (``trainer.best_model``; None without ``test``) follows every evaluation:
     it keeps the best model, lowers the learning rate on plateaus and stops
     the run after ``config.run.patience`` evaluations without improvement.
+    ``select=False`` says that ``test`` is a test set: it is evaluated for
+    the log only and chooses nothing (no ``BestModel``; the plateau and
+    patience settings are then refused).
     ``config.run.keep_snapshots`` > 0 keeps only the newest snapshots.
 
     The run stops at ``config.run.stop_trigger(len(train))``; log, evaluation
@@ -92,7 +95,12 @@ def build_trainer(model, train, test, config, out, device,
     # validation drives the run where there is validation data: the best
     # model is kept, plateaus lower the learning rate, a patience stops it
     monitor = None
-    if test is not None:
+    if test is not None and not select and (run.patience or run.lr_patience):
+        raise ParameterError(
+            'patience' if run.patience else 'lr_patience',
+            'needs validation data, and the evaluation data here is a test set, which '
+            'must not choose the model (MNIST: its test images)')
+    if test is not None and select:
         monitor = ext.BestModel(model, by=run.best_by, patience=run.patience,
                                 lr_patience=run.lr_patience, lr_decay=run.lr_decay,
                                 warmup=0 if run.iteration is not None else run.min_iteration)
@@ -122,7 +130,8 @@ def build_trainer(model, train, test, config, out, device,
         if comm is not None:
             evaluator = distributed.multi_node_evaluator(evaluator, comm)
         trainer.extend(evaluator, trigger=AnyTrigger(eval_interval, stop))
-        trainer.extend(monitor, name='best_model')
+        if monitor is not None:
+            trainer.extend(monitor, name='best_model')
     if not distributed.is_writer(comm):
         return trainer
     # also at the last iteration (and where early stopping ends the run), so

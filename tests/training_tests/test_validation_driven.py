@@ -198,3 +198,37 @@ def test_cli_train_names_the_kept_model_at_the_end(tmp_path, capsys):
     assert 'kept the model of the best validation loss' in err
     settings = json.load(open(os.path.join(out, 'settings.json')))
     assert settings['on_divergence'] == 'rollback' and settings['patience'] == 6
+
+
+
+def test_a_test_set_is_logged_but_never_chooses_the_model(tmp_path):
+    """``meta['validation'] == 'test'`` (MNIST's evaluation data is its test
+    set): it is evaluated for the log, and the model kept is the last
+    iterate, the same as a run without evaluation."""
+    from chainer_irnn.errors import ParameterError
+    from chainer_irnn.models import load_model
+    train, val = toy(64, seed=1), toy(32, seed=2)
+    val = chainer.datasets.TupleDataset(numpy.stack([x for x, _ in val]),
+                                        numpy.asarray([1 - t for _, t in val], numpy.int32))
+    on_test = fit(config(), train, val, out=str(tmp_path / 'a'),
+                  meta=dict(meta(), validation='test'))
+    blind = fit(config(), train, None, out=str(tmp_path / 'b'), meta=meta())
+    assert on_test.best is None
+    assert any('validation/main/loss' in e for e in on_test.log)   # still logged
+    saved, _ = load_model(str(tmp_path / 'a'))
+    for k, v in params(blind.model.predictor).items():
+        numpy.testing.assert_array_equal(params(saved.predictor)[k], v)
+    # the same data as validation would have kept an earlier model (see above)
+    chosen = fit(config(), train, val, out=str(tmp_path / 'c'), meta=meta())
+    assert chosen.best['iteration'] < 40
+    for setting in ('patience', 'lr_patience'):
+        with pytest.raises(ParameterError, match='test set'):
+            fit(config(**{setting: 2}), train, val, out=str(tmp_path / setting),
+                meta=dict(meta(), validation='test'))
+
+
+def test_mnist_data_marks_its_test_set():
+    from chainer_irnn.training import mnist_data
+    _, test, m = mnist_data(config(input='embed', view='pixels'), source='embedded',
+                            n_train=10, n_test=10, progress=False)
+    assert m['validation'] == 'test' and len(test) == 10
