@@ -18,18 +18,19 @@ PRESETS = {
     'irnn': {
         'source': 'chainer-irnn recommendation (docs/reproductions.md): the blog '
                   'model with Adam alpha 1e-4, clipping 1, batch 128, the rate '
-                  "halved every 15000 updates; the blog's SGD at lr 1e-8 barely "
-                  'moves the weights',
+                  'halved every 15000 updates, dropout 0.2 on the last state and '
+                  "weight decay 1e-5 (93.76% on pixel MNIST after 80 epochs); the blog's "
+                  'SGD at lr 1e-8 barely moves the weights',
         'input': 'embed', 'hidden': (100,), 'view': 'pixels',
         'optimizer': 'adam', 'lr': 1e-4, 'clip': 1.0, 'batchsize': 128,
-        'lr_decay': 0.5, 'lr_decay_every': 15000,
+        'lr_decay': 0.5, 'lr_decay_every': 15000, 'dropout': 0.2, 'weight_decay': 1e-5,
     },
     'irnn-permuted': {
         'source': "the 'irnn' recipe on a fixed, seeded permutation of the "
                   'pixel order (Le et al. 2015, permuted MNIST)',
         'input': 'embed', 'hidden': (100,), 'view': 'pixels', 'permute': 0,
         'optimizer': 'adam', 'lr': 1e-4, 'clip': 1.0, 'batchsize': 128,
-        'lr_decay': 0.5, 'lr_decay_every': 15000,
+        'lr_decay': 0.5, 'lr_decay_every': 15000, 'dropout': 0.2, 'weight_decay': 1e-5,
     },
     'csv': {
         'source': 'chainer-irnn default for CSV data (docs/csv.md): an IRNN of '

@@ -7,7 +7,7 @@ from chainer import training
 from chainer.training import extensions
 
 from chainer_irnn.errors import ParameterError, Setting, UserError
-from chainer_irnn.training import distributed, extensions as ext, numerics, snapshots
+from chainer_irnn.training import distributed, extensions as ext, numerics, snapshots, threads
 from chainer_irnn.training.converter import sequence_converter
 from chainer_irnn.training.hooks import FiniteGradients
 from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
@@ -221,8 +221,9 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
     ``max_rollbacks`` times.  Rollbacks are recorded in
     ``out/rollbacks.json`` so that a later resume keeps the lowered learning
     rate (with a ChainerMN ``comm``, by rank 0; every rank keeps the same
-    list).  Subnormal floats are flushed to zero while the trainer runs
-    (:mod:`~chainer_irnn.training.numerics`).  Returns the trained model.
+    list).  Subnormal floats are flushed to zero and BLAS runs on one thread
+    while the trainer runs (:mod:`~chainer_irnn.training.numerics`,
+    :mod:`~chainer_irnn.training.threads`).  Returns the trained model.
     """
     run = config.run
     path = os.path.join(out, ROLLBACKS_FILE)
@@ -253,7 +254,7 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
             lr = scale_learning_rate(optimizer, run.rollback_factor ** len(rollbacks))
             logger.info('learning rate %g after %d rollback(s)', lr, len(rollbacks))
         try:
-            with numerics.flush_denormals():
+            with numerics.flush_denormals(), threads.single_blas_thread():
                 trainer.run(show_loop_exception_msg=False)
             return model
         except DivergenceError as e:

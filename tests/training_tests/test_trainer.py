@@ -8,7 +8,7 @@ import chainer
 
 from chainer_irnn.errors import UserError
 from chainer_irnn.links import IRNN, RecurrentClassifier
-from chainer_irnn.training import numerics, snapshots, trainer as trainer_mod
+from chainer_irnn.training import numerics, snapshots, threads, trainer as trainer_mod
 from chainer_irnn.errors import ParameterError
 from chainer_irnn.training.config import TrainConfig
 from chainer_irnn.training.extensions import LearningRateSchedule
@@ -415,3 +415,36 @@ def test_elsewhere_it_does_nothing(monkeypatch):
     with numerics.flush_denormals() as active:
         assert active is False
         assert not flushed()
+
+
+# -- BLAS on one thread while a trainer runs, unless the environment says -------
+
+def blas_threads():
+    from threadpoolctl import threadpool_info
+    return sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'})
+
+
+def test_training_runs_blas_on_one_thread(tmp_path, monkeypatch):
+    from threadpoolctl import threadpool_limits
+    for var in threads.THREAD_VARS:
+        monkeypatch.delenv(var, raising=False)
+    seen = []
+
+    def make():
+        model, tr = make_factory(toy_data(n=16), str(tmp_path), iteration=2)()
+        tr.extend(lambda trainer: seen.append(blas_threads()), trigger=(1, 'iteration'))
+        return model, tr
+
+    with threadpool_limits(limits=2, user_api='blas'):   # as on a 2-core machine
+        assert blas_threads() == [2]
+        trainer_mod.run_training(make, str(tmp_path), make_config(iteration=2), resume='none')
+        assert blas_threads() == [2]                     # restored
+    assert seen == [[1], [1]]
+
+
+def test_thread_count_in_the_environment_rules(monkeypatch):
+    from threadpoolctl import threadpool_limits
+    monkeypatch.setenv('OPENBLAS_NUM_THREADS', '2')
+    with threadpool_limits(limits=2, user_api='blas'):
+        with threads.single_blas_thread() as limited:
+            assert limited is False and blas_threads() == [2]
