@@ -232,3 +232,24 @@ def test_mnist_data_marks_its_test_set():
     _, test, m = mnist_data(config(input='embed', view='pixels'), source='embedded',
                             n_train=10, n_test=10, progress=False)
     assert m['validation'] == 'test' and len(test) == 10
+
+
+def test_model_from_snapshot_script_writes_the_last_iterate(tmp_path):
+    """scripts/model_from_snapshot.py: the newest snapshot's parameters as a
+    model folder that load_model reads (how issue 15 scored runs that kept
+    a test-selected model.npz)."""
+    import importlib.util
+    from chainer_irnn.models import load_model
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location(
+        'model_from_snapshot', os.path.join(root, 'scripts', 'model_from_snapshot.py'))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    train = toy(64, seed=1)
+    blind = fit(config(), train, None, out=str(tmp_path / 'run'), meta=meta())
+    assert script.main([str(tmp_path / 'run'), str(tmp_path / 'out')]) == 0
+    saved, _ = load_model(str(tmp_path / 'out'))
+    for k, v in params(blind.model.predictor).items():
+        numpy.testing.assert_array_equal(params(saved.predictor)[k], v)
+    with pytest.raises(SystemExit, match='no snapshot'):
+        script.main([str(tmp_path / 'out'), str(tmp_path / 'out2')])
