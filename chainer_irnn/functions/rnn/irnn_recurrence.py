@@ -315,18 +315,15 @@ class IRNNRecurrence(chainer.FunctionNode):
             # the compiled loop reads the embedding rows itself
             hs = _load_numba().forward(u, W, b, h0, self._lengths_i64,
                                        self.activation, ids=self.ids)
-            self.retain_outputs((0,))
-            return hs,
-        if self.ids is not None:
-            u = u[self.ids]   # the rows of every step, (T, B, H)
-        if self._kernel == 'cuda':
-            if self.lengths is not None:
-                self.lengths = xp.asarray(self.lengths)
-            hs = _load_cuda().forward(xp, u, W, b, h0, self.lengths, self.activation)
         else:
+            if self.ids is not None:
+                u = u[self.ids]   # the rows of every step, (T, B, H)
             if self.lengths is not None:
                 self.lengths = xp.asarray(self.lengths)
-            hs = _forward_xp(xp, u, W, b, h0, self.lengths, self.activation)
+            if self._kernel == 'cuda':
+                hs = _load_cuda().forward(xp, u, W, b, h0, self.lengths, self.activation)
+            else:
+                hs = _forward_xp(xp, u, W, b, h0, self.lengths, self.activation)
         self.retain_outputs((0,))
         return hs,
 
