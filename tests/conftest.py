@@ -13,3 +13,22 @@ if ROOT not in sys.path:
 
 # Third-party Chainer 1.x code kept as data for scripts/measure_legacy.py.
 collect_ignore_glob = ['legacy_corpus/*']
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def two_feature_csv(tmp_path):
+    """A wide CSV of 40 sequences: 4 steps of features ``x, y`` (headers
+    ``x1,y1,...,x4,y4``), the label 1 where the x values sum above 0."""
+    import numpy
+    rng = numpy.random.RandomState(0)
+    x = rng.randn(40, 4, 2).round(3)
+    y = (x[:, :, 0].sum(1) > 0).astype(int)
+    lines = ['label,' + ','.join('{}{}'.format(c, t) for t in range(1, 5) for c in 'xy')]
+    lines += ['{},'.format(y[i]) + ','.join('{:g}'.format(v) for v in x[i].ravel())
+              for i in range(40)]
+    path = tmp_path / 'd.csv'
+    path.write_text('\n'.join(lines) + '\n')
+    return path

@@ -108,15 +108,8 @@ def test_pruning_extension_reports_the_best_so_far_per_evaluation():
     assert [v for _, v in acc.trial.reports] == [0.5, 0.8, 0.8]
 
 
-def test_cli_tune_on_a_csv_file_then_predict(tmp_path, capsys):
-    rng = numpy.random.RandomState(0)
-    x = rng.randn(40, 4, 2).round(3)
-    y = (x[:, :, 0].sum(1) > 0).astype(int)
-    lines = ['label,' + ','.join('{}{}'.format(c, t) for t in range(1, 5) for c in 'xy')]
-    lines += ['{},'.format(y[i]) + ','.join('{:g}'.format(v) for v in x[i].ravel())
-              for i in range(40)]
-    path = tmp_path / 'd.csv'
-    path.write_text('\n'.join(lines) + '\n')
+def test_cli_tune_on_a_csv_file_then_predict(tmp_path, capsys, two_feature_csv):
+    path = two_feature_csv
     out = str(tmp_path / 'tuned')
     rc = cli.main(['tune', '--csv', str(path), '--trials', '2', '--iteration', '12',
                    '--eval-interval', '4', '--hidden', '8', '--out', out, '--no-progress'])

@@ -177,16 +177,9 @@ def test_plateaus_count_only_after_warmup():
     assert m.stopping and m.iteration == 10
 
 
-def test_cli_train_names_the_kept_model_at_the_end(tmp_path, capsys):
+def test_cli_train_names_the_kept_model_at_the_end(tmp_path, capsys, two_feature_csv):
     from chainer_irnn import cli
-    rng = numpy.random.RandomState(0)
-    x = rng.randn(40, 4, 2).round(3)
-    y = (x[:, :, 0].sum(1) > 0).astype(int)
-    lines = ['label,' + ','.join('{}{}'.format(c, t) for t in range(1, 5) for c in 'xy')]
-    lines += ['{},'.format(y[i]) + ','.join('{:g}'.format(v) for v in x[i].ravel())
-              for i in range(40)]
-    path = tmp_path / 'd.csv'
-    path.write_text('\n'.join(lines) + '\n')
+    path = two_feature_csv
     out = str(tmp_path / 'm')
     rc = cli.main(['train', '--csv', str(path), '--iteration', '12', '--eval-interval', '4',
                    '--hidden', '8', '--out', out, '--no-progress', '--val-split', '0.25',
