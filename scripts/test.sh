@@ -26,7 +26,9 @@ lines=${TEST_LINES:-1 2 2@3.12}
 slow_lines=${SLOW_LINES:-2}
 export CHAINER_IRNN_MPI=${CHAINER_IRNN_MPI:-1}
 if [ "$CHAINER_IRNN_MPI" = 1 ] && ! command -v mpiexec >/dev/null 2>&1; then
-  echo "test.sh: installing OpenMPI (Debian packages) for the distributed tests" >&2
+  echo "test.sh: mpiexec is missing; installing OpenMPI with apt-get (Debian packages" \
+       "openmpi-bin, libopenmpi-dev; needs root) for the distributed tests." \
+       "CHAINER_IRNN_MPI=0 skips this and those tests" >&2
   if ! (export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq && apt-get install -y -qq --no-install-recommends \
           openmpi-bin libopenmpi-dev >/dev/null); then
@@ -47,6 +49,13 @@ find_python() {
   return 1
 }
 status=0
+summary=()
+# pytest's closing line ("== 12 passed, 1 skipped in 3.4s ==") without its
+# rulers, from a log that tee wrote.
+last_result() {
+  grep -E '[0-9]+ (passed|failed|error|errors|skipped|deselected)' "$1" | tail -n 1 |
+    sed -E 's/^=+ //; s/ =+$//'
+}
 for line in $lines; do
   np=${line%%@*}
   case $np in
@@ -61,6 +70,7 @@ for line in $lines; do
       echo "test.sh: line '$line' needs python$version, found neither on PATH nor" \
            "under pyenv (install it, or choose lines: TEST_LINES='1 2')" >&2
       status=1
+      summary+=("line $line: FAILED (no python$version)")
       continue
     fi
   fi
@@ -70,7 +80,38 @@ for line in $lines; do
     *) marks=(-m 'not slow') ;;
   esac
   echo "=== line $line: $("$python" --version 2>&1), $spec, in $venv${marks:+ (not slow)}" >&2
-  PYTHON=$python scripts/setup_env.sh "$venv" "$spec" dev
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider "${marks[@]}" "$@" || status=$?
+  if ! PYTHON=$python scripts/setup_env.sh "$venv" "$spec" dev; then
+    status=1
+    summary+=("line $line: FAILED (setting up $venv failed)")
+    continue
+  fi
+  log=$(mktemp "${TMPDIR:-/tmp}/chainer-irnn-test.XXXXXX")
+  rc=0
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider "${marks[@]}" "$@" 2>&1 | tee "$log" ||
+    rc=${PIPESTATUS[0]}
+  result=$(last_result "$log")
+  rm -f "$log"
+  if [ "$rc" = 0 ]; then
+    summary+=("line $line: ok (${result:-no result line})")
+  else
+    status=1
+    summary+=("line $line: FAILED, pytest exit $rc (${result:-no result line})")
+  fi
 done
+# The verdict, last: one line per line of the matrix, then the counts over all
+# of them ("N passed, N failed, N skipped"; a line that failed before pytest
+# counted anything adds one failure, so 0 failed means every line passed).
+echo "=== test.sh summary ($([ "$status" = 0 ] && echo 'all lines passed' || echo 'FAILED'))"
+passed=0 failed=0 skipped=0
+for s in "${summary[@]}"; do
+  echo "$s"
+  n=$(grep -oE '[0-9]+ passed' <<<"$s" | grep -oE '[0-9]+' || true)
+  f=$(grep -oE '[0-9]+ (failed|errors?)' <<<"$s" | awk '{t += $1} END {print t + 0}' || true)
+  k=$(grep -oE '[0-9]+ skipped' <<<"$s" | grep -oE '[0-9]+' || true)
+  passed=$((passed + ${n:-0})) skipped=$((skipped + ${k:-0}))
+  case $s in
+    *FAILED*) failed=$((failed + (${f:-0} > 0 ? ${f:-0} : 1))) ;;
+  esac
+done
+echo "test.sh: $passed passed, $failed failed, $skipped skipped"
 exit $status
