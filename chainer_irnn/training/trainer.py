@@ -3,6 +3,7 @@ import logging
 import os
 
 import chainer
+import numpy
 from chainer import training
 from chainer.training import extensions
 
@@ -117,6 +118,9 @@ def build_trainer(model, train, test, config, out, device,
     snapshot_interval = iters(run.snapshot_interval) or (epochs_between, 'epoch')
 
     trainer.extend(LossGuard(relapse=run.loss_guard))
+    # dropout and input noise draw from (seed, iteration): resumes are exact
+    trainer.extend(ext.IterationSeed(run.seed, rank=0 if comm is None else comm.rank,
+                                     gpu=device.xp is not numpy))
     if run.lr_decay_every or run.warmup:
         trainer.extend(ext.LearningRateSchedule(
             decay=run.lr_decay if run.lr_decay_every else 1.0,
@@ -126,7 +130,8 @@ def build_trainer(model, train, test, config, out, device,
     if test is not None:
         test_iter = chainer.iterators.SerialIterator(
             test, max(batchsize, 128), repeat=False, shuffle=False)
-        evaluator = extensions.Evaluator(test_iter, model, converter=converter, device=device)
+        # means over examples, not over batches (the kept model is chosen on them)
+        evaluator = ext.ExampleEvaluator(test_iter, model, converter=converter, device=device)
         if comm is not None:
             evaluator = distributed.multi_node_evaluator(evaluator, comm)
         trainer.extend(evaluator, trigger=AnyTrigger(eval_interval, stop))
@@ -159,7 +164,7 @@ def build_trainer(model, train, test, config, out, device,
             'loss.png': ['main/loss', 'validation/main/loss'],
             'accuracy.png': ['main/accuracy', 'validation/main/accuracy']}))
     if run.progress:
-        trainer.extend(extensions.ProgressBar(training_length=stop, update_interval=1))
+        trainer.extend(ext.progress(stop))
     return trainer
 
 
