@@ -24,21 +24,76 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from chainer_irnn.errors import ParameterError, UserError
+
 
 logger = logging.getLogger(__name__)
 
 
-def _sequences(X, input, fitted_width=None):
+AXIS_ORDERS = ('ntf', 'nct')
+_LONG_NAMES = ('id', 'sequence_id', 'seq', 'seq_id', 'sequence', 'series_id', 'instance',
+               'case_id', 'time', 'timestamp', 'timepoints', 'step', 'time_step')
+
+
+def _from_frame(X):
+    """A pandas DataFrame as ``X``: an sktime/aeon nested frame (a row per
+    sequence, a cell per channel holding the series) becomes a list of
+    ``(T, channels)`` arrays; a long-format frame (a row per step) is
+    refused, since its steps would be read as sequences; any other frame is
+    a 2-D table ``(n, T)``, returned as is."""
+    import pandas as pd
+    index_names = [n for n in X.index.names if n is not None]
+    if X.shape[0] and X.shape[1] and any(
+            isinstance(v, (pd.Series, numpy.ndarray, list)) for v in X.iloc[0]):
+        seqs = []
+        for i, row in enumerate(X.itertuples(index=False)):
+            try:
+                channels = [numpy.asarray(v, dtype=numpy.float64).ravel() for v in row]
+            except (TypeError, ValueError):
+                raise ParameterError('X', 'row {} of the nested DataFrame holds a cell that is '
+                                     'not a series of numbers'.format(i))
+            lengths = {len(c) for c in channels}
+            if len(lengths) != 1:
+                raise ParameterError('X', 'row {} of the nested DataFrame has channels of '
+                                     'different lengths {}'.format(i, sorted(lengths)))
+            seqs.append(numpy.stack(channels, axis=1))
+        return seqs
+    named = [c for c in list(X.columns) + index_names
+             if str(c).strip().lower() in _LONG_NAMES]
+    if named or isinstance(X.index, pd.MultiIndex):
+        what = 'column {!r}'.format(named[0]) if named else 'a MultiIndex'
+        raise ParameterError('X', 'this DataFrame looks like a long-format table (a row per '
+                             'step; {}), which would be read as one sequence per row; pass '
+                             'a list of (T, F) arrays, an sktime nested DataFrame, or read '
+                             "it with read_csv(frame, layout='long')".format(what))
+    return X
+
+
+def _sequences(X, input, fitted_width=None, axis_order=None):
     """``(list of arrays, width)`` from the accepted forms of ``X``.
 
     ``width`` is the number of columns of a 2-D array input (scikit-learn's
     ``n_features_in_``), else None.  Every value must be finite (float32)
-    or, for ``input='embed'``, a non-negative integer.
+    or, for ``input='embed'``, a non-negative integer.  ``axis_order``
+    ``'nct'`` reads 3-D arrays and 2-D sequences as aeon/sktime lay them
+    out, ``(n, channels, T)`` / ``(channels, T)``.
     """
     from sklearn.utils.validation import check_array
+    if axis_order not in (None,) + AXIS_ORDERS:
+        raise ParameterError('axis_order', "must be 'ntf' ((n, T, F), the default) or 'nct' "
+                             "(aeon/sktime's (n, channels, T)), not {!r}".format(axis_order))
     if hasattr(X, 'X') and hasattr(X, 'classes'):   # a SequenceDataset
         X = X.X
+    if type(X).__name__ == 'DataFrame' and hasattr(X, 'iloc'):
+        X = _from_frame(X)
     width = None
+    if isinstance(X, (list, tuple)) and axis_order == 'nct':
+        X = [numpy.asarray(x).T if numpy.ndim(x) == 2 else x for x in X]
+    if isinstance(X, (list, tuple)):
+        for i, x in enumerate(X):
+            if not numpy.isscalar(x) and numpy.ndim(x) >= 1 and len(x) == 0:
+                raise ParameterError('X', 'X[{}] is an empty sequence (0 steps); every '
+                                     'sequence needs at least one step'.format(i))
     if isinstance(X, (list, tuple)) and X and not numpy.isscalar(X[0]) and \
             len({numpy.shape(x) for x in X}) > 1:
         seqs = []
@@ -59,6 +114,14 @@ def _sequences(X, input, fitted_width=None):
         elif arr.ndim != 3:
             raise ValueError('X must be (n, T), (n, T, F) or a list of (T, F) sequences; '
                              'got shape {}'.format(arr.shape))
+        elif axis_order == 'nct' and not isinstance(X, (list, tuple)):
+            arr = arr.transpose(0, 2, 1)
+        elif axis_order is None and arr.shape[2] > arr.shape[1]:
+            import warnings
+            warnings.warn('X of shape {} is read as {} steps of {} features (n, T, F); if it '
+                          "is aeon/sktime's (n, channels, T), set axis_order='nct' (and "
+                          "axis_order='ntf' to silence this)".format(
+                              arr.shape, arr.shape[1], arr.shape[2]), UserWarning, stacklevel=3)
         seqs = list(arr)
     out = []
     for i, x in enumerate(seqs):
@@ -97,7 +160,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         lr (float): learning rate (Adam's alpha).
         clip (float): gradient-norm clipping threshold; 0 switches it off.
         weight_decay (float): L2 weight decay.
-        batchsize (int): examples per update.
+        batchsize (int): examples per update; None (default): 32, or a
+            quarter of the training set where that is smaller.
         epoch (int): passes over the training data.
         min_iteration (int): raise the epochs to make at least this many
             updates (small data sets need more passes).
@@ -124,6 +188,13 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             run.
         lr_patience (int): halve the learning rate after this many
             evaluations without improvement (0 = off).
+        axis_order (str): how 3-D arrays (and the 2-D sequences of a list)
+            are laid out: ``'ntf'`` (sequences, steps, features) or
+            ``'nct'`` (aeon's and sktime's sequences, channels, steps).
+            None (default) reads ``'ntf'`` and warns when an array has more
+            features than steps.  An sktime nested DataFrame is read as
+            its rows of channels; a long-format DataFrame (a row per step)
+            is refused (read it with ``read_csv(frame, layout='long')``).
 
     Attributes:
         classes_ (ndarray): the class labels.
@@ -137,10 +208,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden=(100,), input='linear', activation='relu', identity_scale=1.0,
                  input_std=0.001, optimizer='adam', lr=1e-3, clip=1.0, weight_decay=0.0,
-                 batchsize=32, epoch=10, min_iteration=2000, validation_fraction=0.1,
+                 batchsize=None, epoch=10, min_iteration=2000, validation_fraction=0.1,
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
                  verbose=False, impl='fused', dropout=0.0, input_dropout=0.0,
-                 input_noise=0.1, best_by='loss', patience=6, lr_patience=3):
+                 input_noise=0.1, best_by='loss', patience=6, lr_patience=3, axis_order=None):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -167,6 +238,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.best_by = best_by
         self.patience = patience
         self.lr_patience = lr_patience
+        self.axis_order = axis_order
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
@@ -178,7 +250,9 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             input_noise=self.input_noise, best_by=self.best_by, patience=self.patience,
             lr_patience=self.lr_patience, view='pixels' if self.input == 'embed' else 'floats',
             optimizer=self.optimizer, lr=self.lr, clip=self.clip,
-            weight_decay=self.weight_decay, batchsize=min(self.batchsize, n_train),
+            weight_decay=self.weight_decay,
+            batchsize=32 if self.batchsize is None else min(self.batchsize, n_train),
+            auto_batchsize=self.batchsize is None,
             epoch=self.epoch, min_iteration=self.min_iteration, seed=self.seed,
             progress=bool(self.verbose), plots=self.out is not None, report=bool(self.verbose),
             on_divergence='rollback')
@@ -215,7 +289,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             y = X.y
         if y is None:
             raise ValueError('requires y to be passed, but the target y is None')
-        seqs, width = _sequences(X, self.input)
+        seqs, width = _sequences(X, self.input, axis_order=self.axis_order)
         y = numpy.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
             import warnings
@@ -225,6 +299,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y)
         if len(y) != len(seqs):
             raise ValueError('X holds {} sequences but y {} labels'.format(len(seqs), len(y)))
+        _check_labels(y, 'y')
         check_classification_targets(y)
         self.classes_, codes = numpy.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -250,7 +325,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 
         codes = codes.astype(numpy.int32)
         if X_val is not None:
-            vseqs, _ = _sequences(X_val, self.input, width)
+            vseqs, _ = _sequences(X_val, self.input, width, axis_order=self.axis_order)
             index = {c: i for i, c in enumerate(self.classes_)}
             try:
                 vcodes = numpy.asarray([index[v] for v in column_or_1d(numpy.asarray(y_val))],
@@ -272,7 +347,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             train = [(xs[i], codes[i]) for i in tr]
             val = [(xs[i], codes[i]) for i in va] or None
         n_class = len(self.classes_)
-        meta = {'data': 'arrays', 'data_source': 'arrays',
+        meta = {'label_type': _label_type(self.classes_),
+                'data': 'arrays', 'data_source': 'arrays',
                 'in_size': self.n_tokens if self.input == 'embed' else int(seqs[0].shape[1]),
                 'n_class': n_class, 'n_train': len(train),
                 'n_test': 0 if val is None else len(val)}
@@ -304,7 +380,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, 'predictor_')
         if isinstance(X, SequenceDataset):     # read as the training data were
             return self.predictor_.prepare(X)
-        seqs, _ = _sequences(X, self.input, self._width)
+        seqs, _ = _sequences(X, self.input, self._width,
+                             axis_order=getattr(self, 'axis_order', None))
         return self.predictor_.prepare(seqs)
 
     def predict_proba(self, X):
@@ -340,7 +417,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         if d['input'] == 'embed':
             clf.n_tokens = d['in_size']
         clf.predictor_ = p
-        clf.classes_ = _labels(p.classes)
+        clf.classes_ = _labels(p.classes, d.get('label_type'))
         clf.n_features_in_ = d['in_size'] if d['input'] != 'embed' else 1
         clf._width = None
         clf.history_ = []
@@ -381,8 +458,51 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _labels(names):
-    """Class names back as numbers where they all read as integers."""
+def _check_labels(y, name):
+    """A clear error for a missing label (None or NaN) in ``y``."""
+    if y.dtype.kind == 'O':
+        for i, v in enumerate(y):
+            if v is None or (isinstance(v, float) and v != v):
+                raise ParameterError(name, '{}[{}] is {!r}; every sequence needs a label'.format(
+                    name, i, v))
+
+
+def _label_type(classes):
+    """How :func:`_labels` turns the saved class names back into ``classes``
+    (a JSON-safe dict: the numpy dtype and the Python kind of the values)."""
+    import numbers
+    values = list(classes)
+    if all(isinstance(v, (bool, numpy.bool_)) for v in values):
+        kind = 'bool'
+    elif all(isinstance(v, numbers.Integral) for v in values):
+        kind = 'int'
+    elif all(isinstance(v, numbers.Real) for v in values):
+        kind = 'float'
+    elif all(isinstance(v, str) for v in values):
+        kind = 'str'
+    else:
+        kind = None
+    return {'kind': kind, 'dtype': numpy.asarray(classes).dtype.str}
+
+
+def _labels(names, label_type=None):
+    """The saved class names back as labels of their type (``label_type``,
+    written by :func:`_label_type` at fit); without it (a model trained by
+    the CLI) as integers where they all read as integers, else texts."""
+    kind = (label_type or {}).get('kind')
+    if kind is not None:
+        convert = {'bool': lambda n: n == 'True', 'int': int, 'float': float, 'str': str}[kind]
+        try:
+            values = [convert(n) for n in names]
+            dtype = numpy.dtype(label_type['dtype'])
+        except (ValueError, TypeError, KeyError):
+            raise UserError('the model description holds class names {} that are not of its '
+                            'label type {!r}'.format(list(names)[:5], kind))
+        if dtype.kind == 'O':
+            out = numpy.empty(len(values), dtype=object)
+            out[:] = values
+            return out
+        return numpy.asarray(values, dtype=dtype)
     try:
         ints = [int(n) for n in names]
         if [str(i) for i in ints] == list(names):

@@ -102,3 +102,68 @@ def test_read_csv_and_read_ts(tmp_path):
     (tmp_path / 'bad.ts').write_text('@data\n1,x:a\n')
     with pytest.raises(DataError, match='bad.ts, line 2'):
         read_ts(str(tmp_path / 'bad.ts'))
+
+
+# ---------------------------------------------------------------- issue 22, 24
+
+def tiny(**kw):
+    return IRNNClassifier(**dict(dict(hidden=(4,), min_iteration=4, epoch=1, batchsize=8,
+                                      validation_fraction=0), **kw))
+
+
+@pytest.mark.parametrize('labels', [[1.0, 2.0], [True, False], [3, 7],
+                                    [numpy.float32(1.0), numpy.float32(2.0)],
+                                    ['1.0', '2'], [90071992547409921, 90071992547409923]])
+def test_saved_classes_keep_their_type(tmp_path, labels):
+    X, _ = toy(n=16, T=3)
+    y = numpy.array([labels[i % 2] for i in range(16)],
+                    dtype=object if isinstance(labels[0], str) else None)
+    clf = tiny().fit(X, y)
+    assert len(clf.classes_) == 2            # two classes, even 2**56 + 1 and + 3
+    back = IRNNClassifier.load(clf.save(str(tmp_path / 'm')))
+    assert back.classes_.dtype == clf.classes_.dtype
+    assert [type(c) for c in back.classes_] == [type(c) for c in clf.classes_]
+    assert list(back.classes_) == list(clf.classes_)
+    assert (back.predict(X) == clf.predict(X)).all()
+    assert back.score(X, y) == clf.score(X, y)
+
+
+def test_bad_sequences_and_labels_are_named():
+    seqs = [numpy.ones((3, 2)), numpy.ones((0, 2)), numpy.ones((4, 2))]
+    with pytest.raises(ParameterError, match=r'X\[1\] is an empty sequence'):
+        tiny().fit(seqs, [0, 1, 0])
+    X, _ = toy(n=6, T=3)
+    with pytest.raises(ParameterError, match=r'y\[2\] is None; every sequence needs a label'):
+        tiny().fit(X, numpy.array(['a', 'b', None, 'a', 'b', 'a'], dtype=object))
+
+
+def test_aeon_layout_by_axis_order():
+    X, y = toy(n=16, T=7, F=2)
+    nct = X.transpose(0, 2, 1)                       # aeon/sktime: (n, channels, T)
+    clf = tiny(axis_order='nct').fit(nct, y)
+    assert clf.n_features_in_ == 2
+    ref = tiny(axis_order='ntf').fit(X, y)
+    numpy.testing.assert_allclose(clf.predict_proba(nct), ref.predict_proba(X), rtol=1e-5)
+    # a list of (channels, T_i) arrays, as aeon's unequal-length collections
+    assert tiny(axis_order='nct').fit([x.T[:, :5 + i % 3] for i, x in enumerate(X)],
+                                      y).n_features_in_ == 2
+    with pytest.warns(UserWarning, match="axis_order='nct'"):
+        tiny().fit(nct, y)                             # (16, 2, 7): 2 steps of 7 features?
+    with pytest.raises(ParameterError, match='axis_order'):
+        tiny(axis_order='tnf').fit(X, y)
+
+
+def test_dataframes_nested_or_long():
+    import pandas as pd
+    X, y = toy(n=12, T=5, F=2)
+    nested = pd.DataFrame({'dim_0': [pd.Series(x[:, 0]) for x in X],
+                           'dim_1': [pd.Series(x[:, 1]) for x in X]})
+    clf = tiny().fit(nested, y)
+    assert clf.n_features_in_ == 2
+    numpy.testing.assert_allclose(clf.predict_proba(nested), clf.predict_proba(X), rtol=1e-5)
+    long = pd.DataFrame({'id': numpy.repeat(numpy.arange(12), 5), 'time': numpy.tile(
+        numpy.arange(5), 12), 'a': X[:, :, 0].ravel(), 'b': X[:, :, 1].ravel()})
+    with pytest.raises(ParameterError, match="long-format table.*column 'id'"):
+        tiny().fit(long, numpy.repeat(y, 5))
+    with pytest.raises(ParameterError, match='long-format'):
+        tiny().fit(long.set_index(['id', 'time']), numpy.repeat(y, 5))
