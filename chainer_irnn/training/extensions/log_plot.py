@@ -18,17 +18,25 @@ class LogPlot(training.Extension):
 
     Args:
         log_report: The trainer's ``LogReport`` extension.
-        plots (dict): PNG file name (in the trainer's ``out``) -> log keys
-            drawn in it.
+        plots (dict): PNG file name (in the trainer's ``out``) -> the log
+            keys drawn in it, or a dict with ``keys``, ``ylabel`` and
+            ``title``.
         x_key (str): The log key of the x axis.
         interval (float): Seconds between redraws during training.
+        names (dict): Log key -> its name in the legend (default: the key).
+        mark (callable): Returns ``(x, text)`` of a point to mark with a
+            vertical line (the kept model), or None; called at each draw.
     """
 
     trigger = (1, 'iteration')
 
-    def __init__(self, log_report, plots, x_key='iteration', interval=10.0):
+    def __init__(self, log_report, plots, x_key='iteration', interval=10.0, names=None,
+                 mark=None):
         self._log_report = log_report
-        self._plots = plots
+        self._plots = {name: spec if isinstance(spec, dict) else {'keys': list(spec)}
+                       for name, spec in plots.items()}
+        self._names = dict(names or {})
+        self._mark = mark
         self._x_key = x_key
         self._interval = interval
         self._out = None
@@ -49,15 +57,22 @@ class LogPlot(training.Extension):
         """Writes every PNG now (through a temporary file and a rename)."""
         from matplotlib.figure import Figure
         log = list(self._log_report.log)
-        for name, keys in self._plots.items():
+        mark = self._mark() if self._mark is not None else None
+        for name, spec in self._plots.items():
             fig = Figure(figsize=(6.4, 4.8))
             ax = fig.add_subplot()
-            for key in keys:
+            for key in spec['keys']:
                 points = [(e[self._x_key], e[key]) for e in log if key in e]
                 if points:
                     ax.plot(*zip(*points), marker='.' if len(points) <= 50 else None,
-                            label=key)
+                            label=self._names.get(key, key))
+            if mark is not None:
+                ax.axvline(mark[0], color='0.3', linestyle='--', linewidth=1, label=mark[1])
             ax.set_xlabel(self._x_key)
+            if spec.get('ylabel'):
+                ax.set_ylabel(spec['ylabel'])
+            if spec.get('title'):
+                ax.set_title(spec['title'])
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(loc='best')
