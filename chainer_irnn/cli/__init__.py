@@ -31,8 +31,16 @@ COMMANDS = [
 ]
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """Bad command lines end in one line (the error and where help is), not
+    the whole usage, which for ``train`` is dozens of lines."""
+
+    def error(self, message):
+        self.exit(2, '{}: error: {} (see {} --help)\n'.format(self.prog, message, self.prog))
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog='chainer-irnn',
         description='Identity-initialised ReLU RNNs (IRNN) in Chainer.')
     parser.add_argument('--version', action='version',
