@@ -31,6 +31,7 @@ import math
 import os
 import shutil
 import time
+from typing import Optional
 
 from chainer_irnn.errors import ParameterError, UserError
 
@@ -55,6 +56,9 @@ class TuneResult:
         best_trial (int): its number.
         out (str): the folder holding the best model, the table and the plot.
         n_complete, n_pruned, n_failed (int): trials by state.
+        test (dict or None): with ``test=``, the best trial's model scored
+            once on it after the search (``loss``, ``accuracy``, ``n``; also
+            ``OUT/test.json``); the test data judged no trial.
     """
 
     study: object
@@ -65,6 +69,7 @@ class TuneResult:
     n_complete: int
     n_pruned: int
     n_failed: int
+    test: Optional[dict] = None
 
 
 def _require_optuna():
@@ -143,7 +148,9 @@ def _objective(optuna, train, val, meta, out, base, fixed, device):
 
     def objective(trial):
         values = suggest(trial, base, len(train), fixed)
-        config = base.replace(**values)
+        # a drawn batch size is used as drawn (the settings printed repeat the trial)
+        config = base.replace(**values, **({'auto_batchsize': False} if 'batchsize' in values
+                                          else {}))
         trial.set_user_attr('settings', {k: list(v) if isinstance(v, tuple) else v
                                          for k, v in values.items()})
         trial_out = os.path.join(out, 'trials', '{:04d}'.format(trial.number))
@@ -238,7 +245,8 @@ def _worker(args):
 
 
 def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1, *,
-         base=None, preset='csv', fixed=(), seed=0, device=None, study_name='chainer-irnn'):
+         base=None, preset='csv', fixed=(), seed=0, device=None, study_name='chainer-irnn',
+         test=None):
     """Searches hyperparameters with Optuna's TPE sampler; returns :class:`TuneResult`.
 
     Args:
@@ -259,13 +267,15 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
             draws anew from a seed derived from it).
         device: as for ``fit`` (one device for every process).
         study_name (str): the study's name inside ``study.db``.
+        test: a dataset that judges no trial: the best trial's model is
+            scored on it once, after the search (:attr:`TuneResult.test`).
     """
     optuna = _require_optuna()
     from chainer_irnn.training import TrainConfig
     from chainer_irnn.training.fitting import infer_meta
     if val is None or len(val) == 0:
-        raise ParameterError('val', 'tuning needs validation data (a test file or a '
-                             'validation split) to judge the trials')
+        raise ParameterError('val', 'tuning needs validation data (a validation file or '
+                             'a validation split) to judge the trials')
     if n_trials is None and timeout is None:
         raise ParameterError('n_trials', 'give a budget: a number of trials or a timeout')
     if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) < 1):
@@ -302,7 +312,17 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
     finally:
         for p in procs:
             p.join()
-    return _finish(optuna, study, out, base)
+    result = _finish(optuna, study, out, base)
+    if test is not None:
+        from chainer_irnn import models
+        from chainer_irnn.training.fitting import get_device
+        from chainer_irnn.training.scoring import score_test
+        device = get_device(device)
+        model, _ = models.load_model(out)
+        model.to_device(device)
+        result.test = score_test(model, test, device, out,
+                                 'the best trial ({})'.format(result.best_trial))
+    return result
 
 
 def _has_trials(optuna, out, study_name):

@@ -48,10 +48,16 @@ def add_arguments(parser):
     g = parser.add_argument_group(
         'CSV data (instead of MNIST; see docs/csv.md)')
     g.add_argument('--csv', metavar='FILE', help='train on sequences from this CSV file')
-    g.add_argument('--test', metavar='FILE', help='evaluate on this CSV file (same columns)')
+    g.add_argument('--test', metavar='FILE',
+                   help='score the kept model on this CSV file (same columns) once, after '
+                        'training; it chooses nothing (written to OUT/test.json)')
+    g.add_argument('--val', metavar='FILE',
+                   help='validation data (same columns) that choose the kept model, early '
+                        'stopping and learning-rate decay (default: a --val-split of --csv)')
     g.add_argument('--val-split', type=float, metavar='F',
-                   help='without --test: hold out this fraction, stratified by label and '
-                        'seeded by --seed (default 0.1; 0 = no evaluation)')
+                   help='without --val: hold out this fraction of --csv for validation, '
+                        'stratified by label and seeded by --seed (default 0.1; 0 = no '
+                        'validation)')
     add_read_arguments(g, training=True)
     return g
 

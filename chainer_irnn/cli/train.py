@@ -43,7 +43,9 @@ def add_arguments(p):
     g.add_argument('--lr', type=common.positive_float, help='learning rate (alpha for Adam)')
     g.add_argument('--clip', type=common.non_negative_float, help='gradient norm clipping threshold; 0 = off')
     g.add_argument('--weight-decay', type=common.non_negative_float)
-    g.add_argument('--batchsize', '-b', type=common.positive_int)
+    g.add_argument('--batchsize', '-b', type=common.positive_int,
+                   help='examples per update (preset csv: 32, or a quarter of the training '
+                        'set where that is smaller)')
     stop = g.add_mutually_exclusive_group()
     stop.add_argument('--epoch', '-e', type=common.positive_int, help='epochs to train')
     stop.add_argument('--iteration', type=common.positive_int, help='iterations to train (instead of --epoch)')
@@ -122,6 +124,7 @@ def train_config(args):
         identity_scale=args.identity_scale, input_std=args.input_std, impl=args.impl,
         optimizer=args.optimizer, lr=args.lr, clip=args.clip, weight_decay=args.weight_decay,
         batchsize=args.batchsize, epoch=args.epoch, iteration=args.iteration,
+        auto_batchsize=False if args.batchsize is not None else None,
         min_iteration=min_iteration, seed=args.seed, loss_guard=args.loss_guard,
         on_divergence=args.on_nan, max_rollbacks=args.max_rollbacks,
         rollback_factor=args.rollback_factor, log_interval=args.log_interval,
@@ -149,15 +152,16 @@ def train_config(args):
 
 
 def load_data(args, config):
-    """``(train, val, meta)`` from ``--csv`` or MNIST."""
+    """``(train, val, meta, test)`` from ``--csv`` or MNIST; ``test`` (the
+    ``--test`` file, or None) chooses nothing: it is scored after training."""
     from chainer_irnn.training import mnist_data
     if args.csv:
         from chainer_irnn.datasets.tabular import read_csv
-        data = read_csv(args.csv, args.test, val_split=args.val_split, seed=args.seed,
-                        **csv_args.read_kwargs(args))
-        return data.train, data.val, data.meta
+        data = read_csv(args.csv, args.test, val=args.val, val_split=args.val_split,
+                        seed=args.seed, **csv_args.read_kwargs(args))
+        return data.train, data.val, data.meta, data.test
     return mnist_data(config, source=args.data, n_train=args.n_train, n_test=args.n_test,
-                      progress=not args.no_progress)
+                      progress=not args.no_progress) + (None,)
 
 
 def run(args):
@@ -173,14 +177,14 @@ def run(args):
     if not distributed.is_writer(comm):
         logging.getLogger('chainer_irnn').setLevel(logging.WARNING)
     with distributed.guard(comm):
-        train, val, meta = distributed.load_and_scatter(
+        train, val, meta, test = distributed.load_and_scatter(
             comm, lambda: load_data(args, config), args.seed)
         if comm is not None:
             logging.getLogger('chainer_irnn').info(
                 '%d processes (%s), batch %d per process = %d per step', comm.size,
                 args.communicator, config.run.batchsize, config.run.batchsize * comm.size)
         result = fit(config, train, val, out=args.out, meta=meta, device=device,
-                     resume=args.resume, comm=comm)
+                     resume=args.resume, comm=comm, test=test)
     if distributed.is_writer(comm):
         print(end_summary(result))
     return 0
@@ -193,7 +197,8 @@ def end_summary(result):
     if result.best is None:
         why = ('the test set was evaluated for the log only'
                if result.description.get('validation') == 'test' else 'no validation data')
-        return 'model (last iteration, {}) written to {}'.format(why, where)
+        return 'model (last iteration, {}) written to {}'.format(why, where) + \
+            test_summary(result.test)
     b = result.best
     acc = b.get('validation/main/accuracy')
     text = 'best model: epoch {:.4g}, iteration {}: validation loss {:.4f}{}; written to {}'.format(
@@ -201,4 +206,15 @@ def end_summary(result):
         '' if acc is None else ', accuracy {:.4f}'.format(acc), where)
     if result.stopped != 'completed':
         text += ' ({})'.format(result.stopped)
-    return text
+    return text + test_summary(result.test)
+
+
+def test_summary(scored):
+    """A second line on the test file's score ('' without one)."""
+    if not scored:
+        return ''
+    acc = scored.get('accuracy')
+    return '\ntest (scored once with the kept model; it chose nothing): loss {:.4f}{} on {} ' \
+           'sequences of {}'.format(scored['loss'], '' if acc is None else
+                                    ', accuracy {:.4f}'.format(acc), scored['n'],
+                                    scored.get('source'))

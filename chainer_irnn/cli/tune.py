@@ -40,12 +40,12 @@ def run(args):
         args.preset = 'irnn'      # MNIST: the blog's SGD at lr 1e-8 is no place to start
     config = train.train_config(args)
     device = str(args.device)
-    train_set, val, meta = train.load_data(args, config)
+    train_set, val, meta, test = train.load_data(args, config)
     fixed = [name for name in tuning.SEARCHED if getattr(args, name, None) is not None]
     n_trials = args.trials if args.trials is not None or args.timeout is not None else 30
     result = tuning.tune(train_set, val, meta, args.out, n_trials=n_trials,
                          timeout=args.timeout, jobs=args.jobs, base=config, fixed=fixed,
-                         seed=args.seed, device=device, study_name=args.study)
+                         seed=args.seed, device=device, study_name=args.study, test=test)
     best = result.study.best_trial
     acc = best.user_attrs.get('accuracy')
     print('best trial {} of {} ({} complete, {} pruned, {} failed): validation {} {:.4f}{}; '
@@ -57,4 +57,6 @@ def run(args):
     print('settings: ' + ' '.join(
         str(Setting(k, ','.join(map(str, v)) if isinstance(v, list) else v))
         for k, v in result.best_params.items()))
+    if result.test:
+        print(train.test_summary(result.test).strip())
     return 0

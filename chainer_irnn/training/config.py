@@ -117,6 +117,9 @@ class RunConfig:
     """How long and how safely to train, and what to record."""
 
     batchsize: int = 16
+    #: ``batchsize`` is a ceiling: the batch is chosen from the training set
+    #: (:meth:`batch_for`), so that small sets never fail on the default
+    auto_batchsize: bool = False
     epoch: int = 1
     iteration: Optional[int] = None    #: stop after this many updates instead of epochs
     min_iteration: int = 0             #: raise the epochs to make at least this many updates
@@ -165,6 +168,14 @@ class RunConfig:
                                  'other; set lr_patience to 0 or drop the schedule')
         for name in ('log_interval', 'eval_interval', 'snapshot_interval'):
             _number(name, getattr(self, name), int, minimum=1, optional=True)
+
+    def batch_for(self, n_train):
+        """The batch size for ``n_train`` training examples: ``batchsize``,
+        or with ``auto_batchsize`` ``min(batchsize, max(1, n_train // 4))``
+        (at least four updates per epoch, and never larger than the set)."""
+        if not self.auto_batchsize:
+            return self.batchsize
+        return min(self.batchsize, max(1, int(n_train) // 4))
 
     def epochs_for(self, n_train):
         """``epoch``, raised where needed so that training on ``n_train``

@@ -61,6 +61,10 @@ class FitResult:
     best: Optional[dict] = None
     stopped: str = 'completed'
     message: str = ''
+    #: with ``test=``: the kept model's score on the test data (``loss``,
+    #: ``accuracy``, ``n``, ...; also ``test.json`` in ``out``), measured once
+    #: after training; the test data chose nothing
+    test: Optional[dict] = None
 
     def last(self, key, default=None):
         """The last logged value of ``key`` (e.g. ``'validation/main/accuracy'``)."""
@@ -172,7 +176,7 @@ def get_device(spec):
 
 
 def fit(config, train, val=None, *, out='result', meta=None, device=None, resume='auto',
-        comm=None, save=True, extensions=()):
+        comm=None, save=True, extensions=(), test=None):
     """Trains a model as ``config`` says, on ``train``, validating on ``val``.
 
     Args:
@@ -195,6 +199,9 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         extensions: more Trainer extensions (each with its default
             trigger), added to every trainer the run builds (tuning adds
             its pruning extension here).
+        test: a dataset like ``train`` that chooses nothing: the kept model
+            is scored on it once, after training (``FitResult.test`` and
+            ``test.json`` in ``out``).
 
     With ``val``, the model kept (returned and saved) is the one of the
     best evaluation (:class:`~chainer_irnn.training.extensions.BestModel`),
@@ -223,6 +230,15 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     description = describe_model(config, meta)
     run = config.run
     n_total = meta.get('n_train', len(train))
+    if run.batch_for(len(train)) != run.batchsize:
+        logger.info('batch %d: at most a quarter of the %d training sequences (the preset\'s '
+                    '%d is a ceiling; set %s to choose)', run.batch_for(len(train)), len(train),
+                    run.batchsize, Setting('batchsize'))
+    config = config.replace(batchsize=run.batch_for(len(train)), auto_batchsize=False)
+    run = config.run
+    if run.batchsize > len(train) and comm is None:    # before announcing a run length
+        raise ParameterError('batchsize', '{} is larger than the training set ({} '
+                             'examples)'.format(run.batchsize, len(train)))
     if run.iteration is None and run.epochs_for(len(train)) > run.epoch:
         logger.info('%d epochs instead of %d, for at least %d updates on %d training '
                     'sequences (preset %s; set %s to choose)', run.epochs_for(len(train)),
@@ -245,6 +261,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
 
     lock = RunLock(out) if distributed.is_writer(comm) else contextlib.nullcontext()
     with lock:
+        # the folder holds one run: continue only that one, or start over
+        _claim_out(comm, out, config, train, val, meta, resume)
         resume = distributed.resolve_resume(comm, out, resume)
         if comm is not None and run.on_divergence == 'rollback':
             distributed.require_shared_out(comm, out, str(Setting('on_divergence', 'rollback')))
@@ -278,9 +296,13 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
             monitor.restore(model)
             if best['early_stopped']:
                 stopped = 'early stopping'
-        if best is not None:
-            message = message or _best_message(best)
+        if best is not None and not message:     # a divergence's message is out already
+            message = _best_message(best)
             logger.info('%s', message)
+        scored = None
+        if test is not None and distributed.is_writer(comm):
+            from chainer_irnn.training.scoring import kept_model, score_test
+            scored = score_test(model, test, device, out, kept_model(best))
         if save and distributed.is_writer(comm):
             models.save_model(model, description, out)
             logger.info('done in %.1f s; model written to %s', seconds,
@@ -288,7 +310,27 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     log = snapshots.load_json(os.path.join(out, 'log'), 'training log', default=[]) \
         if distributed.is_writer(comm) and os.path.exists(os.path.join(out, 'log')) else []
     return FitResult(model=model, description=description, out=out, log=log, seconds=seconds,
-                     best=best, stopped=stopped, message=message)
+                     best=best, stopped=stopped, message=message, test=scored)
+
+
+def _claim_out(comm, out, config, train, val, meta, resume):
+    """:func:`~chainer_irnn.training.run_folder.claim` on the writing rank;
+    with a ChainerMN ``comm`` its refusal is raised on every rank."""
+    from chainer_irnn.errors import UserError
+    from chainer_irnn.training import run_folder
+    problem = None
+    if distributed.is_writer(comm):
+        try:
+            run_folder.claim(out, run_folder.identity(config, train, val, meta,
+                                                      distributed.size(comm)), resume)
+        except UserError as e:
+            if comm is None:
+                raise
+            problem = str(e)
+    if comm is not None:
+        problem = comm.bcast_obj(problem)
+        if problem:
+            raise distributed.CollectiveError(problem)
 
 
 def _best_message(best):

@@ -35,13 +35,14 @@ PRESETS = {
     'csv': {
         'source': 'chainer-irnn default for CSV data (docs/csv.md): an IRNN of '
                   '100 ReLU units on standardised float features, Adam alpha 1e-3, '
-                  'clipping 1, batch 32, 10 epochs and at least 2000 updates; the '
+                  'clipping 1, batch 32 (at most a quarter of the training set), '
+                  '10 epochs and at least 2000 updates; the '
                   'model of the best validation loss is kept, the learning rate halved '
                   'after 3 evaluations without improvement, the run stopped after 6; '
                   'Gaussian input noise of std 0.1 in training; divergence rolls back',
         'input': 'linear', 'hidden': (100,), 'view': 'floats',
-        'optimizer': 'adam', 'lr': 1e-3, 'clip': 1.0, 'batchsize': 32, 'epoch': 10,
-        'min_iteration': 2000,
+        'optimizer': 'adam', 'lr': 1e-3, 'clip': 1.0, 'batchsize': 32, 'auto_batchsize': True,
+        'epoch': 10, 'min_iteration': 2000,
         'best_by': 'loss', 'patience': 6, 'lr_patience': 3, 'lr_decay': 0.5,
         'on_divergence': 'rollback', 'input_noise': 0.1,
     },

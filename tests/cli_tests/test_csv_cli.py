@@ -145,11 +145,40 @@ def test_same_seed_same_predictions(tmp_path, capsys):
     assert preds[0] != preds[2]
 
 
-def test_test_file_instead_of_split(tmp_path, capsys):
+def test_test_file_chooses_nothing_and_is_scored_once(tmp_path, capsys):
+    """Issue 23: validation is a split of the training file; the test file
+    is scored once, at the end, with the kept model -- another test file
+    leaves the model exactly as it was."""
     csv = write(tmp_path, toy(), 'train.csv')
     test = write(tmp_path, toy(n=10, seed=3), 'test.csv')
-    _, err = train(capsys, tmp_path, csv, 'model', '--features-per-step', '3', '--test', test)
-    assert '40 training / 10 validation sequences (test file' in err
+    other = write(tmp_path, toy(n=12, seed=4), 'other.csv')
+    models = []
+    for name, path in (('a', test), ('b', other)):
+        out = str(tmp_path / name)
+        rc, printed, err = main(capsys, 'train', '--csv', csv, '--features-per-step', '3',
+                                '--test', path, '--out', out, '--iteration', '12',
+                                '--eval-interval', '3', '--no-progress', '--hidden', '8',
+                                '--batchsize', '8')
+        assert rc == 0, err
+        assert '36 training / 4 validation sequences (validation = 10% stratified' in err
+        assert 'scored once' in err and printed.strip().splitlines()[-1].startswith(
+            'test (scored once with the kept model; it chose nothing)')
+        scored = json.load(open(os.path.join(out, 'test.json')))
+        assert scored['n'] == (10 if name == 'a' else 12) and 0 <= scored['accuracy'] <= 1
+        assert scored['model'].startswith('the best validation loss (iteration ')
+        models.append(numpy.load(os.path.join(out, 'model.npz')))
+    for k in models[0].files:
+        numpy.testing.assert_array_equal(models[0][k], models[1][k])
+
+
+def test_validation_file_chooses_and_excludes_a_split(tmp_path, capsys):
+    csv = write(tmp_path, toy(), 'train.csv')
+    val = write(tmp_path, toy(n=10, seed=3), 'val.csv')
+    _, err = train(capsys, tmp_path, csv, 'model', '--features-per-step', '3', '--val', val)
+    assert '40 training / 10 validation sequences (validation file ' + val in err
+    err = error(capsys, 'train', '--csv', csv, '--val', val, '--val-split', '0.2',
+                '--out', str(tmp_path / 'm'), *FAST)
+    assert err.endswith('--val-split: give a validation file or a validation split, not both')
 
 
 def error(capsys, *argv):

@@ -166,7 +166,16 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted(tmp_path):
 def test_snapshot_of_another_architecture_is_a_clear_error(tmp_path, capsys):
     assert train(tmp_path, '--iteration', '1', '--hidden', '8') == 0
     capsys.readouterr()
+    # the folder holds another run: refused before any snapshot is read
     assert train(tmp_path, '--iteration', '2', '--hidden', '9') == 2
+    err = capsys.readouterr().err
+    assert 'holds another run' in err and '--hidden 8 there, 9 here' in err
+    assert 'Traceback' not in err
+    # a snapshot given by path, from a folder that records no run
+    os.remove(str(tmp_path / 'run.json'))
+    os.remove(str(tmp_path / 'settings.json'))
+    assert train(tmp_path / 'other', '--iteration', '2', '--hidden', '9', '--resume',
+                 str(tmp_path / 'snapshot_iter_1')) == 2
     err = capsys.readouterr().err
     assert 'snapshot_iter_1' in err and 'another architecture' in err
     assert 'Traceback' not in err

@@ -4,7 +4,7 @@
 
     from chainer_irnn import read_csv
 
-    data = read_csv('train.csv', test='test.csv')       # or val_split=0.1
+    data = read_csv('train.csv', test='test.csv')       # validation: 10% of train.csv
     data.train[0]          # (x (T, F) float32, class index) -- a Chainer dataset
     data.train.X, data.train.y                          # arrays and label texts
     data.meta              # what the model stores to read new files the same way
@@ -61,8 +61,10 @@ class CsvData:
 
     Attributes:
         train (SequenceDataset): training sequences.
-        val (SequenceDataset or None): validation sequences (the test file,
-            or the held-out split), None with ``val_split=0`` and no test.
+        val (SequenceDataset or None): validation sequences (the held-out
+            split of the training file, or the ``val`` file): what chooses the
+            kept model, early stopping and learning-rate decay; None with
+            ``val_split=0``.
         meta (dict): the data description :func:`~chainer_irnn.training.fit`
             stores with the model (``in_size``, ``n_class``, and under
             ``'tabular'`` the reading spec, label mapping and feature
@@ -74,23 +76,29 @@ class CsvData:
     val: Optional[SequenceDataset]
     meta: dict
     split: str
+    #: the test file's sequences (``test=``), or None: scored once, at the
+    #: end, with the kept model; it chooses nothing
+    test: Optional[SequenceDataset] = None
 
     @property
     def classes(self):
         return self.train.classes
 
 
-def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',', header=True,
+def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto', sep=',', header=True,
              label_col=None, id_col=None, time_col=None, feature_cols=None,
              features_per_step=None, window=None, stride=1, fill=None, standardize=True):
     """Reads labelled sequences from a CSV file (plain or ``.gz``).
 
     Args:
         path (str): the training file.
-        test (str): a test file with the same columns, used for validation.
-        val_split (float): without ``test``: the fraction held out for
-            validation, stratified by label and seeded by ``seed`` (the
-            last windows, for the series layout); default 0.1; 0 = none.
+        test (str): a test file with the same columns (``CsvData.test``): it
+            chooses nothing; training scores it once, with the kept model.
+        val (str): a validation file with the same columns, instead of a
+            split of ``path``.
+        val_split (float): without ``val``: the fraction of ``path`` held
+            out for validation, stratified by label and seeded by ``seed``
+            (the last windows, for the series layout); default 0.1; 0 = none.
         seed (int): seed of the stratified split.
         layout (str): ``'wide'`` (a row per sequence), ``'long'`` (a row per
             step, with a sequence-id column), ``'series'`` (one series cut
@@ -119,8 +127,9 @@ def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',',
         ParameterError: a parameter is wrong.
     """
     from chainer_irnn.datasets import tabular
-    if test is not None and val_split:
-        raise ParameterError('val_split', 'give a test file or a validation split, not both')
+    if val is not None and val_split:
+        raise ParameterError('val_split', 'give a validation file or a validation split, '
+                             'not both')
     fraction = 0.1 if val_split is None else val_split
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) \
             or not 0 <= fraction < 1:
@@ -135,14 +144,18 @@ def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',',
     roles = table.roles
     label_column = roles.position(roles.label)
     preprocess.Preprocessor.fit(seqs, path=path, label_column=label_column)  # >= 2 classes
-    split = 'test file {}'.format(test)
-    if test is not None:
-        test_table = tabular.table_like(test, tabular.spec_to_json(table), labels='required',
-                                        expect_features=table.n_features)
-        test_seqs = test_table.read()
-        logger.info(test_table.summary())
-        train_seqs, test_path = seqs, test
-        test_column = test_table.roles.position(test_table.roles.label)
+
+    def read_like(other):
+        other_table = tabular.table_like(other, tabular.spec_to_json(table), labels='required',
+                                         expect_features=table.n_features)
+        other_seqs = other_table.read()
+        logger.info(other_table.summary())
+        return other_seqs, other_table.roles.position(other_table.roles.label)
+
+    split = 'validation file {}'.format(val)
+    if val is not None:
+        test_seqs, test_column = read_like(val)
+        train_seqs, test_path = seqs, val
     elif fraction == 0:
         train_seqs, test_seqs, test_path, test_column = seqs, [], None, None
         split = 'no validation (validation split 0)'
@@ -173,15 +186,21 @@ def read_csv(path, test=None, *, val_split=None, seed=0, layout='auto', sep=',',
 
     train = dataset(train_seqs, path, label_column)
     val = dataset(test_seqs, test_path, test_column) if test_seqs else None
+    scored = None
+    if test is not None:
+        scored_seqs, scored_column = read_like(test)
+        scored = dataset(scored_seqs, test, scored_column)
     counts = numpy.bincount(train._codes, minlength=len(prep.classes))
-    logger.info('%d training / %d validation sequences (%s); classes %s', len(train),
-                0 if val is None else len(val), split, ', '.join(
+    logger.info('%d training / %d validation sequences (%s)%s; classes %s', len(train),
+                0 if val is None else len(val), split,
+                '' if scored is None else ' / {} test sequences ({}: scored once at the '
+                'end, choosing nothing)'.format(len(scored), test), ', '.join(
                     '{}: {}'.format(c, int(n)) for c, n in zip(prep.classes, counts)))
     meta = {'data': 'csv', 'data_source': path, 'in_size': table.n_features,
             'n_class': len(prep.classes), 'n_train': len(train),
             'n_test': 0 if val is None else len(val),
             'tabular': dict(tabular.spec_to_json(table), **prep.to_json())}
-    for part in (train, val):
+    for part in (train, val, scored):
         if part is not None:
             part.meta = meta
-    return CsvData(train=train, val=val, meta=meta, split=split)
+    return CsvData(train=train, val=val, meta=meta, split=split, test=scored)
