@@ -1,21 +1,25 @@
 """Building, saving and loading whole models.
 
 A saved model is two files side by side: ``model.npz`` (parameters, Chainer's
-npz serializer) and ``model.json`` (the architecture and everything needed
+npz format, plus a copy of ``model.json``) and ``model.json`` (the architecture and everything needed
 to feed it: input kind, pixel permutation, label names, feature statistics).
 """
+import io
 import json
+import math
 import os
 
-import chainer
 import chainer.links as L
 from chainer import initializers
 
+from chainer_irnn import io as irnn_io
 from chainer_irnn.errors import ParameterError, UserError
 from chainer_irnn.links import HierarchicalRNN, IRNN, RecurrentClassifier, RowRNN
 
 MODEL_FILE = 'model.npz'
 CONFIG_FILE = 'model.json'
+#: The entry of ``model.npz`` that holds the text of its ``model.json``.
+DESCRIPTION_ENTRY = 'chainer_irnn.model.json'
 ARCH_KEYS = ('model', 'in_size', 'hidden', 'input', 'activation',
              'identity_scale', 'input_std', 'n_class')
 
@@ -47,16 +51,23 @@ def build_model(config, impl='fused'):
 
 
 def save_model(model, config, directory):
-    """Writes ``model.npz`` and ``model.json`` into ``directory`` atomically."""
+    """Writes ``model.npz`` and ``model.json`` into ``directory``.
+
+    Each file is written whole and renamed into place; ``model.npz`` also
+    holds the text of ``model.json`` (entry :data:`DESCRIPTION_ENTRY`), so a
+    crash between the two renames leaves a pair that :func:`load_model`
+    refuses in one line instead of new weights under the old description.
+    """
+    import numpy
+    from chainer.serializers.npz import serialize
     os.makedirs(directory, exist_ok=True)
-    npz = os.path.join(directory, MODEL_FILE)
-    tmp = npz + '.tmp.npz'
-    chainer.serializers.save_npz(tmp, model.predictor)
-    os.replace(tmp, npz)
-    tmp = os.path.join(directory, CONFIG_FILE + '.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(config, f, indent=1, sort_keys=True)
-    os.replace(tmp, os.path.join(directory, CONFIG_FILE))
+    text = irnn_io.json_text(config)
+    arrays = serialize(model.predictor)
+    arrays[DESCRIPTION_ENTRY] = numpy.frombuffer(text.encode('utf-8'), dtype=numpy.uint8)
+    buf = io.BytesIO()
+    numpy.savez_compressed(buf, **arrays)
+    irnn_io.write_pair((os.path.join(directory, MODEL_FILE), buf.getvalue()),
+                       (os.path.join(directory, CONFIG_FILE), text))
 
 
 def model_paths(path):
@@ -69,33 +80,185 @@ def model_paths(path):
 def load_model(path, impl='fused'):
     """Loads a model saved by :func:`save_model`; returns ``(model, config)``.
 
-    Every way this can fail (missing, truncated, foreign or mismatched
-    files) ends in a :class:`~chainer_irnn.errors.UserError` naming the file.
+    Every way this can fail (missing, truncated, foreign, unsafe or
+    mismatched files) ends in a :class:`~chainer_irnn.errors.UserError`
+    naming the file: ``model.json`` must be the description stored inside
+    ``model.npz`` (when it holds one), its values must make sense
+    (:func:`check_description`), and every array of ``model.npz`` must be
+    one that description has, of the shape it gives, before anything is
+    built.  Nothing in either file is unpickled.
     """
     npz, cfg = model_paths(path)
     if not os.path.exists(npz):
         raise UserError('{}: no such model file (give a directory written by '
                         'training, or its model.npz)'.format(npz))
-    try:
-        with open(cfg, encoding='utf-8') as f:
-            config = json.load(f)
-    except FileNotFoundError:
+    if not os.path.exists(cfg):
         raise UserError('{}: missing; it describes the architecture of {} and '
                         'is written beside it by training'.format(cfg, npz))
-    except (ValueError, UnicodeDecodeError, OSError) as e:
-        raise UserError('{}: not a chainer-irnn model description ({})'.format(cfg, e))
+    config = irnn_io.load_json(cfg, 'chainer-irnn model description', hint=None)
     if not isinstance(config, dict):
         raise UserError('{}: not a chainer-irnn model description (a JSON object)'.format(cfg))
-    missing = [k for k in ARCH_KEYS if k not in config]
-    if missing:
-        raise UserError('{}: missing keys {}'.format(cfg, ', '.join(missing)))
+    headers = irnn_io.npz_headers(npz, 'model')
+    if DESCRIPTION_ENTRY in headers:
+        _check_stored_description(npz, cfg, config)
+    check_description(config, cfg)
+    _check_arrays(npz, cfg, config, headers)
     model = build_model(config, impl=impl)
-    load_params(npz, model.predictor)
+    irnn_io.load_npz(npz, model.predictor, 'model', exact=True, ignore=(DESCRIPTION_ENTRY,))
     return model, config
 
 
 def load_params(path, target, what='model'):
-    """``serializers.load_npz`` with every failure a :class:`UserError` naming
-    the file (see :func:`chainer_irnn.training.snapshots.load_npz`)."""
-    from chainer_irnn.training.snapshots import load_npz
-    load_npz(path, target, what)
+    """Loads ``.npz`` parameters into ``target`` safely (nothing unpickled,
+    exact shapes); every failure a :class:`UserError` naming the file (see
+    :func:`chainer_irnn.io.load_npz`)."""
+    irnn_io.load_npz(path, target, what, ignore=(DESCRIPTION_ENTRY,))
+
+
+def _short(value, limit=60):
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _check_stored_description(npz, cfg, config):
+    """``model.json`` must be the description saved inside ``model.npz``."""
+    stored = irnn_io.read_npz(npz, 'model', keys=(DESCRIPTION_ENTRY,))[DESCRIPTION_ENTRY]
+    try:
+        inside = json.loads(stored.tobytes().decode('utf-8'))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError('{}: not a readable model file (damaged description: {})'.format(npz, e))
+    if json.dumps(inside, sort_keys=True) == json.dumps(config, sort_keys=True):
+        return
+    if not isinstance(inside, dict):
+        inside = {}
+    keys = sorted(k for k in set(inside) | set(config) if inside.get(k) != config.get(k))
+    what = '; '.join('{} {} in {}, {} in {}'.format(
+        k, _short(config.get(k)), os.path.basename(cfg), _short(inside.get(k)),
+        os.path.basename(npz)) for k in keys[:2])
+    raise UserError('{}: describes another model than {} ({}{}): the two files come from '
+                    'different saves (an interrupted save, or a model.json copied or '
+                    'edited); use the pair written together'.format(
+                        cfg, npz, what or 'different JSON', '; ...' if len(keys) > 2 else ''))
+
+
+def _positive_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
+
+
+def check_description(config, path=CONFIG_FILE):
+    """Refuses a model description (the ``model.json`` dict) whose values
+    cannot describe a model: a :class:`UserError` naming ``path`` and the key.
+    """
+    def bad(key, why):
+        raise UserError('{}: {} {} {}'.format(path, key, _short(config.get(key)), why))
+
+    missing = [k for k in ARCH_KEYS if k not in config]
+    if missing:
+        raise UserError('{}: missing keys {}'.format(path, ', '.join(missing)))
+    if config['model'] not in ('irnn', 'hrnn', 'rows-rnn'):
+        bad('model', "is not a model kind ('irnn', 'hrnn' or 'rows-rnn')")
+    if not _positive_int(config['in_size']):
+        bad('in_size', 'must be a positive integer')
+    hidden = config['hidden']
+    if not isinstance(hidden, list) or not hidden or not all(_positive_int(h) for h in hidden):
+        bad('hidden', 'must be a list of one or more positive integers')
+    if config['input'] not in ('embed', 'linear'):
+        bad('input', "must be 'embed' or 'linear'")
+    if config['activation'] not in ('relu', 'tanh'):
+        bad('activation', "must be 'relu' or 'tanh'")
+    for key in ('identity_scale', 'input_std'):
+        if not _number(config[key]):
+            bad(key, 'must be a finite number')
+    for key in ('dropout', 'input_dropout', 'input_noise'):
+        if key in config and not (_number(config[key]) and config[key] >= 0):
+            bad(key, 'must be a number >= 0')
+    n = config['n_class']
+    if not _positive_int(n):
+        bad('n_class', 'must be a positive integer')
+    if 'classes' in config and config['classes'] is not None and \
+            (not isinstance(config['classes'], list) or len(config['classes']) != n):
+        bad('classes', 'must be a list of n_class {} names'.format(n))
+    permutation = config.get('permutation')
+    if permutation is not None and (not isinstance(permutation, list) or
+                                    sorted(permutation) != list(range(len(permutation)))):
+        raise UserError('{}: permutation must be a list of the pixel indices 0..N-1, '
+                        'each once'.format(path))
+    tab = config.get('tabular')
+    if tab is None:
+        return
+    if not isinstance(tab, dict):
+        raise UserError('{}: tabular must be a JSON object'.format(path))
+    for key in ('classes', 'mean', 'std'):
+        if key not in tab:
+            raise UserError('{}: tabular.{} is missing'.format(path, key))
+    classes = tab['classes']
+    if not isinstance(classes, list) or len(classes) != n:
+        raise UserError('{}: tabular.classes holds {} for n_class {}'.format(
+            path, '{} names'.format(len(classes)) if isinstance(classes, list)
+            else 'no list', n))
+    for key in ('mean', 'std'):
+        v = tab[key]
+        if not isinstance(v, list) or len(v) != config['in_size'] or \
+                not all(_number(x) for x in v):
+            raise UserError('{}: tabular.{} must be a list of in_size {} finite numbers{}'.format(
+                path, key, config['in_size'], ' (it holds {})'.format(len(v))
+                if isinstance(v, list) and len(v) != config['in_size'] else ''))
+    if tab.get('standardize', True) and not all(x > 0 for x in tab['std']):
+        raise UserError('{}: tabular.std must be positive (a divisor)'.format(path))
+
+
+def expected_shapes(config):
+    """``{entry: shape}`` of the parameters :func:`build_model` makes from
+    ``config``, computed without building anything."""
+    n, hidden, in_size = config['n_class'], list(config['hidden']), config['in_size']
+    shapes = {}
+    if config.get('model', 'irnn') == 'hrnn':
+        for name, d_in, h in (('row', 1, hidden[0]), ('col', hidden[0], hidden[-1])):
+            shapes['encoder/{}/upward/W'.format(name)] = (4 * h, d_in)
+            shapes['encoder/{}/upward/b'.format(name)] = (4 * h,)
+            shapes['encoder/{}/lateral/W'.format(name)] = (4 * h, h)
+    else:
+        shapes['encoder/input_map/W'] = (in_size, hidden[0]) \
+            if config.get('model', 'irnn') == 'irnn' and config['input'] == 'embed' \
+            else (hidden[0], in_size)
+        for k, h in enumerate(hidden):
+            if k > 0:
+                shapes['encoder/proj{}/W'.format(k)] = (h, hidden[k - 1])
+            shapes['encoder/rec{}/W'.format(k)] = (h, h)
+            shapes['encoder/rec{}/b'.format(k)] = (h,)
+    shapes['head/W'] = (n, hidden[-1])
+    shapes['head/b'] = (n,)
+    return shapes
+
+
+def _check_arrays(npz, cfg, config, headers):
+    """Every array of ``model.npz`` is one ``config`` describes, of its shape."""
+    layers = {'hrnn': 2, 'rows-rnn': 1}.get(config['model'])
+    if layers is not None and len(config['hidden']) != layers:
+        raise UserError('{}: hidden {} for model {}, which takes {} size{}'.format(
+            cfg, config['hidden'], config['model'], layers, 's' if layers > 1 else ''))
+    want = expected_shapes(config)
+    have = {k: v for k, v in headers.items() if k != DESCRIPTION_ENTRY}
+    arch = 'model {}, in_size {}, hidden {}, n_class {}'.format(
+        config['model'], config['in_size'], config['hidden'], config['n_class'])
+    extra = sorted(set(have) - set(want))
+    if extra:
+        raise UserError('{}: holds {} of shape {}, which {} ({}) does not describe; the two '
+                        'files belong to different models'.format(
+                            npz, extra[0], have[extra[0]][0], cfg, arch))
+    for key in sorted(want):
+        if key not in have:
+            raise UserError('{}: has no {}, which {} ({}) describes; the two files belong to '
+                            'different models'.format(npz, key, cfg, arch))
+        shape, dtype = have[key]
+        if shape != want[key]:
+            raise UserError('{}: holds {} of shape {}; {} ({}) gives {}; the two files '
+                            'belong to different models'.format(
+                                npz, key, shape, cfg, arch, want[key]))
+        if dtype.kind != 'f':
+            raise UserError('{}: holds {} as {}, not floats'.format(npz, key, dtype))

@@ -6,11 +6,11 @@ turn every kind of damage into one :class:`~chainer_irnn.errors.UserError`
 naming the file.
 """
 import glob
-import json
 import os
 import re
 import shutil
 
+from chainer_irnn import io as irnn_io
 from chainer_irnn.errors import UserError
 
 SNAPSHOT_PATTERN = 'snapshot_iter_{.updater.iteration}'
@@ -35,46 +35,19 @@ def remove_partial_snapshots(out):
 
 
 def load_npz(path, target, what='model'):
-    """``chainer.serializers.load_npz`` with every failure a :class:`UserError`.
-
-    A file that is missing, truncated, not a zip, corrupt inside (zlib,
-    pickle) or written for another architecture gives one line naming it.
+    """Loads an ``.npz`` into ``target`` through the one safe loader,
+    :func:`chainer_irnn.io.load_npz`: nothing is unpickled, and a file that
+    is missing, truncated, not a zip, corrupt inside, holding an object
+    array or written for another architecture gives one line naming it.
     """
-    import chainer
-    if not os.path.isfile(path):
-        raise UserError('{}: no such {} file'.format(path, what))
-    try:
-        chainer.serializers.load_npz(path, target)
-    except KeyError as e:
-        raise UserError('{}: does not hold this {} (no entry {}); was it written for '
-                        'another architecture?'.format(path, what, e))
-    except ValueError as e:
-        if 'pickle' in str(e) or 'interpret' in str(e):
-            raise UserError('{}: not a readable {} file (damaged: {})'.format(path, what, e))
-        raise UserError('{}: does not fit this {} ({}); was it written for another '
-                        'architecture?'.format(path, what, e))
-    except Exception as e:  # BadZipFile, OSError, EOFError, zlib.error, UnpicklingError, ...
-        raise UserError('{}: not a readable {} file (truncated or damaged: {}: {})'.format(
-            path, what, type(e).__name__, e))
+    irnn_io.load_npz(path, target, what)
 
 
 def load_json(path, what='settings', default=None):
     """The JSON value in ``path`` (``default`` when the file is missing)."""
-    try:
-        with open(path, encoding='utf-8') as f:
-            return json.load(f)
-    except FileNotFoundError:
-        if default is not None:
-            return default
-        raise UserError('{}: missing ({} file)'.format(path, what))
-    except (ValueError, UnicodeDecodeError, OSError) as e:
-        raise UserError('{}: not a readable {} file (damaged: {}); remove it or start '
-                        'afresh in another output folder'.format(path, what, e))
+    return irnn_io.load_json(path, what, default)
 
 
 def write_json(path, value):
     """Writes ``value`` as JSON atomically (a temporary file, then a rename)."""
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(value, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    irnn_io.write_json(path, value)

@@ -1,0 +1,334 @@
+"""Reading and writing the files chainer-irnn keeps: the one safe ``.npz``
+loader, JSON, and atomic writes.
+
+Every ``.npz`` chainer-irnn reads (a model, a snapshot, a rollback target,
+an estimator's pickled state) goes through :func:`read_npz` or
+:func:`load_npz`.  Neither ever unpickles: Chainer's own
+``serializers.load_npz`` calls ``numpy.load(allow_pickle=True)``, so a
+model file holding an object array runs whatever its pickle says the
+moment it is read.  Here each member's ``.npy`` header is read first
+(:func:`npz_headers`) and a member that is not a plain array of numbers,
+booleans or text (an object array, a structured dtype, a header that does
+not match the member's size, anything but ``.npy``) is refused with one
+line naming the file; the arrays are then read with ``allow_pickle=False``
+and handed to Chainer's ``NpzDeserializer``, which checks each shape
+exactly (Chainer's broadcasts a ``(1,)`` array into any parameter).
+
+Writes go to a temporary file in the destination's folder, are flushed to
+disk and renamed into place (:func:`write_file`, :func:`write_json`), so a
+reader sees the old file or the new one, never a part.  Two files cannot be
+renamed at once: :func:`write_pair` writes both before renaming either, and
+the pair must carry its own check (a model's ``model.npz`` holds a copy of
+its ``model.json``, compared at load).
+
+This module is the ground floor: it imports nothing from chainer-irnn but
+:mod:`chainer_irnn.errors`.
+"""
+import io
+import json
+import math
+import os
+import zipfile
+
+import numpy
+
+from chainer_irnn.errors import UserError
+
+#: Array kinds a member may hold: booleans, integers, floats, complex
+#: numbers, text and bytes.  Never objects (pickles) or structured records.
+PLAIN_KINDS = 'biufcUS'
+
+
+def _name(source, name):
+    if name is not None:
+        return str(name)
+    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else '<npz data>'
+
+
+def _open_zip(source, what, name):
+    """``(zipfile, file object or None)`` for a path, bytes or a file object."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(bytes(source))
+    elif isinstance(source, (str, os.PathLike)) and not os.path.isfile(source):
+        raise UserError('{}: no such {} file'.format(name, what))
+    try:
+        return zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise UserError('{}: not a readable {} file (not an npz archive: {})'.format(
+            name, what, e))
+
+
+def _header(zf, info, what, name):
+    """``(key, shape, dtype)`` of one member, checked, without its data."""
+    key = info.filename
+    if not key.endswith('.npy'):
+        raise UserError('{}: not a {} file of arrays (member {!r} is not a .npy array)'.format(
+            name, what, key))
+    key = key[:-len('.npy')]
+    with zf.open(info) as f:
+        version = numpy.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = numpy.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = numpy.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError('unsupported .npy format version {}'.format(version))
+        offset = f.tell()
+    if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None or \
+            dtype.kind not in PLAIN_KINDS:
+        raise UserError(
+            '{}: refused: entry {!r} holds {} (Python objects are pickles, which run code when '
+            'read); a {} file written by chainer-irnn or Chainer holds plain numeric '
+            'arrays'.format(name, key, 'a Python object array' if dtype.hasobject
+                            else 'records of dtype {}'.format(dtype), what))
+    size = offset + math.prod(shape) * dtype.itemsize
+    if size != info.file_size:
+        raise UserError('{}: not a readable {} file (damaged: entry {!r} of shape {} needs {} '
+                        'bytes, the archive holds {})'.format(
+                            name, what, key, tuple(shape), size, info.file_size))
+    return key, tuple(shape), dtype
+
+
+def npz_headers(source, what='model', name=None):
+    """The entries of an ``.npz`` as ``{key: (shape, dtype)}``, read from
+    the member headers only (no array data, nothing unpickled).
+
+    Args:
+        source: a path, the file's bytes or a binary file object.
+        what (str): what the file is, for messages (``'model'``,
+            ``'snapshot'``).
+        name (str): how messages name the file (default: the path).
+
+    Raises:
+        UserError: a missing or damaged file, or one with a member that is
+            not a plain array (see :data:`PLAIN_KINDS`), named.
+    """
+    name = _name(source, name)
+    zf = _open_zip(source, what, name)
+    try:
+        with zf:
+            return {key: (shape, dtype) for key, shape, dtype in
+                    (_header(zf, info, what, name) for info in zf.infolist())}
+    except UserError:
+        raise
+    except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError, OSError, ...
+        raise UserError('{}: not a readable {} file (truncated or damaged: {}: {})'.format(
+            name, what, type(e).__name__, e))
+
+
+def read_npz(source, what='model', name=None, keys=None):
+    """The arrays of an ``.npz`` as a dict, read with ``allow_pickle=False``
+    after every member's header passed :func:`npz_headers`' checks.
+
+    ``keys`` (optional) reads only those entries (their headers are all
+    checked).  Raises :class:`UserError` as :func:`npz_headers` does.
+    """
+    name = _name(source, name)
+    zf = _open_zip(source, what, name)
+    try:
+        with zf:
+            infos = [(info, _header(zf, info, what, name)[0]) for info in zf.infolist()]
+            out = {}
+            for info, key in infos:
+                if keys is None or key in keys:
+                    with zf.open(info) as f:
+                        out[key] = numpy.lib.format.read_array(f, allow_pickle=False)
+            return out
+    except UserError:
+        raise
+    except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError, OSError, ...
+        raise UserError('{}: not a readable {} file (truncated or damaged: {}: {})'.format(
+            name, what, type(e).__name__, e))
+
+
+class _ShapeMismatch(Exception):
+    pass
+
+
+def _deserializer():
+    import chainer
+
+    class Deserializer(chainer.serializers.NpzDeserializer):
+        """Chainer's ``NpzDeserializer`` over a dict of arrays that records
+        the entries it used and refuses an array whose shape is not the
+        target's exactly (``numpy.copyto`` would broadcast it)."""
+
+        def __init__(self, npz, path='', strict=True, ignore_names=None, used=None):
+            super().__init__(npz, path=path, strict=strict, ignore_names=ignore_names)
+            self.used = set() if used is None else used
+
+        def __getitem__(self, key):
+            key = key.strip('/')
+            return Deserializer(self.npz, self.path + key + '/', strict=self.strict,
+                                ignore_names=self.ignore_names, used=self.used)
+
+        def __call__(self, key, value):
+            full = self.path + key.lstrip('/')
+            if full in self.npz:
+                self.used.add(full)
+                data = self.npz[full]
+                shape = getattr(value, 'shape', None)
+                if shape is not None and not isinstance(value, numpy.generic) and \
+                        tuple(shape) != data.shape:
+                    raise _ShapeMismatch('entry {} has shape {}; this {{what}} needs {}'.format(
+                        full, data.shape, tuple(shape)))
+            return super().__call__(key, value)
+
+    return Deserializer
+
+
+def load_npz(source, target, what='model', name=None, exact=False, ignore=()):
+    """Loads an ``.npz`` into a Chainer object (a link, a trainer), as
+    ``chainer.serializers.load_npz(source, target)`` does, but safely: no
+    pickle is ever read, and every array must have its target's shape.
+
+    Args:
+        source: a path, the file's bytes or a binary file object.
+        target: what to load into (anything with ``serialize``).
+        what (str): what the file is, for messages.
+        name (str): how messages name the file (default: the path).
+        exact (bool): also refuse entries the target has no place for
+            (a model file of another architecture); entries in ``ignore``
+            are exempt.
+        ignore (iterable of str): entries that are not the target's.
+
+    Returns:
+        dict: the arrays read.
+
+    Raises:
+        UserError: a missing, damaged or unsafe file, or one that does not
+            fit ``target``, named in one line.
+    """
+    name = _name(source, name)
+    arrays = read_npz(source, what, name)
+    d = _deserializer()(arrays)
+    try:
+        d.load(target)
+    except _ShapeMismatch as e:
+        raise UserError('{}: does not fit this {} ({}); was it written for another '
+                        'architecture?'.format(name, what, str(e).format(what=what)))
+    except KeyError as e:
+        raise UserError('{}: does not hold this {} (no entry {}); was it written for '
+                        'another architecture?'.format(name, what, e))
+    except (TypeError, ValueError) as e:
+        raise UserError('{}: does not fit this {} ({}); was it written for another '
+                        'architecture?'.format(name, what, e))
+    if exact:
+        extra = sorted(set(arrays) - d.used - set(ignore))
+        if extra:
+            raise UserError('{}: holds entries this {} does not have ({}{}); was it written '
+                            'for another architecture?'.format(
+                                name, what, ', '.join(extra[:5]),
+                                ', ...' if len(extra) > 5 else ''))
+    return arrays
+
+
+def load_json(path, what='settings', default=None, hint='remove it or start afresh in '
+              'another output folder'):
+    """The JSON value in ``path`` (``default`` when the file is missing and
+    ``default`` is not None); any damage is a :class:`UserError` naming it."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except FileNotFoundError:
+        if default is not None:
+            return default
+        raise UserError('{}: missing ({} file)'.format(path, what))
+    except (ValueError, UnicodeDecodeError, OSError) as e:
+        raise UserError('{}: not a readable {} file (damaged: {}){}'.format(
+            path, what, e, '; ' + hint if hint else ''))
+
+
+def json_text(value):
+    """``value`` as the JSON text chainer-irnn writes (sorted keys, indent 1)."""
+    return json.dumps(value, indent=1, sort_keys=True)
+
+
+def _temporary(path):
+    folder, base = os.path.split(os.path.abspath(path))
+    for _ in range(100):
+        tmp = os.path.join(folder, '.{}.{}.{}.tmp'.format(base, os.getpid(),
+                                                          os.urandom(4).hex()))
+        try:
+            # permissions as for any new file (umask), not mkstemp's 0600
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(tmp)
+
+
+def _fsync_folder(path):
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_temporary(path, data):
+    """Writes ``data`` (bytes or text) to a new temporary file beside
+    ``path``, on disk; returns its name."""
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    tmp, fd = _temporary(path)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        _remove(tmp)
+        raise
+    return tmp
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def write_file(path, data):
+    """Writes ``data`` (bytes, or text as UTF-8) to ``path`` atomically: a
+    reader sees the old file or the whole new one, also after a crash."""
+    tmp = _write_temporary(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    _fsync_folder(path)
+
+
+def write_json(path, value):
+    """Writes ``value`` as JSON to ``path`` atomically (see :func:`write_file`)."""
+    write_file(path, json_text(value))
+
+
+def write_pair(first, second):
+    """Writes two files, ``(path, data)`` each: both are complete on disk
+    before either is renamed into place, ``first`` then ``second``.
+
+    A crash between the two renames leaves the new ``first`` beside the old
+    ``second``: readers must be able to tell (a model's ``model.npz`` holds a
+    copy of the ``model.json`` it was written with).
+    """
+    tmps = []
+    try:
+        for path, data in (first, second):
+            tmps.append(_write_temporary(path, data))
+        os.replace(tmps[0], first[0])
+        os.replace(tmps[1], second[0])
+    except BaseException:
+        for tmp in tmps:
+            _remove(tmp)
+        raise
+    _fsync_folder(first[0])
+    if os.path.dirname(os.path.abspath(first[0])) != os.path.dirname(os.path.abspath(second[0])):
+        _fsync_folder(second[0])
