@@ -442,12 +442,12 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         classes = state.pop('_classes', None)
         self.__dict__.update(state)
         if npz is not None:
-            import chainer
-
-            from chainer_irnn import models
+            from chainer_irnn import io as irnn_io, models
             from chainer_irnn.predictor import Predictor
             model = models.build_model(description, impl=self.impl)
-            chainer.serializers.load_npz(io.BytesIO(npz), model.predictor)
+            # the one safe loader (no pickle inside the parameters, exact shapes)
+            irnn_io.load_npz(npz, model.predictor, 'model', name='the pickled IRNNClassifier',
+                             exact=True)
             self.predictor_ = Predictor(model, description, device=self.device)
             self.predictor_.classes = classes
 
