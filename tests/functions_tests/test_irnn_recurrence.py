@@ -358,3 +358,56 @@ def test_any_memory_order(kernel):
         got = _irnn_numba.backward(numpy.asfortranarray(hs), W, gy, L, 'relu')
         for a, r in zip(got, ref):
             numpy.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('kernel', KERNELS)
+def test_reused_backward_buffer(kernel):
+    """The compiled backward pass reuses its dz buffer between calls with ids
+    (dz is scratch there): repeated and interleaved calls, of the same and of
+    other shapes, give the gradients of a first call, and no returned
+    gradient is that buffer.  Without ids dz is the gradient of u and is
+    never reused."""
+    rng = numpy.random.RandomState(11)
+    T, B, H, V = 6, 3, 4, 5
+    E, W, b = rng.randn(V, H), numpy.eye(H) + 0.2 * rng.randn(H, H), rng.randn(H)
+    ids = rng.randint(0, V, (T, B))
+    u = rng.randn(T, B, H)
+
+    def grads(T_, with_ids, seed):
+        gy = numpy.random.RandomState(seed).randn(T_, B, H)
+        x = chainer.Variable((E if with_ids else u[:T_]).copy())
+        Wv, bv = chainer.Variable(W.copy()), chainer.Variable(b.copy())
+        hs = irnn_recurrence(x, Wv, bv, kernel=kernel, ids=ids[:T_] if with_ids else None)
+        hs.grad = gy
+        hs.backward()
+        return [x.grad, Wv.grad, bv.grad]
+
+    first = {(T_, i): grads(T_, i, T_) for T_ in (6, 2) for i in (True, False)}
+    kept = []
+    for _ in range(2):
+        for T_ in (6, 2):
+            for with_ids in (True, False):
+                got = grads(T_, with_ids, T_)
+                kept.append(got)
+                for a, r in zip(got, first[T_, with_ids]):
+                    numpy.testing.assert_array_equal(a, r)
+    # results of earlier calls are untouched by later ones
+    for got, key in zip(kept, [(T_, i) for _ in range(2) for T_ in (6, 2) for i in (True, False)]):
+        for a, r in zip(got, first[key]):
+            numpy.testing.assert_array_equal(a, r)
+    buffers = getattr(mod._scratch_buffers, 'arrays', {}).values()
+    for got in kept:
+        for g in got:
+            assert not any(numpy.shares_memory(g, buf) for buf in buffers)
+    if kernel == 'numba':
+        assert any(buf.shape == (6, B, H) for buf in buffers)
+
+
+def test_scratch_keeps_two_shapes():
+    a = mod._scratch((2, 3), numpy.float32)
+    assert mod._scratch((2, 3), numpy.float32) is a
+    b = mod._scratch((2, 3), numpy.float64)
+    c = mod._scratch((4,), numpy.float32)   # evicts (2, 3) float32, the least recent
+    assert mod._scratch((2, 3), numpy.float64) is b
+    assert mod._scratch((4,), numpy.float32) is c
+    assert mod._scratch((2, 3), numpy.float32) is not a

@@ -182,12 +182,20 @@ def forward(u, W, b, h0, lengths, activation, ids=None):
     return hs
 
 
-def backward(hs, W, gy, lengths, activation):
+def backward(hs, W, gy, lengths, activation, dz=None):
     """``(dz, gh0, gb)``: ``dz`` ``(T, B, H)`` is the gradient of ``u``,
-    ``gb`` its sum over steps and batch (the gradient of the bias)."""
+    ``gb`` its sum over steps and batch (the gradient of the bias).
+
+    ``dz``: None (a new array), or a C-contiguous array of ``hs``'s shape and
+    dtype to write into (every element is written; the caller owns it).
+    """
     T, B, H = hs.shape
     hs = numpy.ascontiguousarray(hs)
-    dz = numpy.empty(hs.shape, hs.dtype)   # C order: BLAS reads dz[t] as rows
+    if dz is None:
+        dz = numpy.empty(hs.shape, hs.dtype)   # C order: BLAS reads dz[t] as rows
+    elif dz.shape != hs.shape or dz.dtype != hs.dtype or not dz.flags.c_contiguous:
+        raise ValueError('dz must be a C-contiguous {} array of shape {}'.format(
+            hs.dtype, hs.shape))
     g = numpy.zeros((B, H), hs.dtype)
     gb = numpy.zeros(H, hs.dtype)
     _backward_loop(_GEMM[hs.dtype], hs, numpy.ascontiguousarray(W),
