@@ -424,6 +424,11 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         clf.best_ = None
         return clf
 
+    def to_onnx(self, path=None, opset=None):
+        """The fitted model as an ONNX graph (:meth:`Predictor.to_onnx`)."""
+        check_is_fitted(self, 'predictor_')
+        return self.predictor_.to_onnx(path, opset=opset)
+
     def __getstate__(self):
         state = dict(self.__dict__)
         p = state.pop('predictor_', None)

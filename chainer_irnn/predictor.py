@@ -207,6 +207,13 @@ class Predictor(object):
         n = len(dataset)
         return {'loss': loss_sum / n, 'accuracy': correct / n, 'correct': correct, 'n': n}
 
+    def to_onnx(self, path=None, opset=None):
+        """This model as an ONNX graph (:mod:`chainer_irnn.export.onnx`, docs/export.md):
+        written to ``path`` if given; returns the ``onnx.ModelProto``."""
+        from chainer_irnn.export import onnx as export
+        return export.to_onnx(self.model, self.description, path, classes=self.classes,
+                              opset=export.OPSET if opset is None else opset)
+
     # -------------------------------------------------------------- files
 
     def csv_batches(self, path, label_col=None, id_col=None, chunksize=50000):

@@ -25,6 +25,7 @@ COMMANDS = [
     'tune',
     'evaluate',
     'predict',
+    'export',
     'doctor',
     'legacy',
     'migrate',

@@ -1,0 +1,1 @@
+"""Exporting trained models to other formats: :mod:`chainer_irnn.export.onnx`."""

@@ -1,0 +1,268 @@
+"""ONNX export (:mod:`chainer_irnn.export.onnx`): onnxruntime's probabilities
+are ``predict``'s, to 1e-5, for every model kind the exporter accepts."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy
+import pytest
+
+onnx = pytest.importorskip('onnx')
+ort = pytest.importorskip('onnxruntime')
+
+from chainer_irnn import models  # noqa: E402
+from chainer_irnn.errors import UserError  # noqa: E402
+from chainer_irnn.export import onnx as export  # noqa: E402
+from chainer_irnn.predictor import Predictor, load_model  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOL = 1e-5
+
+
+def session(proto):
+    options = ort.SessionOptions()
+    options.log_severity_level = 3    # the overridable default of `lengths` is logged
+    return ort.InferenceSession(proto.SerializeToString(), options,
+                                providers=['CPUExecutionProvider'])
+
+
+def random_predictor(hidden, input='linear', activation='relu', kind='irnn', in_size=3,
+                     n_class=4, tabular=None, seed=0):
+    """A model as load_model builds it, its weights moved off their
+    initialisation (so biases, identity and head all matter)."""
+    config = {'model': kind, 'in_size': in_size, 'hidden': list(hidden), 'input': input,
+              'activation': activation, 'identity_scale': 1.0, 'input_std': 0.5,
+              'n_class': n_class, 'dropout': 0.3, 'input_noise': 0.1}
+    if tabular is not None:
+        config['tabular'] = tabular
+    model = models.build_model(config)
+    rng = numpy.random.RandomState(seed)
+    for _, p in sorted(model.namedparams()):
+        p.array[...] += rng.normal(0, 0.2, p.shape).astype(numpy.float32)
+    return Predictor(model, config)
+
+
+def padded(seqs, fill):
+    T = max(len(s) for s in seqs)
+    out = numpy.full((len(seqs), T) + seqs[0].shape[1:], fill, dtype=seqs[0].dtype)
+    for i, s in enumerate(seqs):
+        out[i, :len(s)] = s
+    return out
+
+
+def inputs(pred, rng, n=7, T=9):
+    if pred.description['input'] == 'embed':
+        return rng.randint(0, pred.description['in_size'], size=(n, T)).astype(numpy.int64)
+    return rng.normal(0, 2, size=(n, T, pred.description['in_size'])).astype(numpy.float32)
+
+
+CASES = {
+    'linear-1-layer': dict(hidden=(5,)),
+    'linear-2-layers': dict(hidden=(6, 4)),
+    'linear-3-layers-tanh': dict(hidden=(4, 5, 3), activation='tanh'),
+    'embed': dict(hidden=(5,), input='embed', in_size=11),
+    'embed-2-layers': dict(hidden=(5, 4), input='embed', in_size=11),
+    'rows-rnn': dict(hidden=(6,), kind='rows-rnn', activation='tanh'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_equal_lengths(case):
+    pred = random_predictor(**CASES[case])
+    proto = pred.to_onnx()
+    X = inputs(pred, numpy.random.RandomState(1))
+    expected = pred.predict_proba(X)
+    got = session(proto).run(None, {'x': X})[0]
+    assert got.shape == expected.shape == (7, 4)
+    assert got.dtype == numpy.float32
+    numpy.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
+    # the weights matter: another draw of them gives other probabilities
+    other = session(random_predictor(seed=5, **CASES[case]).to_onnx()).run(None, {'x': X})[0]
+    assert numpy.abs(other - expected).max() > 1e-2
+
+
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_variable_lengths_with_padding(case):
+    pred = random_predictor(**CASES[case])
+    rng = numpy.random.RandomState(2)
+    X = inputs(pred, rng)
+    lengths = numpy.array([9, 3, 1, 5, 9, 2, 7], dtype=numpy.int64)
+    seqs = [x[:n] for x, n in zip(X, lengths)]
+    expected = pred.predict_proba(seqs)          # predict pads and masks itself
+    # the padding holds anything: ONNX's RNN ignores steps past `lengths`
+    garbage = 3 if pred.description['input'] == 'embed' else 1e3
+    got = session(pred.to_onnx()).run(None, {'x': padded(seqs, garbage), 'lengths': lengths})[0]
+    numpy.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
+    # without `lengths` the padding would be read: the input is honoured
+    unmasked = session(pred.to_onnx()).run(None, {'x': padded(seqs, garbage)})[0]
+    assert numpy.abs(unmasked - expected)[lengths < 9].max() > 1e-3
+
+
+def tabular(fill, standardize=True, names=None):
+    return {'classes': ['cat', 'dog', 'eel', 'fox'], 'mean': [1.5, -2.0, 30.0],
+            'std': [2.0, 0.25, 10.0], 'fill': fill, 'standardize': standardize,
+            'feature_names': names}
+
+
+@pytest.mark.parametrize('fill', [None, 'zero', 'mean', 'ffill'])
+def test_raw_features_in_standardisation_and_fill_inside(fill):
+    pred = random_predictor((5, 3), tabular=tabular(fill, names=['a', 'b', 'c']))
+    rng = numpy.random.RandomState(3)
+    X = (rng.normal(size=(6, 8, 3)) * [2, 0.25, 10] + [1.5, -2, 30]).astype(numpy.float32)
+    if fill is not None:      # missing cells: first step, middle, a run, the last step
+        X[0, 0, 0] = X[1, 3, 1] = X[1, 4, 1] = X[2, 7, 2] = X[3, :3, 2] = numpy.nan
+    expected = pred.predict_proba(X)
+    proto = pred.to_onnx()
+    got = session(proto).run(None, {'x': X})[0]
+    numpy.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
+    assert numpy.isfinite(got).all()
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert json.loads(meta['classes']) == ['cat', 'dog', 'eel', 'fox']
+    assert json.loads(meta['feature_names']) == ['a', 'b', 'c']
+    assert meta['input'] == 'features'
+    # standardisation happens in the graph: the same model without it differs
+    plain = random_predictor((5, 3), tabular=tabular(fill, standardize=False))
+    if fill is None:
+        assert numpy.abs(session(plain.to_onnx()).run(None, {'x': X})[0] - got).max() > 1e-2
+
+
+def test_checker_opset_ir_version_and_file(tmp_path):
+    pred = random_predictor((5, 3))
+    path = tmp_path / 'm.onnx'
+    proto = pred.to_onnx(str(path))
+    loaded = onnx.load(str(path))
+    onnx.checker.check_model(loaded, full_check=True)
+    assert loaded.SerializeToString() == proto.SerializeToString()
+    assert [(o.domain, o.version) for o in loaded.opset_import] == [('', export.OPSET)]
+    assert export.OPSET == 17 and loaded.ir_version == export.IR_VERSION == 8
+    assert [i.name for i in loaded.graph.input] == ['x', 'lengths']
+    assert [o.name for o in loaded.graph.output] == ['probabilities']
+    assert sorted({n.op_type for n in loaded.graph.node}) == [
+        'Cast', 'Expand', 'Gemm', 'Min', 'RNN', 'Shape', 'Softmax', 'Squeeze', 'Transpose']
+    assert not [f for f in os.listdir(str(tmp_path)) if f != 'm.onnx']
+    # another opset that onnxruntime runs gives the same probabilities
+    X = inputs(pred, numpy.random.RandomState(4))
+    a = session(proto).run(None, {'x': X})[0]
+    b = session(pred.to_onnx(opset=15)).run(None, {'x': X})[0]
+    numpy.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize('opset', [14, 0, 10 ** 6, '17', True])
+def test_bad_opset_is_a_parameter_error(opset):
+    with pytest.raises(UserError, match=r'^opset: must be an integer from 15 to'):
+        random_predictor((3,)).to_onnx(opset=opset)
+
+
+def test_shipped_pixel_model_equals_predict():
+    """models/irnn-pixel: EmbedID(256, 100), 100 ReLU units over 784 steps."""
+    from chainer_irnn.datasets import mnist
+    pred = load_model(os.path.join(ROOT, 'models', 'irnn-pixel'))
+    images = mnist.load_mnist('embedded', progress=False).test_images[:256]
+    X = images.reshape(len(images), 784).astype(numpy.int64)
+    expected = pred.predict_proba(X)            # one batch of 256, predict's default
+    proto = pred.to_onnx()
+    got = session(proto).run(None, {'x': X})[0]
+    numpy.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
+    assert (got.argmax(1) == expected.argmax(1)).all()
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert json.loads(meta['classes']) == [str(i) for i in range(10)]
+    assert meta['input'] == 'tokens' and 'feature_names' not in meta
+    assert json.loads(meta['model.json'])['hidden'] == [100]
+
+
+def test_classifier_to_onnx(tmp_path):
+    from chainer_irnn import IRNNClassifier
+    pred = random_predictor((5,), tabular=tabular(None))
+    models.save_model(pred.model, pred.description, str(tmp_path / 'm'))
+    clf = IRNNClassifier.load(str(tmp_path / 'm'))
+    X = inputs(pred, numpy.random.RandomState(6))
+    got = session(clf.to_onnx(str(tmp_path / 'c.onnx'))).run(None, {'x': X})[0]
+    numpy.testing.assert_allclose(got, clf.predict_proba(X), rtol=0, atol=TOL)
+    assert (tmp_path / 'c.onnx').stat().st_size > 0
+
+
+def test_unfitted_classifier_is_refused():
+    from sklearn.exceptions import NotFittedError
+
+    from chainer_irnn import IRNNClassifier
+    with pytest.raises(NotFittedError):
+        IRNNClassifier().to_onnx()
+
+
+def test_hrnn_is_refused_in_one_line():
+    pred = Predictor(models.build_model({'model': 'hrnn', 'in_size': 28, 'hidden': [8, 8],
+                                         'input': 'linear', 'activation': 'tanh',
+                                         'n_class': 10}), {'model': 'hrnn', 'n_class': 10})
+    with pytest.raises(UserError) as e:
+        pred.to_onnx()
+    assert "cannot export to ONNX: model 'hrnn'" in str(e.value)
+    assert 'LSTM' in str(e.value) and '\n' not in str(e.value)
+
+
+def test_extra_parameters_are_refused():
+    import chainer.links as L
+    pred = random_predictor((4,))
+    with pred.model.predictor.init_scope():
+        pred.model.predictor.attention = L.Linear(4, 1)
+    with pytest.raises(UserError, match=r'parameters outside the IRNN and its head: '
+                                        r'/attention/W, /attention/b'):
+        pred.to_onnx()
+
+
+@pytest.mark.parametrize('key,value,what', [('pool', 'mean', 'pooled head'),
+                                            ('ensemble', True, 'ensemble')])
+def test_pooling_and_ensembles_are_refused(key, value, what):
+    pred = random_predictor((4,))
+    pred.description[key] = value
+    with pytest.raises(UserError, match='cannot export to ONNX: .*' + what):
+        pred.to_onnx()
+
+
+def test_missing_onnx_is_one_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'onnx', None)
+    with pytest.raises(UserError, match=r"needs the onnx package .*chainer-irnn\[onnx\]"):
+        random_predictor((3,)).to_onnx()
+
+
+def test_cli_export(tmp_path, capsys):
+    from chainer_irnn.cli import main
+    pred = random_predictor((5, 3), tabular=tabular('mean'))
+    models.save_model(pred.model, pred.description, str(tmp_path / 'm'))
+    out = tmp_path / 'm.onnx'
+    assert main(['export', '--model', str(tmp_path / 'm'), '--onnx', str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith('wrote {} ('.format(out)) and 'opset 17' in printed
+    assert 'inputs x float(batch, steps, 3), lengths int64(?); output probabilities ' \
+           'float(batch, 4)' in printed
+    X = inputs(pred, numpy.random.RandomState(7))
+    got = session(onnx.load(str(out))).run(None, {'x': X})[0]
+    numpy.testing.assert_allclose(got, pred.predict_proba(X), rtol=0, atol=TOL)
+
+
+def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):
+    from chainer_irnn.cli import main
+    config = {'model': 'hrnn', 'in_size': 28, 'hidden': [4, 4], 'input': 'linear',
+              'activation': 'tanh', 'n_class': 10, 'identity_scale': 1.0, 'input_std': 0.001}
+    models.save_model(models.build_model(config), config, str(tmp_path / 'h'))
+    # as a user runs it: a process, one line on stderr, no traceback
+    r = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'export', '--model',
+                        str(tmp_path / 'h'), '--onnx', str(tmp_path / 'h.onnx')],
+                       env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("chainer-irnn export: error: cannot export to ONNX: model "
+                               "'hrnn': its HierarchicalRNN encoder is made of LSTM layers")
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    irnn = os.path.join(ROOT, 'models', 'irnn-pixel')
+    for args, message in [
+            (['--onnx', str(tmp_path / 'no' / 'x.onnx')],
+             '--onnx: {}: the folder'.format(tmp_path / 'no' / 'x.onnx')),
+            (['--onnx', str(tmp_path)], '--onnx: {}: is a directory'.format(tmp_path)),
+            (['--onnx', str(tmp_path / 'x.onnx'), '--opset', '12'],
+             '--opset: must be an integer from 15')]:
+        assert main(['export', '--model', irnn] + args) == 2
+        err = capsys.readouterr().err
+        assert err.startswith('chainer-irnn export: error: ' + message), err
+        assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / 'h.onnx').exists() and not (tmp_path / 'x.onnx').exists()
