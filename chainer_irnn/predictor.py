@@ -221,12 +221,16 @@ class Predictor(object):
         from chainer_irnn.datasets import tabular
         spec = self.description.get('tabular')
         if spec is None:
+            data = self.description.get('data')
+            if data in ('csv', 'arrays'):
+                raise UserError('the model description (model.json) has no "tabular" entry, '
+                                'which says how to read CSV files; it is damaged: write it '
+                                'again by training (or save) on {} data'.format(data))
             raise UserError('this model was trained on {} data, not CSV; reading a CSV file '
-                            'needs a model trained on CSV data'.format(
-                                self.description.get('data', 'other')))
+                            'needs a model trained on CSV data'.format(data or 'other'))
         table = tabular.table_like(path, spec, labels='optional',
                                    expect_features=self.description['in_size'],
-                                   label_col=label_col, id_col=id_col)
+                                   label_col=label_col, id_col=id_col, predicting=True)
         has_labels = table.roles.label is not None
         logger.info('%s: %s layout, labels %s', path, table.roles.layout,
                     'in column {}'.format(table.roles.name(table.roles.label))
@@ -285,24 +289,34 @@ class Predictor(object):
         else:
             raise ParameterError('kind', "must be 'csv' or 'images', not {!r}".format(kind))
         _check_output(out, path)
-        tmp = out + '.tmp'
+        # a temporary file of its own beside ``out`` (two runs writing one
+        # ``out`` never share it), renamed over ``out`` when complete
+        import tempfile
+        fd, tmp = tempfile.mkstemp(prefix='.{}.'.format(os.path.basename(out)), suffix='.tmp',
+                                   dir=os.path.dirname(os.path.abspath(out)))
         n = correct = labelled = 0
+        names = numpy.asarray(self.classes, dtype=object)
+        columns = ['p_{}'.format(c) for c in self.classes]
         try:
-            with open(tmp, 'w', newline='') as f:
+            with os.fdopen(fd, 'w', newline='') as f:
                 for batch in batches:
                     prob = self._proba(batch.xs, batchsize)
                     pred = prob.argmax(axis=1)
-                    frame = pd.DataFrame({'sequence_id': batch.ids,
-                                          'predicted_label': [self.classes[i] for i in pred]})
-                    for j, c in enumerate(self.classes):
-                        frame['p_{}'.format(c)] = prob[:, j]
+                    # the probabilities as one block (not a column insert per class)
+                    parts = [pd.DataFrame({'sequence_id': batch.ids,
+                                           'predicted_label': names[pred]}),
+                             pd.DataFrame(prob, columns=columns)]
                     if batch.labels is not None:
-                        frame['true_label'] = batch.labels
-                        correct += int(sum(self.classes[p] == t
-                                           for p, t in zip(pred, batch.labels)))
+                        parts.append(pd.DataFrame({'true_label': batch.labels}))
+                        correct += int((names[pred] == numpy.asarray(
+                            batch.labels, dtype=object)).sum())
                         labelled += len(batch.labels)
+                    frame = pd.concat(parts, axis=1, copy=False)
                     frame.to_csv(f, header=(n == 0), index=False, float_format='%.6g')
                     n += len(frame)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)     # as open() would have made it
             os.replace(tmp, out)
         finally:
             if os.path.exists(tmp):

@@ -92,7 +92,7 @@ def test_read_csv_and_read_ts(tmp_path):
     (tmp_path / 'a.csv').write_text('label,x1,x2,x3\n' + '\n'.join(
         '{},{},{},{}'.format(i % 2, i, -i, i * 0.5) for i in range(20)) + '\n')
     data = read_csv(str(tmp_path / 'a.csv'), val_split=0.2)
-    assert len(data.train) == 16 and len(data.val) == 4 and data.classes == ['0', '1']
+    assert len(data.train) == 16 and len(data.val) == 4 and data.classes == [0, 1]
     x, c = data.train[0]
     assert x.shape == (3, 1) and x.dtype == numpy.float32 and c in (0, 1)
     (tmp_path / 'u.ts').write_text('@problemName u\n@data\n1,2,3:a\n4,?,6:b\n')

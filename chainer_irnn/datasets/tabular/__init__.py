@@ -26,7 +26,7 @@ from chainer_irnn.datasets.tabular.layouts import LAYOUTS, FILLS, Options, Roles
 from chainer_irnn.datasets.tabular.preprocess import (  # NOQA
     Preprocessor, chronological_split, class_order, stratified_split)
 from chainer_irnn.datasets.tabular.sequences import Sequence  # NOQA
-from chainer_irnn.errors import DataError
+from chainer_irnn.errors import DataError, ParameterError, UserError
 
 __all__ = ['read_csv', 'CsvData', 'SequenceDataset', 'Options', 'Roles', 'Table', 'Sequence', 'Preprocessor', 'stratified_split',
            'chronological_split', 'class_order', 'resolve', 'LAYOUTS', 'FILLS',
@@ -37,17 +37,24 @@ class Table(object):
     """A CSV file read as sequences under :class:`Options`.
 
     Args:
-        path (str): the file.
+        path: the file (a path), a file object, or a pandas DataFrame.
         opts (Options): how to read it.
         labels (str): ``'required'`` or ``'optional'`` (prediction).
         expect_features (int or None): features per step the model takes; a
             different count is a :class:`DataError` (prediction).
+        predicting (bool): read for a trained model, whose reading settings
+            are fixed (messages then say what to change in the file).
     """
 
-    def __init__(self, path, opts, labels='required', expect_features=None):
+    def __init__(self, path, opts, labels='required', expect_features=None, predicting=False):
+        path = reading.as_source(path)
         self.path, self.opts = path, opts
+        self.predicting = predicting
         columns = reading.read_columns(path, opts)
-        self.roles = layouts.resolve(columns, opts, path, labels=labels)
+        line = reading.first_line(path)
+        if opts.header:
+            _check_header(line, opts, path)
+        self.roles = layouts.resolve(columns, opts, path, labels=labels, first_line=line)
         roles = self.roles
         k = roles.features_per_step if roles.layout == 'wide' else 1
         self.features_per_step = k
@@ -92,7 +99,8 @@ class Table(object):
         for chunk in reading.iter_chunks(self.path, self.opts, roles.columns, chunksize, text):
             self.rows += len(chunk.lines)
             self.skipped.extend(chunk.skipped)
-            block = sequences.to_block(chunk, roles, self.path, allow_missing)
+            block = sequences.to_block(chunk, roles, self.path, allow_missing,
+                                       fill_hint=not self.predicting)
             out = assembler.feed(block)
             self._count(out)
             if out:
@@ -162,6 +170,31 @@ class Table(object):
         return text
 
 
+def _check_header(line, opts, path):
+    """Announces a header line of numbers only: most likely a data row of a
+    file without a header, which would otherwise be lost unnoticed."""
+    import csv
+    import logging
+    try:
+        fields = next(csv.reader([line], delimiter=opts.sep))
+    except (csv.Error, StopIteration):
+        return
+    fields = [f.strip() for f in fields]
+    if not fields or not all(reading._NUMBER.match(f) for f in fields):
+        return
+    if len(fields) > 1 and all(reading._INTEGER.match(f) for f in fields):
+        ints = [int(f) for f in fields]
+        if ints == list(range(ints[0], ints[0] + len(ints))) and ints[0] in (0, 1):
+            return               # 0,1,2,.. or 1,2,3,..: column numbers as names
+    shown = ', '.join(fields[:4]) + (', ...' if len(fields) > 4 else '')
+    from chainer_irnn.errors import Setting
+    flag = str(Setting('header'))
+    logging.getLogger(__name__).warning(
+        '%s, line 1: the header line holds only numbers (%s), so it is probably a data row; '
+        'it is read as column names, not as data: if the file has no header, set %s', path,
+        shown, '--no-header' if flag.startswith('--') else 'header=False')
+
+
 def spec_to_json(table):
     """What prediction needs to read a file as training read it (JSON-safe).
 
@@ -192,11 +225,18 @@ def options_from_spec(spec, **overrides):
              stride=spec.get('stride', 1), fill=spec.get('fill'),
              standardize=spec.get('standardize', True))
     d.update({k: v for k, v in overrides.items() if v is not None})
-    return Options(**d)
+    try:
+        return Options(**d)
+    except ParameterError as e:
+        # the setting comes from the model's description, not from the caller
+        raise UserError('the model description (model.json) is damaged: its "tabular" entry '
+                        'has {}={!r}, {}'.format(e.param, d.get(e.param),
+                                                 str(e).split(': ', 1)[-1]))
 
 
 
-def table_like(path, spec, labels='optional', expect_features=None, **overrides):
+def table_like(path, spec, labels='optional', expect_features=None, predicting=False,
+               **overrides):
     """A :class:`Table` reading ``path`` as the file described by ``spec``
     (:func:`spec_to_json`) was read.
 
@@ -206,10 +246,12 @@ def table_like(path, spec, labels='optional', expect_features=None, **overrides)
     listed in the log.  Without a header, columns are taken by position.
     """
     import logging
+    path = reading.as_source(path)
     opts = options_from_spec(spec, **overrides)
     names = spec.get('feature_names')
     if not names or not opts.header:
-        return Table(path, opts, labels=labels, expect_features=expect_features)
+        return Table(path, opts, labels=labels, expect_features=expect_features,
+                     predicting=predicting)
     columns = reading.read_columns(path, opts)
     missing = [n for n in names if n not in columns]
     if missing:
@@ -221,7 +263,8 @@ def table_like(path, spec, labels='optional', expect_features=None, **overrides)
                             ', '.join(repr(n) for n in names[:8]) +
                             (', ...' if len(names) > 8 else ''), shown), path=path, line=1)
     opts = dataclasses.replace(opts, feature_cols=list(names))
-    table = Table(path, opts, labels=labels, expect_features=expect_features)
+    table = Table(path, opts, labels=labels, expect_features=expect_features,
+                  predicting=predicting)
     roles = table.roles
     extra = [c for c in columns if c not in names and c not in (roles.label, roles.id, roles.time)]
     if extra:

@@ -28,18 +28,20 @@ class SequenceDataset(object):
     Attributes:
         X (list of ndarray): ``(T_i, F)`` float32 sequences (already
             preprocessed as the training file was).
-        y (ndarray): the label of each sequence as written in the file
-            (texts), or None for unlabelled data.
+        y (ndarray): the label of each sequence, or None for unlabelled
+            data: integers (int64) when every class is an integer, else the
+            texts as written in the file.
         ids (list): each sequence's id in its file.
-        classes (list of str): the class names; ``x``'s class index is the
-            position of its label here.
+        classes (list): the class labels (integers or texts, as ``y``);
+            ``x``'s class index is the position of its label here.
         source (str): where the sequences came from.
         meta (dict): how they were read (:attr:`CsvData.meta`), or None.
     """
 
     def __init__(self, X, y, classes, ids=None, source=None, codes=None, meta=None):
         self.X = list(X)
-        self.y = None if y is None else numpy.asarray(y, dtype=object)
+        self.y = None if y is None else y if isinstance(y, numpy.ndarray) else \
+            numpy.asarray(y, dtype=object)
         self.classes = list(classes)
         self.ids = list(range(len(self.X))) if ids is None else list(ids)
         self.source = source
@@ -85,13 +87,23 @@ class CsvData:
         return self.train.classes
 
 
+def _class_counts(classes, counts, shown=20):
+    """``'a: 10, b: 12'``; past ``shown`` classes, their number and the first ones."""
+    text = ', '.join('{}: {}'.format(c, int(n)) for c, n in zip(classes[:shown], counts[:shown]))
+    if len(classes) > shown:
+        text = '({} in all) {}, ...'.format(len(classes), text)
+    return text
+
+
 def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto', sep=',', header=True,
              label_col=None, id_col=None, time_col=None, feature_cols=None,
              features_per_step=None, window=None, stride=1, fill=None, standardize=True):
     """Reads labelled sequences from a CSV file (plain or ``.gz``).
 
     Args:
-        path (str): the training file.
+        path: the training file: a path, a file object (``open(...)``,
+            ``io.StringIO``) or a pandas DataFrame (read as that table
+            written to a file: the column names are the header).
         test (str): a test file with the same columns (``CsvData.test``): it
             chooses nothing; training scores it once, with the kept model.
         val (str): a validation file with the same columns, instead of a
@@ -139,8 +151,11 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
         time_col=time_col, feature_cols=feature_cols, features_per_step=features_per_step,
         window=window, stride=stride, fill=fill, standardize=standardize)
     table = tabular.Table(path, opts)
+    path = table.path           # a path, or the name of in-memory data ('<DataFrame>')
     seqs = table.read()
     logger.info(table.summary())
+    if table.roles.guess:
+        logger.warning('%s: %s', path, table.roles.guess)
     roles = table.roles
     label_column = roles.position(roles.label)
     preprocess.Preprocessor.fit(seqs, path=path, label_column=label_column)  # >= 2 classes
@@ -173,6 +188,11 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
         train_seqs, test_seqs = [seqs[i] for i in tr], [seqs[i] for i in va]
         test_path, test_column = path, label_column
         split = 'validation = {:g}% stratified by label, seed {}'.format(100 * fraction, seed)
+        if not len(va):
+            logger.warning('%s: a validation split of %g%% leaves no validation sequences '
+                           '(%d sequences in %d classes; a class keeps at least one for '
+                           'training): give a validation file, or more sequences per class',
+                           path, 100 * fraction, len(seqs), len(classes))
     if not train_seqs:
         raise DataError('no training sequences left after the validation split', path=path)
     prep = preprocess.Preprocessor.fit(train_seqs, fill=opts.fill, standardize=opts.standardize,
@@ -180,23 +200,25 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
 
     def dataset(part, source, column):
         codes = prep.encode(part, source, column)
-        return SequenceDataset([prep.transform(s.x) for s in part], [s.label for s in part],
-                               prep.classes, ids=[s.id for s in part], source=source,
-                               codes=codes)
+        return SequenceDataset([prep.transform(s.x) for s in part],
+                               preprocess.label_values([s.label for s in part], prep.classes),
+                               preprocess.label_values(prep.classes).tolist(),
+                               ids=[s.id for s in part], source=source, codes=codes)
 
-    train = dataset(train_seqs, path, label_column)
-    val = dataset(test_seqs, test_path, test_column) if test_seqs else None
+    train = dataset(train_seqs, str(path), label_column)
+    val = dataset(test_seqs, str(test_path), test_column) if test_seqs else None
     scored = None
     if test is not None:
         scored_seqs, scored_column = read_like(test)
-        scored = dataset(scored_seqs, test, scored_column)
+        scored = dataset(scored_seqs, str(test) if isinstance(test, str) else '<test data>',
+                         scored_column)
     counts = numpy.bincount(train._codes, minlength=len(prep.classes))
     logger.info('%d training / %d validation sequences (%s)%s; classes %s', len(train),
                 0 if val is None else len(val), split,
                 '' if scored is None else ' / {} test sequences ({}: scored once at the '
-                'end, choosing nothing)'.format(len(scored), test), ', '.join(
-                    '{}: {}'.format(c, int(n)) for c, n in zip(prep.classes, counts)))
-    meta = {'data': 'csv', 'data_source': path, 'in_size': table.n_features,
+                'end, choosing nothing)'.format(len(scored), test), _class_counts(
+                    prep.classes, counts))
+    meta = {'data': 'csv', 'data_source': str(path), 'in_size': table.n_features,
             'n_class': len(prep.classes), 'n_train': len(train),
             'n_test': 0 if val is None else len(val),
             'tabular': dict(tabular.spec_to_json(table), **prep.to_json())}

@@ -31,6 +31,9 @@ ID_NAMES = ('id', 'sequence_id', 'seq', 'seq_id', 'sequence', 'series_id')
 TIME_NAMES = ('time', 'timestamp', 't', 'step', 'timestep', 'time_step', 'order')
 LABEL_NAMES = ('label', 'labels', 'class', 'target', 'y')
 FILLS = ('zero', 'ffill', 'mean')
+#: up to this many feature columns, a wide reading of one feature per step
+#: (not given, not from the names) is announced as a guess
+GUESS_MAX = 32
 
 
 @dataclasses.dataclass
@@ -85,6 +88,7 @@ class Roles:
     header: bool = True
     features_per_step: int = 1      #: wide layout: columns per step
     grouping: str = ''              #: how features_per_step was chosen, for the log
+    guess: str = ''                 #: the reading is a guess: what else it may be, and how
 
     def position(self, key):
         """1-based column number of ``key``."""
@@ -158,21 +162,44 @@ def _feature_list(columns, spec, path, header):
     return keys
 
 
-def _sep_hint(columns, opts):
-    """A hint when the header reads as one column holding another separator."""
-    text = ''.join(str(c) for c in columns)
+class _Placeholder(str):
+    """A value to fill in (``window=N``, ``--window N``), shown unquoted."""
+
+    def __repr__(self):
+        return str(self)
+
+
+class _Tab(str):
+    """The tab separator as a message shows it: ``sep='\\t'`` in Python,
+    ``--sep $'\\t'`` on a command line (never a literal tab)."""
+
+    def __new__(cls):
+        return str.__new__(cls, '\t')
+
+    def __str__(self):
+        return "$'\\t'"
+
+    def __format__(self, spec):
+        return format(str(self), spec)
+
+
+def _sep_hint(columns, opts, first_line=None):
+    """A hint when the first line reads as one column holding another separator."""
+    text = first_line if first_line is not None else ''.join(str(c) for c in columns)
     for sep, name in ((';', 'semicolon'), ('\t', 'tab'), ('|', 'pipe')):
         if sep != opts.sep and sep in text:
-            return '; the header line looks {}-separated: set {}'.format(
-                name, Setting('sep', sep))
+            return '; the {} line looks {}-separated: set {}'.format(
+                'header' if opts.header else 'first', name,
+                Setting('sep', _Tab() if sep == '\t' else sep))
     return ''
 
 
-def resolve(columns, opts, path, labels='required'):
+def resolve(columns, opts, path, labels='required', first_line=None):
     """Returns the :class:`Roles` of a file's columns under ``opts``.
 
     ``labels`` is ``'required'`` (training), or ``'optional'`` (prediction:
     a named label column that is absent means the file has no labels).
+    ``first_line``: the file's first line, for a separator hint.
     """
     header = opts.header
     explicit = {}
@@ -225,7 +252,8 @@ def resolve(columns, opts, path, labels='required'):
         features = [c for c in columns if c not in used]
     if not features:
         raise DataError('no feature columns (the file has only {} column{}){}'.format(
-            len(columns), '' if len(columns) == 1 else 's', _sep_hint(columns, opts)),
+            len(columns), '' if len(columns) == 1 else 's',
+            _sep_hint(columns, opts, first_line)),
             path=path, line=1)
     grouping = ''
     if opts.features_per_step is not None:
@@ -245,9 +273,19 @@ def resolve(columns, opts, path, labels='required'):
                         '({})'.format(len(features), k, Setting('features_per_step')),
                         path=path, line=1,
                         column=len(columns))
+    guess = ''
+    if layout == 'wide' and opts.layout == 'auto' and opts.features_per_step is None \
+            and k == 1 and 1 < len(features) <= GUESS_MAX:
+        n = len(features)
+        shown = ', '.join(str(c) for c in features[:4]) + (', ...' if n > 4 else '')
+        guess = ('columns {} read as {} steps of 1 feature, each row one sequence (a guess); '
+                 'if each row is one observation of {} features, set {} to read windows of N '
+                 'consecutive rows, or {} to group rows by a sequence-id column ({} confirms '
+                 'the reading)'.format(shown, n, n, Setting('window', _Placeholder('N')), Setting('id_col'),
+                                       Setting('features_per_step', 1)))
     return Roles(layout=layout, columns=list(columns), features=features, label=label,
                  id=id_key, time=time_key, header=header, features_per_step=k,
-                 grouping=grouping)
+                 grouping=grouping, guess=guess)
 
 
 _STEP_NAME = re.compile(r'^(.*?)(\d+)$')

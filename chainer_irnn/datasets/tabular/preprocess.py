@@ -10,10 +10,25 @@ from chainer_irnn.errors import DataError
 
 
 def _label_key(text):
-    try:
+    from chainer_irnn.datasets.tabular.reading import is_integer_label
+    if is_integer_label(text):
         return (0, int(text), '')
-    except ValueError:
-        return (1, 0, text)
+    return (1, 0, text)
+
+
+def label_values(texts, all_texts=None):
+    """Labels as values: integers (int64, or Python ints beyond int64) when
+    every label of ``all_texts`` (default ``texts``) is an integer, else
+    the texts (an object array)."""
+    from chainer_irnn.datasets.tabular.reading import is_integer_label
+    texts = list(texts)
+    pool = texts if all_texts is None else list(all_texts)
+    if pool and all(is_integer_label(str(t)) for t in pool):
+        values = [int(t) for t in texts]
+        if all(-2 ** 63 <= v < 2 ** 63 for v in values):
+            return numpy.asarray(values, dtype=numpy.int64)
+        return numpy.asarray(values, dtype=object)
+    return numpy.asarray(texts, dtype=object)
 
 
 def class_order(labels):

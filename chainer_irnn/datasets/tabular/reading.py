@@ -35,6 +35,70 @@ def _pandas():
     return pandas
 
 
+class Source(object):
+    """CSV text held in memory (read from a file object, or written from a
+    pandas DataFrame), with the name messages give it."""
+
+    def __init__(self, text, name):
+        self.text, self.name = text, name
+
+    def __str__(self):
+        return self.name
+
+    __repr__ = __str__
+
+
+def as_source(data):
+    """What the readers take: a path as is; a file object (text or bytes)
+    or a pandas DataFrame as a :class:`Source`.
+
+    A DataFrame is written as CSV text with its column names as the header
+    (and its index as leading columns when the index is named), so that it
+    is read, and checked, exactly as the same table in a file.
+    """
+    import os
+    if isinstance(data, (str, os.PathLike)):
+        return data
+    if isinstance(data, Source):
+        return data
+    if type(data).__name__ == 'DataFrame' and hasattr(data, 'to_csv'):
+        named = any(n is not None for n in data.index.names)
+        return Source(data.to_csv(index=named, lineterminator='\n'), '<DataFrame>')
+    if hasattr(data, 'read'):
+        name = getattr(data, 'name', None)
+        name = name if isinstance(name, str) else '<{}>'.format(type(data).__name__)
+        text = data.read()
+        if isinstance(text, bytes):
+            try:
+                text = text.decode('utf-8-sig')
+            except UnicodeDecodeError as e:
+                raise DataError('not UTF-8 text ({}); save the file as UTF-8'.format(e.reason),
+                                path=name)
+        elif text.startswith('\ufeff'):
+            text = text[1:]
+        return Source(text, name)
+    from chainer_irnn.errors import ParameterError
+    raise ParameterError('path', 'expected a file path, a file object or a pandas DataFrame, '
+                         'not {}'.format(type(data).__name__))
+
+
+def _handle(path):
+    """What ``pandas.read_csv`` reads: the path, or a fresh view of a Source."""
+    if isinstance(path, Source):
+        import io
+        return io.StringIO(path.text)
+    return path
+
+
+def first_line(path):
+    """The first line of the file (without its line end), '' if none."""
+    try:
+        with open_text(path) as f:
+            return f.readline().rstrip('\r\n')
+    except (OSError, ValueError, EOFError):
+        return ''
+
+
 def _read_kwargs(opts):
     # index_col=False: never take surplus fields of the first row as an index
     return dict(sep=opts.sep, header=0 if opts.header else None, keep_default_na=False,
@@ -69,7 +133,7 @@ def read_columns(path, opts):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            frame = pd.read_csv(path, nrows=1, dtype=str, **_read_kwargs(opts))
+            frame = pd.read_csv(_handle(path), nrows=1, dtype=str, **_read_kwargs(opts))
     except FileNotFoundError:
         raise DataError('no such file', path=path)
     except IsADirectoryError:
@@ -127,9 +191,9 @@ def iter_chunks(path, opts, columns, chunksize=None, text_columns=()):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
             if chunksize is None:
-                frames = iter([pd.read_csv(path, dtype=dtype, **kwargs)])
+                frames = iter([pd.read_csv(_handle(path), dtype=dtype, **kwargs)])
             else:
-                frames = pd.read_csv(path, dtype=dtype, chunksize=chunksize, **kwargs)
+                frames = pd.read_csv(_handle(path), dtype=dtype, chunksize=chunksize, **kwargs)
             for frame in frames:
                 n = len(frame)
                 if any('Length of header' in str(w.message) for w in caught) or \
@@ -202,7 +266,8 @@ class _FieldCounter(object):
             self.file.close()
 
 
-def numeric_column(chunk, key, position, name, path, allow_missing=False, what='feature'):
+def numeric_column(chunk, key, position, name, path, allow_missing=False, what='feature',
+                   fill_hint=True):
     """Column ``key`` of ``chunk`` as float64, NaN where a cell is missing.
 
     Raises a :class:`DataError` at the first cell that is not a number, not
@@ -229,10 +294,14 @@ def numeric_column(chunk, key, position, name, path, allow_missing=False, what='
         i = int(numpy.argmax(bad))
         line = int(chunk.lines[i])
         if missing[i]:
-            raise DataError('missing value in {} column {} (empty or NaN cell); fill the '
-                            'file or set {} (zero, ffill or mean)'.format(
-                                what, name, Setting('fill')),
-                            path=path, line=line, column=position)
+            if fill_hint and what == 'feature':
+                fix = 'fill the file or set {} (zero, ffill or mean)'.format(Setting('fill'))
+            elif what == 'feature':
+                fix = 'the model was trained without a fill rule, so fill the file'
+            else:
+                fix = 'every row needs one'
+            raise DataError('missing value in {} column {} (empty or NaN cell); {}'.format(
+                what, name, fix), path=path, line=line, column=position)
         cell = col.iloc[i]
         reason = 'is not a number' if numpy.isnan(values[i]) else \
             'is not a finite number' if numpy.isinf(values[i]) else \
@@ -269,20 +338,47 @@ def text_column(chunk, key, position, name, path, what='label'):
     return values
 
 
+# A number as a person writes it in a CSV cell: no underscores, no spaces,
+# no hexadecimal, no 'inf'/'nan' (which float() and Decimal() also take).
+_NUMBER = re.compile(r'^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$')
+_INTEGER = re.compile(r'^[+-]?\d+$')
+
+
 def canonical_label(text):
-    """One spelling per label value: numbers in canonical form, text as is."""
-    try:
-        v = float(text)
-    except ValueError:
+    """One spelling per label value: numbers in canonical form, text as is.
+
+    Compared exactly: an integer keeps all its digits (never through a
+    float), ``1``, ``01``, ``1.0`` and ``1e0`` are one value, and only plain
+    decimal numbers count as numbers (``1_0`` and ``0x10`` stay text).
+    """
+    text = str(text)
+    if _INTEGER.match(text):
+        return str(int(text))
+    if not _NUMBER.match(text):
         return text
-    if not numpy.isfinite(v):
+    import decimal
+    d = decimal.Decimal(text)
+    if abs(d.adjusted()) > 100:       # an exponent far out: keep the spelling
         return text
-    return _number_text(v)
+    if d == d.to_integral_value():
+        return str(int(d))
+    f = float(d)
+    if decimal.Decimal(repr(f)) == d:
+        return repr(f)                # 0.5 -> '0.5' as before
+    return str(d.normalize())
+
+
+def is_integer_label(text):
+    """Whether a canonical label is an integer (``'-3'``, ``'12'``)."""
+    return bool(_INTEGER.match(text))
 
 
 def open_text(path):
     """``path`` as text for the :mod:`csv` module, decompressed as pandas
     would by the extension (``.gz``, ``.bz2``, ``.xz``, ``.zip``)."""
+    if isinstance(path, Source):
+        import io
+        return io.StringIO(path.text, newline='')
     lower = str(path).lower()
     kw = dict(newline='', encoding='utf-8-sig', errors='replace')
     if lower.endswith('.gz'):

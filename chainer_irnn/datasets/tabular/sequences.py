@@ -46,13 +46,17 @@ class Block(object):
                      join(a.labels, b.labels), join(a.ids, b.ids), join(a.times, b.times))
 
 
-def to_block(chunk, roles, path, allow_missing):
-    """Converts a :class:`~reading.Chunk` to a :class:`Block`, checking cells."""
+def to_block(chunk, roles, path, allow_missing, fill_hint=True):
+    """Converts a :class:`~reading.Chunk` to a :class:`Block`, checking cells.
+
+    ``fill_hint``: a missing cell's message suggests the ``fill`` setting
+    (training), else filling the file (a trained model's fill is fixed)."""
     n = len(chunk.lines)
     X = numpy.empty((n, len(roles.features)), dtype=numpy.float64)
     for j, key in enumerate(roles.features):
         X[:, j] = reading.numeric_column(chunk, key, roles.position(key), roles.name(key),
-                                         path, allow_missing=allow_missing)
+                                         path, allow_missing=allow_missing,
+                                         fill_hint=fill_hint)
     get = lambda key, what: None if key is None else reading.text_column(  # NOQA
         chunk, key, roles.position(key), roles.name(key), path, what=what)
     times = None

@@ -1,0 +1,117 @@
+"""read_csv's inputs and readings (issues 22.11, 22.16, 22.18, 23.7, 24.2, 24.3):
+labels compared exactly, paths/file objects/DataFrames, a header of numbers,
+a separator hint without a header, a guessed reading said as such."""
+import io
+import logging
+
+import numpy
+import pytest
+
+from chainer_irnn import read_csv
+from chainer_irnn.datasets.tabular import Options, Table
+from chainer_irnn.errors import DataError
+
+
+def rows(labels, n=40, head='label,x1,x2,x3', sep=','):
+    lines = [head] if head else []
+    for i in range(n):
+        lines.append(sep.join([str(labels[i % len(labels)]), str(i * 0.5), str(-i), str(i % 3)]))
+    return '\n'.join(lines) + '\n'
+
+
+def test_labels_compare_exactly(tmp_path):
+    path = tmp_path / 'big.csv'
+    path.write_text(rows(['90071992547409921', '90071992547409923']))
+    data = read_csv(str(path), features_per_step=3)
+    assert data.classes == [90071992547409921, 90071992547409923]   # not one float 9.007e16
+    assert data.train.y.dtype == numpy.int64
+    path.write_text(rows(['1_0', '10']))
+    data = read_csv(str(path), features_per_step=3)
+    assert data.classes == ['10', '1_0'] and data.train.y.dtype == object   # text, not float()
+    path.write_text(rows(['10', '1_0', '0x10', 'inf']))
+    assert read_csv(str(path), features_per_step=3).classes == ['10', '0x10', '1_0', 'inf']
+    path.write_text(rows(['1', '01', '1.0', '2']))     # numbers are compared as values
+    assert read_csv(str(path), features_per_step=3).classes == [1, 2]
+
+
+def test_read_csv_takes_a_path_a_file_object_or_a_dataframe(tmp_path):
+    import pandas as pd
+    text = rows(['3', '7'])
+    path = tmp_path / 'a.csv'
+    path.write_text(text)
+    ref = read_csv(str(path), features_per_step=3)
+    for data in (read_csv(path, features_per_step=3),
+                 read_csv(io.StringIO(text), features_per_step=3),
+                 read_csv(io.BytesIO(text.encode()), features_per_step=3),
+                 read_csv(open(path), features_per_step=3),
+                 read_csv(pd.read_csv(io.StringIO(text)), features_per_step=3)):
+        assert data.classes == [3, 7] and list(data.train.y) == list(ref.train.y)
+        assert data.train.y.dtype == numpy.int64          # integer labels as integers
+        for a, b in zip(data.train.X, ref.train.X):
+            numpy.testing.assert_array_equal(a, b)
+    # a test file as a DataFrame too
+    data = read_csv(io.StringIO(text), val=pd.read_csv(io.StringIO(text)), features_per_step=3)
+    assert len(data.val) == 40
+    # the data's name in messages, never its contents
+    with pytest.raises(DataError, match=r'^<DataFrame>, line 4, column 2: feature cell'):
+        read_csv(pd.DataFrame({'label': [1, 2, 1], 'x': ['1', '2', 'oops']}))
+    with pytest.raises(DataError, match=r'^<StringIO>: the file is empty'):
+        read_csv(io.StringIO(''))
+    with pytest.raises(ValueError, match='path: expected a file path, a file object or a '
+                                         'pandas DataFrame, not int'):
+        read_csv(42)
+
+
+def test_a_header_of_numbers_is_announced(tmp_path, caplog):
+    path = tmp_path / 'noheader.csv'
+    path.write_text(rows(['0', '1'], head=None))
+    with caplog.at_level(logging.WARNING):
+        read_csv(str(path), features_per_step=3)
+    assert 'line 1: the header line holds only numbers (0, 0.0, 0, 0)' in caplog.text
+    assert 'header=False' in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        data = read_csv(str(path), header=False, features_per_step=3)
+    assert len(data.train) + len(data.val) == 40 and 'header line' not in caplog.text
+    path.write_text(rows(['0', '1'], head='0,1,2,3'))      # column numbers as names: fine
+    with caplog.at_level(logging.WARNING):
+        read_csv(str(path), features_per_step=3)
+    assert 'header line' not in caplog.text
+
+
+def test_tab_hint_without_a_header(tmp_path):
+    path = tmp_path / 'x.tsv'
+    path.write_text(rows(['a', 'b'], head=None, sep='\t'))
+    with pytest.raises(DataError) as info:
+        Table(str(path), Options(header=False)).read()
+    assert "the first line looks tab-separated: set sep='\\t'" in str(info.value)
+
+
+def test_numbered_columns_read_as_steps_are_a_guess(tmp_path, caplog):
+    path = tmp_path / 'obs.csv'                  # the blog commenter's file
+    text = 'f1,f2,f3,label\n' + '\n'.join('{},{},{},{}'.format(i, -i, i % 3, i % 2)
+                                          for i in range(40)) + '\n'
+    path.write_text(text)
+    with caplog.at_level(logging.WARNING):
+        read_csv(str(path))
+    guess = [r.message for r in caplog.records if 'a guess' in r.message]
+    assert len(guess) == 1 and '\n' not in guess[0]
+    assert 'columns f1, f2, f3 read as 3 steps of 1 feature' in guess[0]
+    assert 'window=N' in guess[0] and 'id_col' in guess[0] and 'features_per_step=1' in guess[0]
+    for kw in (dict(features_per_step=1), dict(features_per_step=3), dict(window=4)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            read_csv(str(path), **kw)
+        assert 'a guess' not in caplog.text
+
+
+def test_many_classes_without_validation_are_announced(tmp_path, caplog):
+    path = tmp_path / 'many.csv'
+    path.write_text('label,x1,x2\n' + '\n'.join('c{},{},{}'.format(i // 2, i, -i)
+                                                for i in range(2000)) + '\n')
+    with caplog.at_level(logging.INFO):
+        data = read_csv(str(path))
+    assert data.val is None and len(data.classes) == 1000
+    assert 'a validation split of 10% leaves no validation sequences' in caplog.text
+    line = next(r.message for r in caplog.records if 'training /' in r.message)
+    assert len(line) < 500 and '(1000 in all)' in line, line
