@@ -26,6 +26,11 @@ Everything else that 1.x-only code may rely on (``.parameters``/``.gradients``
 tuples, ``.volatile``, ``accumulate_grads``, flags given as strings) gets a
 ``# MIGRATE:`` comment and a :class:`~chainer_irnn.migrate.findings.Finding`.
 """
+import importlib
+import importlib.util
+import os
+import sys
+
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
@@ -52,6 +57,34 @@ def _dotted(node):
         head = _dotted(node.value)
         return None if head is None else head + '.' + node.attr.value
     return None
+
+
+def _installed_chainer(origin):
+    """``origin`` (a file of the ``chainer`` package) is an installed Chainer:
+    under the interpreter's prefixes or a site-packages folder, not a script's
+    ``chainer.py`` or ``chainer/`` that shadows it from the current folder."""
+    origin = os.path.realpath(origin)
+    parts = origin.split(os.sep)
+    if 'site-packages' in parts or 'dist-packages' in parts:
+        return True
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    return any(os.path.commonpath([origin, p]) == p for p in prefixes)
+
+
+def _import_chainer(module):
+    """Import ``module`` (``chainer`` or ``chainer.*``) to check a name against
+    Chainer 7, only from the installed Chainer: migrating never imports (and so
+    never runs) the user's code.  None when that cannot be done safely."""
+    if module != 'chainer' and not module.startswith('chainer.'):
+        return None
+    top = sys.modules.get('chainer')
+    if top is None:
+        spec = importlib.util.find_spec('chainer')   # finds; executes nothing
+        if spec is None or not spec.origin or not _installed_chainer(spec.origin):
+            return None
+    elif not getattr(top, '__file__', None) or not _installed_chainer(top.__file__):
+        return None
+    return importlib.import_module(module)
 
 
 def _expr(code):
@@ -124,7 +157,7 @@ class _Aliases(cst.CSTVisitor):
         module = _dotted(node.module) if node.module else None
         if module and (module == 'chainer' or module.startswith('chainer.')):
             self.imports_chainer = True
-        if module and module.startswith('chainer') and \
+        if module and (module == 'chainer' or module.startswith('chainer.')) and \
                 not isinstance(node.names, cst.ImportStar):
             for alias in node.names:
                 if isinstance(alias.name, cst.Name):
@@ -313,18 +346,19 @@ class ChainerV1Transformer(cst.CSTTransformer):
         if module == 'chainer.functions' and attr in FUNCTION_OBJECTS and \
                 id(original) in self._called:
             return      # F.ReLU() & co: rewritten in leave_Call
-        import importlib
         try:
-            obj = importlib.import_module(module)
+            obj = _import_chainer(module)
         except ImportError:
             try:
                 head, _, tail = module.rpartition('.')
-                obj = getattr(importlib.import_module(head), tail)
+                obj = getattr(_import_chainer(head), tail)
             except (ImportError, AttributeError):
                 return
+        if obj is None:
+            return
         if not hasattr(obj, attr):
             try:
-                importlib.import_module(module + '.' + attr)
+                _import_chainer(module + '.' + attr)
             except ImportError:
                 self._flag(original, '"{}.{}" does not exist in Chainer 7 (Chainer 1.x '
                            'API?): replace it by hand'.format(owner, attr))
