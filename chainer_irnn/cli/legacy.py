@@ -19,8 +19,9 @@ from chainer_irnn.errors import UserError
 
 
 def add_parser(sub):
+    from chainer_irnn.cli.migrate import plain_text
     p = sub.add_parser('legacy', help='run Chainer 1.x scripts unmodified (with shims)',
-                       description=__doc__.split('\n\n')[1])
+                       description=plain_text(__doc__.split('\n\n')[1]))
     actions = p.add_subparsers(dest='legacy_command', metavar='ACTION')
     actions.required = True
     r = actions.add_parser('run', help='run a Chainer 1.x script with the 1.x shims')
@@ -36,19 +37,24 @@ def add_parser(sub):
 
 
 def load_script(path, force_py2=False, refuse_py2=False):
-    """Read ``path`` and return ``(code object, python2)``; errors as UserError."""
+    """Read ``path`` and return ``(code object, python2)``; errors as UserError.
+
+    The file is decoded as Python would (its PEP 263 coding declaration, else
+    UTF-8).  Python 2 is translated line for line: Python 2's ``/`` calls
+    ``_py2_div``, which the caller puts into the module's namespace
+    (:func:`chainer_irnn.migrate.py2.py2_div`) instead of the translation
+    writing it into the code, so warnings and tracebacks name the original
+    file's lines.
+    """
     from chainer_irnn.migrate import py2
-    try:
-        with open(path, encoding='utf-8') as f:
-            source = f.read()
-    except OSError as e:
-        raise UserError('cannot read {}: {}'.format(path, e.strerror or e))
+    from chainer_irnn.migrate.source import read_source
+    source, _ = read_source(path)
     python2 = force_py2 or py2.is_python2(source, path)
     if python2:
         if refuse_py2:
             raise UserError('{} is Python 2; translate it with "chainer-irnn '
                             'migrate {} -o new.py" or drop --no-py2'.format(path, path))
-        source, _ = py2.to_python3(source, path)
+        source, _ = py2.to_python3(source, path, div_helper=False)
     try:
         return compile(source, path, 'exec', dont_inherit=True), python2
     except SyntaxError as e:
@@ -72,6 +78,11 @@ class _Py2Loader(importlib.machinery.SourceFileLoader):
         code, _ = load_script(self.path, force_py2=self.project_py2,
                               refuse_py2=self.refuse_py2)
         return code
+
+    def exec_module(self, module):
+        from chainer_irnn.migrate import py2
+        module.__dict__.setdefault(py2.DIV_HELPER_NAME, py2.py2_div)
+        super().exec_module(module)
 
 
 def _installed(path):
@@ -138,6 +149,9 @@ def run_script(path, argv, force_py2=False, refuse_py2=False):
     main = types.ModuleType('__main__')
     main.__file__ = path
     main.__builtins__ = __builtins__
+    if python2:
+        from chainer_irnn.migrate import py2
+        setattr(main, py2.DIV_HELPER_NAME, py2.py2_div)
     sys.argv = [path] + list(argv)
     sys.path.insert(0, os.path.dirname(path))
     sys.modules['__main__'] = main

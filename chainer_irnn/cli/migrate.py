@@ -13,14 +13,22 @@ import difflib
 import os
 import re
 import shutil
+import stat
 import sys
 
 from chainer_irnn.errors import UserError
 
 
+def plain_text(doc):
+    """A docstring paragraph as plain help text: reST roles and literals
+    (``:mod:`x` ``, ````x````) shown as their text."""
+    doc = re.sub(r':[\w:]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`', r'\1', doc)
+    return re.sub(r'``(.+?)``', r'\1', doc, flags=re.S)
+
+
 def add_parser(sub):
     p = sub.add_parser('migrate', help='rewrite a Chainer 1.x script for Chainer 7',
-                       description=__doc__.split('\n\n')[1])
+                       description=plain_text(__doc__.split('\n\n')[1]))
     p.add_argument('script', help='the Chainer 1.x script, or a folder of them')
     out = p.add_mutually_exclusive_group()
     out.add_argument('-o', '--output', help='write the new script (folder) here')
@@ -36,37 +44,149 @@ def add_parser(sub):
     return p
 
 
-def _read(path):
-    try:
-        with open(path, encoding='utf-8') as f:
-            return f.read()
-    except OSError as e:
-        raise UserError('cannot read {}: {}'.format(path, e.strerror or e))
-    except UnicodeDecodeError as e:
-        raise UserError('{}: not UTF-8 text ({})'.format(path, e))
+class _Output:
+    """stdout for the migrated code or the diff.
+
+    Text in a file's own encoding (PEP 263) goes out as that encoding's bytes
+    when stdout is not a terminal (``migrate old.py > new.py`` keeps the file's
+    meaning); a reader that stops early (``| head``) ends the output quietly.
+    """
+
+    def __init__(self):
+        self.closed = False
+
+    def write(self, text, encoding='utf-8', path='<stdout>'):
+        from chainer_irnn.migrate.source import encode_source, is_utf8
+        if self.closed:
+            return
+        try:
+            buffer = getattr(sys.stdout, 'buffer', None)
+            if buffer is not None and not is_utf8(encoding) and not sys.stdout.isatty():
+                sys.stdout.flush()
+                buffer.write(encode_source(text, encoding, path))
+                buffer.flush()
+            else:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+        except BrokenPipeError:
+            self.closed = True
+            try:    # no second BrokenPipeError when Python flushes stdout at exit
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            except (OSError, ValueError, AttributeError):
+                pass
 
 
-def _write(path, code):
+def _diff(old, new, path):
+    return ''.join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
+                                        path, path + ' (migrated)'))
+
+
+def _encoding_note(encoding):
+    from chainer_irnn.migrate.source import is_utf8
+    if is_utf8(encoding):
+        return None
+    return '{} source (its coding declaration): the output is {} too'.format(
+        encoding, encoding)
+
+
+def _inside(path, real_root):
+    return os.path.commonpath([path, real_root]) == real_root
+
+
+def _walk(root):
+    """Every entry under ``root`` without following a link.
+
+    Returns ``(folders, files, links, skipped)``: the folders and regular files
+    to copy (``__pycache__`` left out), the links that stay inside ``root``
+    (``[(path, real target)]``, kept as links) and the entries not taken
+    (``[(path, why)]``): links out of ``root`` and special files.
+    """
+    real_root = os.path.realpath(root)
+    folders, files, links, skipped = [], [], [], []
+
+    def link(path):
+        target = os.path.realpath(path)
+        if _inside(target, real_root):
+            links.append((path, target))
+        else:
+            skipped.append((path, 'a link to {}, outside {}: not followed'.format(
+                os.readlink(path), root)))
+
+    for dirpath, dirnames, filenames in os.walk(root):     # never descends a link
+        keep = []
+        for d in sorted(dirnames):
+            full = os.path.join(dirpath, d)
+            if d == '__pycache__':
+                continue
+            if os.path.islink(full):
+                link(full)
+            else:
+                keep.append(d)
+                folders.append(full)
+        dirnames[:] = keep
+        for n in sorted(filenames):
+            full = os.path.join(dirpath, n)
+            mode = os.lstat(full).st_mode
+            if stat.S_ISLNK(mode):
+                link(full)
+            elif stat.S_ISREG(mode):
+                files.append(full)
+            else:
+                skipped.append((full, 'not a regular file'))
+    return folders, files, links, skipped
+
+
+def _copy_folder(root, output, folders, files, links):
+    """Copy the walked tree to ``output``; links inside it stay links, made
+    relative so they point into the copy."""
+    real_root = os.path.realpath(root)
     try:
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write(code)
+        os.makedirs(output)
+        for d in folders:
+            os.mkdir(os.path.join(output, os.path.relpath(d, root)))
+        for f in files:
+            shutil.copy2(f, os.path.join(output, os.path.relpath(f, root)),
+                         follow_symlinks=False)
+        for path, target in links:
+            new = os.path.join(output, os.path.relpath(path, root))
+            new_target = os.path.join(output, os.path.relpath(target, real_root))
+            os.symlink(os.path.relpath(new_target, os.path.dirname(new)), new)
     except OSError as e:
-        raise UserError('cannot write {}: {}'.format(path, e.strerror or e))
+        raise UserError('cannot copy {} to {}: {}'.format(
+            root, output, e.strerror or e))
 
 
 def run_folder(args):
-    """``migrate DIR``: every ``.py`` under DIR; -o copies the folder first."""
+    """``migrate DIR``: every ``.py`` under DIR; -o copies the folder first.
+
+    No link is followed: links out of DIR are neither read, written nor copied
+    (each is named on stderr); links inside it are kept as links (their
+    targets are migrated where they are).
+    """
     from chainer_irnn.migrate import migrate_source, py2
     from chainer_irnn.migrate.findings import format_report
+    from chainer_irnn.migrate.source import read_source, write_source
     root = args.script
     if not (args.output or args.in_place or args.diff):
         raise UserError('{} is a folder: give -o NEW_FOLDER, --in-place or --diff'
                         .format(root))
-    paths = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in ('__pycache__', '.git'))
-        paths.extend(os.path.join(dirpath, n) for n in sorted(filenames) if n.endswith('.py'))
-    sources = {path: _read(path) for path in paths}
+    if args.output:
+        if os.path.abspath(args.output) == os.path.abspath(root):
+            raise UserError('-o names the input folder; use --in-place to rewrite it')
+        if os.path.lexists(args.output):
+            raise UserError('{} exists; give a new folder to -o'.format(args.output))
+        if _inside(os.path.realpath(args.output), os.path.realpath(root)):
+            raise UserError('-o {} is inside {}; give a folder outside it'
+                            .format(args.output, root))
+    folders, files, links, skipped = _walk(root)
+    for path, why in sorted(skipped):
+        print('{}: skipped {} ({})'.format(root, path, why), file=sys.stderr)
+    paths = [f for f in files if f.endswith('.py') and
+             '.git' not in os.path.relpath(f, root).split(os.sep)]
+    read = {path: read_source(path) for path in paths}
+    sources = {path: text for path, (text, _) in read.items()}
     python2 = args.py2
     if python2 is None:
         python2 = any(py2.is_python2(src, path) for path, src in sources.items()) or None
@@ -74,62 +194,59 @@ def run_folder(args):
             print('{}: Python 2 project (a file is Python 2): every file translated'
                   .format(root), file=sys.stderr)
     if args.output:
-        if os.path.abspath(args.output) == os.path.abspath(root):
-            raise UserError('-o names the input folder; use --in-place to rewrite it')
-        if os.path.exists(args.output):
-            raise UserError('{} exists; give a new folder to -o'.format(args.output))
-        shutil.copytree(root, args.output, ignore=shutil.ignore_patterns('__pycache__'))
+        _copy_folder(root, args.output, folders, files, links)
     chainer_project = any('chainer' in src for src in sources.values())
     v1_project = any(re.search(r'\bFunctionSet\b|\b(F|functions)\.(Linear|EmbedID|'
                                r'Convolution2D)\(', src) for src in sources.values())
     n_findings = 0
+    out = _Output()
     for path in paths:
+        encoding = read[path][1]
         result = migrate_source(sources[path], path, python2=python2,
                                 chainer_project=chainer_project, v1_project=v1_project)
         n_findings += len(result.findings)
         if args.diff:
-            sys.stdout.writelines(difflib.unified_diff(
-                sources[path].splitlines(True), result.code.splitlines(True),
-                path, path + ' (migrated)'))
+            out.write(_diff(sources[path], result.code, path), encoding, path)
         else:
             target = path if args.in_place else os.path.join(
                 args.output, os.path.relpath(path, root))
-            _write(target, result.code)
-        report = format_report(path, result.findings, result.notes)
+            write_source(target, result.code, encoding)
+        notes = list(result.notes)
+        note = _encoding_note(encoding)
+        if note:
+            notes.append(note)
+        report = format_report(path, result.findings, notes)
         if report:
             print(report, file=sys.stderr)
-    print('{}: {} file(s) migrated, {} place(s) left for you'.format(
-        root, len(paths), n_findings), file=sys.stderr)
+    print('{}: {} file(s) migrated, {} place(s) left for you{}{}'.format(
+        root, len(paths), n_findings,
+        ', {} link(s) inside it kept as links'.format(len(links)) if links else '',
+        ', {} link(s) or special file(s) skipped (named above)'.format(len(skipped))
+        if skipped else ''), file=sys.stderr)
     return 1 if (args.strict and n_findings) else 0
 
 
 def run(args):
     from chainer_irnn.migrate import migrate_source
     from chainer_irnn.migrate.findings import format_report
+    from chainer_irnn.migrate.source import read_source, write_source
     if os.path.isdir(args.script):
         return run_folder(args)
-    try:
-        with open(args.script, encoding='utf-8') as f:
-            source = f.read()
-    except OSError as e:
-        raise UserError('cannot read {}: {}'.format(args.script, e.strerror or e))
+    if args.output and os.path.abspath(args.output) == os.path.abspath(args.script):
+        raise UserError('-o names the input file; use --in-place to rewrite it')
+    source, encoding = read_source(args.script)
     result = migrate_source(source, args.script, python2=args.py2)
     if args.diff:
-        sys.stdout.writelines(difflib.unified_diff(
-            source.splitlines(True), result.code.splitlines(True),
-            args.script, args.script + ' (migrated)'))
+        _Output().write(_diff(source, result.code, args.script), encoding, args.script)
     elif args.in_place or args.output:
-        target = args.script if args.in_place else args.output
-        if args.output and os.path.abspath(args.output) == os.path.abspath(args.script):
-            raise UserError('-o names the input file; use --in-place to rewrite it')
-        try:
-            with open(target, 'w', encoding='utf-8') as f:
-                f.write(result.code)
-        except OSError as e:
-            raise UserError('cannot write {}: {}'.format(target, e.strerror or e))
+        write_source(args.script if args.in_place else args.output, result.code, encoding)
     else:
-        sys.stdout.write(result.code)
-    report = format_report(args.script, result.findings, result.notes)
+        _Output().write(result.code, encoding, args.script)
+    notes = list(result.notes)
+    note = _encoding_note(encoding)
+    if note:
+        notes.append(note)
+    report = format_report(args.script, result.findings, notes)
     if report:
         print(report, file=sys.stderr)
     return 1 if (args.strict and result.findings) else 0

@@ -313,10 +313,29 @@ def _insert_after_imports(module, code):
     return module.with_changes(body=body[:index] + list(helper) + body[index:])
 
 
-def to_python3(source, filename='<script>'):
+def py2_div(a, b):
+    """Python 2's ``/`` (``_py2_div`` of :data:`DIV_HELPER`), for code run by
+    ``legacy run``: given to the translated module instead of written into it,
+    so that its lines keep the original file's numbers."""
+    import numbers
+    import numpy
+
+    def is_int(v):
+        return (isinstance(v, numbers.Integral) or
+                (isinstance(v, numpy.ndarray) and v.dtype.kind in 'iub'))
+
+    if is_int(a) and is_int(b):
+        return a // b
+    return a / b
+
+
+def to_python3(source, filename='<script>', div_helper=True):
     """Translate Python 2 ``source`` to Python 3; return ``(code, notes)``.
 
-    ``notes`` are human-readable lines about what was rewritten.
+    ``notes`` are human-readable lines about what was rewritten.  With
+    ``div_helper=False`` the ``_py2_div`` function is not written into the code
+    (the caller defines it in the module's namespace: :func:`py2_div`), so each
+    statement stays on its original line.
     """
     # 2to3 drops ``from __future__`` imports: look before translating.
     future_division = re.search(r'^from\s+__future__\s+import\s+[^#\n]*\bdivision\b',
@@ -332,7 +351,7 @@ def to_python3(source, filename='<script>'):
     if not future_division and not _has_future_division(module):
         transformer = _DivisionTransformer()
         module = module.visit(transformer)
-        if transformer.count:
+        if transformer.count and div_helper:
             module = _insert_after_imports(module, DIV_HELPER)
             notes.append('{} "/" kept as Python 2 division via {}()'.format(
                 transformer.count, DIV_HELPER_NAME))

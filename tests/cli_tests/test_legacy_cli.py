@@ -177,3 +177,37 @@ def test_installed_packages_under_the_script_folder_are_not_translated(tmp_path)
         'import sys\nsys.path.insert(0, sys.argv[1])\nimport thirdparty\n')
     p = cli('legacy', 'run', str(tmp_path / 'main.py'), str(site))
     assert p.returncode != 0 and "No module named 'cPickle'" in p.stderr
+
+
+def test_python2_lines_keep_their_numbers_in_warnings_and_tracebacks(tmp_path):
+    # "/" makes the translation call _py2_div: it must not shift any line
+    (tmp_path / 'helper.py').write_text(
+        'import cPickle\n\ndef boom():\n    y = 3 / 2\n'
+        '    raise ValueError("boom %d" % y)\n')
+    (tmp_path / 'main.py').write_text(
+        'import cPickle\nimport helper\nx = 7 / 2\nfor i in xrange(2):\n    print i\n'
+        'import warnings\nwarnings.warn("look here")\nhelper.boom()\n')
+    p = cli('legacy', 'run', 'main.py', cwd=str(tmp_path))
+    assert p.returncode == 1 and p.stdout == '0\n1\n'
+    assert 'main.py:7: UserWarning: look here\n  warnings.warn("look here")\n' in p.stderr
+    assert 'main.py", line 8, in <module>\n    helper.boom()\n' in p.stderr, p.stderr
+    assert 'helper.py", line 5, in boom\n    raise ValueError("boom %d" % y)\n' \
+        in p.stderr, p.stderr
+    assert p.stderr.rstrip().endswith('ValueError: boom 1')
+
+
+def test_latin1_scripts_and_modules_run(tmp_path):
+    # PEP 263: Python honours the declaration, so does legacy run
+    (tmp_path / 'words.py').write_bytes(
+        b'# -*- coding: latin-1 -*-\ndef word():\n    print "\xb5",\n    return u"na\xefve"\n')
+    (tmp_path / 'old.py').write_bytes(
+        b'#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-1 :\nimport words\n'
+        b'print "caf\xe9", 7 / 2, words.word()\n')
+    (tmp_path / 'new.py').write_bytes(
+        b'# coding: cp1252\nprint("\x80 \xe9t\xe9")\n')
+    p = cli('legacy', 'run', 'old.py', cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == '\xb5 caf\xe9 3 na\xefve\n'
+    p = cli('legacy', 'run', 'new.py', cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == '\u20ac \xe9t\xe9\n'

@@ -13,12 +13,14 @@ float32 parameters by at most an ulp per step — orders of magnitude below
 initialisation, a missing clip, train/test mixed up) changes.
 """
 import os
+import subprocess
+import sys
 
 import numpy
 import pytest
 
 from chainer_irnn.cli import main
-from tests.cli_tests.legacy_helpers import LEGACY, cli, losses, run_without_shims
+from tests.cli_tests.legacy_helpers import LEGACY, ROOT, cli, env, losses, run_without_shims
 from tests.cli_tests.test_legacy_cli import PY2_SCRIPT
 
 CASES = [
@@ -141,3 +143,150 @@ def test_strict_and_stderr_for_what_is_left(tmp_path, capsys):
     assert 'old.py:2: MIGRATE: "F.some_1x_function" does not exist in Chainer 7' in err
     assert '# MIGRATE:' in (tmp_path / 'new.py').read_text()
     assert main(['migrate', str(script), '-o', str(tmp_path / 'new2.py')]) == 0
+
+
+# -- issue 22: links, user code, encodings; issue 24: help and pipes ------------
+
+def _link_project(tmp_path):
+    """proj/ with a link out of it to a victim, a link to its parent and links
+    inside it; out/victim.py must never change."""
+    (tmp_path / 'out').mkdir()
+    victim = tmp_path / 'out' / 'victim.py'
+    victim.write_text('x = 7 / 2\n')
+    proj = tmp_path / 'proj'
+    (proj / 'sub').mkdir(parents=True)
+    (proj / 'a.py').write_text('import cPickle\nprint 7 / 2\n')
+    os.symlink(os.path.join('..', 'out', 'victim.py'), str(proj / 'link.py'))
+    os.symlink(str(victim), str(proj / 'abs_link.py'))
+    os.symlink('..', str(proj / 'up'))
+    os.symlink(os.path.join('..', 'a.py'), str(proj / 'sub' / 'in.py'))
+    os.symlink('sub', str(proj / 'subalias'))
+    return proj, victim
+
+
+def test_folder_in_place_never_writes_through_a_link_out_of_it(tmp_path, capsys):
+    proj, victim = _link_project(tmp_path)
+    assert main(['migrate', str(proj), '--in-place']) == 0
+    err = capsys.readouterr().err
+    assert victim.read_text() == 'x = 7 / 2\n'
+    assert '_py2_div' in (proj / 'a.py').read_text()     # the project itself migrated
+    assert os.path.islink(str(proj / 'sub' / 'in.py'))   # an inner link stays a link
+    for name in ('link.py', 'abs_link.py', 'up'):
+        assert 'skipped {} (a link to'.format(proj / name) in err, err
+    assert '1 file(s) migrated' in err and '3 link(s) or special file(s) skipped' in err
+
+
+def test_folder_output_copies_no_link_out_of_it(tmp_path, capsys):
+    proj, victim = _link_project(tmp_path)
+    new = tmp_path / 'new'
+    assert main(['migrate', str(proj), '-o', str(new)]) == 0   # no RecursionError via up/
+    err = capsys.readouterr().err
+    assert victim.read_text() == 'x = 7 / 2\n'
+    assert sorted(os.listdir(str(new))) == ['a.py', 'sub', 'subalias']
+    assert os.readlink(str(new / 'sub' / 'in.py')) == os.path.join('..', 'a.py')
+    assert os.readlink(str(new / 'subalias')) == 'sub'
+    assert '_py2_div' in (new / 'a.py').read_text()
+    assert 'skipped {} (a link to .., outside'.format(proj / 'up') in err
+    assert '2 link(s) inside it kept as links' in err
+    # -o inside the input folder would copy the folder into itself
+    assert main(['migrate', str(proj), '-o', str(proj / 'copy')]) == 2
+    assert 'is inside' in capsys.readouterr().err and not (proj / 'copy').exists()
+
+
+def test_folder_with_only_a_parent_link(tmp_path, capsys):
+    p = tmp_path / 'p'
+    p.mkdir()
+    (p / 'm.py').write_text('y = 1\n')
+    os.symlink('..', str(p / 'up'))
+    assert main(['migrate', str(p), '-o', str(tmp_path / 'new')]) == 0
+    assert os.listdir(str(tmp_path / 'new')) == ['m.py']
+    assert main(['migrate', str(p), '--diff']) == 0
+    assert 'skipped' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('form', ['file', 'folder'])
+def test_migrate_never_imports_user_code(tmp_path, form):
+    # names that start with "chainer" but are not Chainer: the user's modules
+    marker = tmp_path / 'MARKER'
+    for name in ('chainer_helpers', 'chainerutils'):
+        (tmp_path / (name + '.py')).write_text(
+            'open({!r}, "a").write({!r})\n'.format(str(marker), name))
+    (tmp_path / 'train.py').write_text(
+        'import chainer\nimport chainer.functions as F\n'
+        'from chainer_helpers import util\nimport chainerutils as cu\n'
+        'from chainerutils import sub\n'
+        'util.go()\ncu.x.y()\nsub.z\ny = F.relu(1)\n')
+    args = ['migrate', 'train.py'] if form == 'file' else \
+        ['migrate', '.', '-o', str(tmp_path.parent / (tmp_path.name + '_new'))]
+    p = cli(*args, cwd=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert not marker.exists(), marker.read_text()
+
+
+LATIN1 = '# -*- coding: latin-1 -*-\nprint "caf\xe9 \xb5s", 7 / 2\n'.encode('latin-1')
+
+
+def test_latin1_script_file_forms(tmp_path, capsys):
+    old = tmp_path / 'old.py'
+    old.write_bytes(LATIN1)
+    assert main(['migrate', str(old), '-o', str(tmp_path / 'new.py')]) == 0
+    data = (tmp_path / 'new.py').read_bytes()
+    assert b'caf\xe9 \xb5s' in data and b'coding: latin-1' in data   # latin-1 kept
+    assert 'the output is iso-8859-1 too' in capsys.readouterr().err
+    # stdout redirected to a file: the same bytes
+    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', str(old)],
+                       cwd=ROOT, env=env(), capture_output=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == data
+    r = run_without_shims(str(tmp_path / 'new.py'))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == 'caf\xe9 \xb5s 3\n'
+    assert main(['migrate', '--in-place', str(old)]) == 0
+    assert old.read_bytes() == data
+
+
+def test_latin1_folder_and_bad_encodings(tmp_path, capsys):
+    proj = tmp_path / 'proj'
+    proj.mkdir()
+    (proj / 'old.py').write_bytes(LATIN1)
+    (proj / 'fine.py').write_text('z = "\u00e9"\n', encoding='utf-8')
+    assert main(['migrate', str(proj), '-o', str(tmp_path / 'new')]) == 0
+    assert b'caf\xe9 \xb5s' in (tmp_path / 'new' / 'old.py').read_bytes()
+    assert (tmp_path / 'new' / 'fine.py').read_text(encoding='utf-8') == 'z = "\u00e9"\n'
+    capsys.readouterr()
+    bad = tmp_path / 'bad.py'
+    bad.write_bytes(b'x = 1\ns = "caf\xe9"\n')           # latin-1 bytes, no declaration
+    assert main(['migrate', str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert 'bad.py, line 2: not valid utf-8 text' in err and 'coding' in err
+    unknown = tmp_path / 'unknown.py'
+    unknown.write_bytes(b'# -*- coding: klingon -*-\nx = 1\n')
+    assert main(['migrate', str(unknown)]) == 2
+    err = capsys.readouterr().err
+    assert 'unknown.py' in err and 'klingon' in err and 'Traceback' not in err
+
+
+def test_help_is_plain_text(capsys):
+    for command in (['migrate', '--help'], ['legacy', '--help']):
+        with pytest.raises(SystemExit):
+            main(command)
+        out = capsys.readouterr().out
+        assert ':mod:' not in out and '``' not in out, out
+    assert 'chainer_irnn.migrate' in out or 'chainer_irnn.compat.v1' in out
+
+
+def test_diff_into_a_closed_pipe_ends_quietly(tmp_path):
+    script = tmp_path / 'big.py'
+    script.write_text('from chainer import FunctionSet\nimport chainer.functions as F\n' +
+                      ''.join('m{} = FunctionSet(l=F.Linear(2, 2))\n'.format(i)
+                              for i in range(3000)))     # a diff far above a pipe's buffer
+    for args in (['--diff', str(script)], [str(script)]):
+        p = subprocess.Popen([sys.executable, '-m', 'chainer_irnn', 'migrate'] + args,
+                             cwd=ROOT, env=env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        p.stdout.readline()
+        p.stdout.close()              # `| head -1`
+        err = p.stderr.read().decode()
+        assert p.wait() == 0, err
+        assert 'BrokenPipeError' not in err and 'Traceback' not in err, err
+        assert 'construct(s) rewritten' in err   # the report still came
