@@ -370,6 +370,11 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                 shutil.rmtree(workdir, ignore_errors=True)
         self.history_ = result.log
         self.best_ = result.best
+        self.stopped_ = result.stopped
+        if result.stopped == 'diverged':     # the model kept is marked, not a success
+            import warnings
+            from sklearn.exceptions import ConvergenceWarning
+            warnings.warn(result.message, ConvergenceWarning, stacklevel=2)
         self.predictor_ = Predictor(result.model, result.description, device=self.device)
         return self
 

@@ -168,7 +168,7 @@ def run(args):
     import logging
 
     from chainer_irnn.training import distributed, fit
-    from chainer_irnn.training.fitting import get_device
+    from chainer_irnn.training.fitting import TrainingInterrupted, get_device
 
     config = train_config(args)
     device = get_device(args.device)
@@ -183,10 +183,22 @@ def run(args):
             logging.getLogger('chainer_irnn').info(
                 '%d processes (%s), batch %d per process = %d per step', comm.size,
                 args.communicator, config.run.batchsize, config.run.batchsize * comm.size)
-        result = fit(config, train, val, out=args.out, meta=meta, device=device,
-                     resume=args.resume, comm=comm, test=test)
+        try:
+            result = fit(config, train, val, out=args.out, meta=meta, device=device,
+                         resume=args.resume, comm=comm, test=test)
+        except TrainingInterrupted as e:     # Ctrl-C: the best model so far is kept
+            import sys
+            print('chainer-irnn train: interrupted at iteration {}; {}; {}'.format(
+                e.iteration, e.kept, 'run the same command again to continue from {}'.format(
+                    e.snapshot) if e.snapshot else 'nothing to resume from yet'),
+                file=sys.stderr)
+            return 130
     if distributed.is_writer(comm):
         print(end_summary(result))
+        if result.stopped == 'diverged':    # a kept model, but no success
+            import sys
+            print('chainer-irnn train: error: {}'.format(result.message), file=sys.stderr)
+            return 2
     return 0
 
 

@@ -12,6 +12,7 @@
 import contextlib
 import dataclasses
 import logging
+import math
 import os
 import time
 from typing import Optional
@@ -246,7 +247,7 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         config = config.replace(epoch=run.epochs_for(len(train)))
         run = config.run
 
-    built = {}
+    built = {'n_class': description.get('n_class')}
 
     def make_trainer():
         seed_everything(run.seed)
@@ -282,13 +283,24 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         stopped, message = 'completed', ''
         try:
             model = trainer_mod.run_training(make_trainer, out, config, resume=resume, comm=comm)
+            _check_the_end(built, config, description)
         except trainer_mod.DivergenceError as e:
             # rollbacks ran out: keep what is worth keeping rather than nothing
             model, kept = _after_divergence(e, built, config, out, make_trainer)
             stopped = 'diverged'
-            message = 'training still diverged after {} rollbacks ({}); kept the model of the ' \
-                      '{}. {}'.format(run.max_rollbacks, e.what, kept, e.advice).strip()
+            message = 'training {} ({}); kept the model of the {}, marked diverged in its ' \
+                      'model.json. {}'.format(
+                          'ended diverged' if getattr(e, 'at_end', False) else
+                          'still diverged after {} rollbacks'.format(run.max_rollbacks),
+                          getattr(e, 'cause', e.what), kept,
+                          e.advice).strip()
             logger.warning('%s', message)
+            description = dict(description, stopped='diverged', diverged=message)
+        except KeyboardInterrupt:
+            if distributed.is_writer(comm):
+                raise TrainingInterrupted(*_after_interrupt(built, description, out, save,
+                                                            make_trainer))
+            raise
         seconds = time.time() - start
         monitor = getattr(built.get('trainer'), 'best_model', None)
         best = monitor.summary() if monitor is not None else None
@@ -311,6 +323,74 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         if distributed.is_writer(comm) and os.path.exists(os.path.join(out, 'log')) else []
     return FitResult(model=model, description=description, out=out, log=log, seconds=seconds,
                      best=best, stopped=stopped, message=message, test=scored)
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """:func:`fit` was interrupted (Ctrl-C): ``message`` says what was kept
+    (the best model so far, in ``model.npz`` + ``model.json``) and how to
+    continue."""
+
+    def __init__(self, iteration, kept, snapshot):
+        #: the iteration reached; what was kept (in words); the snapshot a
+        #: resume continues from (None: none yet)
+        self.iteration, self.kept, self.snapshot = iteration, kept, snapshot
+        self.message = 'interrupted at iteration {}; {}; {}'.format(
+            iteration, kept, 'fit again with {} (the default) to continue from {}'.format(
+                Setting('resume', 'auto'), snapshot) if snapshot else
+            'nothing to resume from yet')
+        super().__init__(self.message)
+
+
+def _check_the_end(built, config, description):
+    """Raises :class:`DivergenceError` when a run that went to its end
+    finished diverged: a non-finite or exploded final training loss
+    (:func:`~chainer_irnn.training.loss_guard.exploded`)."""
+    from chainer_irnn.training import trainer as trainer_mod
+    from chainer_irnn.training.loss_guard import exploded
+    trainer = built.get('trainer')
+    why = exploded(getattr(trainer, 'loss_guard', None), description.get('n_class'))
+    if why:
+        # where it began is unknown: no snapshot is trusted, only an
+        # evaluation that passes the same test (_after_divergence)
+        error = trainer_mod.DivergenceError(trainer.updater.iteration, why, last_good=-1)
+        error = error.with_advice(trainer_mod._remedies(
+            config, config.run.on_divergence == 'rollback'))
+        error.at_end = True
+        raise error
+
+
+def _after_interrupt(built, description, out, save, make_trainer):
+    """Writes the best model so far (the best evaluation, else the newest
+    snapshot) after a Ctrl-C; returns ``(iteration, what was kept, the
+    snapshot to continue from or None)``."""
+    from chainer_irnn import models
+    from chainer_irnn.training import snapshots
+    trainer = built.get('trainer')
+    at = trainer.updater.iteration if trainer is not None else 0
+    found = snapshots.find_snapshots(out)
+    kept = None
+    monitor = getattr(trainer, 'best_model', None)
+    if save and monitor is not None and monitor.params is not None:
+        model = built['model']
+        monitor.restore(model)
+        kept = 'best evaluation so far (iteration {}, validation {} {:.4f})'.format(
+            monitor.iteration, monitor.by,
+            monitor.loss if monitor.by == 'loss' else monitor.accuracy)
+    elif save and found:
+        try:
+            model, fresh = make_trainer()
+            snapshots.load_npz(found[-1][1], fresh, what='snapshot')
+            kept = 'newest snapshot ({})'.format(os.path.basename(found[-1][1]))
+        except Exception as e:    # keep the interruption's message, say why
+            logger.warning('no model written: %s', e)
+    if kept is not None:
+        models.save_model(model, dict(description, stopped='interrupted', interrupted_at=at),
+                          out)
+        kept = 'kept the model of the {} in {}'.format(
+            kept, os.path.join(out, models.MODEL_FILE))
+    else:
+        kept = 'no model written (no evaluation or snapshot yet)'
+    return at, kept, found[-1][1] if found else None
 
 
 def _claim_out(comm, out, config, train, val, meta, resume):
@@ -354,6 +434,14 @@ def _after_divergence(error, built, config, out, make_trainer):
     if config.run.on_divergence != 'rollback':
         raise error
     monitor = getattr(built.get('trainer'), 'best_model', None)
+    if getattr(error, 'at_end', False) and monitor is not None and monitor.params is not None:
+        # the best evaluation of a run that ended exploded may have exploded too
+        from chainer_irnn.training.loss_guard import EXPLODED
+        guard = built['trainer'].loss_guard
+        scale = max(guard.first if math.isfinite(guard.first) else 0.0,
+                    math.log(max(int(built.get('n_class') or 2), 2)))
+        if not monitor.loss <= EXPLODED * scale:
+            raise error
     if monitor is not None and monitor.params is not None:
         model = built['model']
         monitor.restore(model)

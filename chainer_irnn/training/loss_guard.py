@@ -65,6 +65,10 @@ class LossGuard(training.Extension):
         self._start = 0.0     # mean of the first `window` losses
         self._avg = 0.0       # exponential moving average
         self._best = math.inf
+        #: the first and the latest training loss seen (kept in snapshots):
+        #: :func:`exploded` judges how a run ended by them
+        self.first = math.nan
+        self.last = math.nan
 
     def __call__(self, trainer):
         value = trainer.observation.get(self.key)
@@ -73,6 +77,9 @@ class LossGuard(training.Extension):
         value = float(chainer.backend.CpuDevice().send(
             value.array if isinstance(value, chainer.Variable) else value))
         iteration = trainer.updater.iteration
+        self.last = value
+        if math.isnan(self.first) and math.isfinite(value):
+            self.first = value
         if not math.isfinite(value):
             raise DivergenceError(iteration, 'loss is {}'.format(value))
         if self.relapse > 0:
@@ -103,6 +110,34 @@ class LossGuard(training.Extension):
                     serializer(name, getattr(self, attr))))
             except KeyError:   # a snapshot written before the guard kept state
                 pass
+        for name in ('first', 'last'):
+            try:
+                setattr(self, name, float(serializer(name, getattr(self, name))))
+            except KeyError:
+                pass
+
+
+#: a run whose final training loss is this many times its start (or the
+#: chance-level loss, if larger) has exploded
+EXPLODED = 10.0
+
+
+def exploded(guard, n_class=2):
+    """Why the run watched by ``guard`` (a :class:`LossGuard`) ended
+    diverged, in words, or None: its last training loss is not finite, or
+    more than :data:`EXPLODED` times its first one (or than chance level,
+    ``log(n_class)``, if that is larger)."""
+    if guard is None or math.isnan(guard.last):
+        return None
+    if not math.isfinite(guard.last):
+        return 'the final training loss is {}'.format(guard.last)
+    scale = max(guard.first if math.isfinite(guard.first) else 0.0,
+                math.log(max(int(n_class or 2), 2)))
+    if guard.last > EXPLODED * scale:
+        return 'the final training loss {:.4g} exploded (over {:g} times its start {:.4g} ' \
+               'or chance level {:.4g})'.format(guard.last, EXPLODED, guard.first,
+                                                math.log(max(int(n_class or 2), 2)))
+    return None
 
 
 def learning_rate_name(optimizer):

@@ -117,7 +117,8 @@ def build_trainer(model, train, test, config, out, device,
     eval_interval = iters(run.eval_interval) or (epochs_between, 'epoch')
     snapshot_interval = iters(run.snapshot_interval) or (epochs_between, 'epoch')
 
-    trainer.extend(LossGuard(relapse=run.loss_guard))
+    trainer.loss_guard = LossGuard(relapse=run.loss_guard)   # fit judges the end by it too
+    trainer.extend(trainer.loss_guard)
     # dropout and input noise draw from (seed, iteration): resumes are exact
     trainer.extend(ext.IterationSeed(run.seed, rank=0 if comm is None else comm.rank,
                                      gpu=device.xp is not numpy))
