@@ -12,6 +12,7 @@ from chainer_irnn.training import distributed, extensions as ext, numerics, snap
 from chainer_irnn.training.converter import sequence_converter
 from chainer_irnn.training.hooks import FiniteGradients
 from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
+from chainer_irnn.training import rollback_order
 from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler
 from chainer_irnn.training.triggers import AnyTrigger, StopTrigger
 
@@ -259,6 +260,8 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
         if rollbacks:
             lr = scale_learning_rate(optimizer, run.rollback_factor ** len(rollbacks))
             logger.info('learning rate %g after %d rollback(s)', lr, len(rollbacks))
+            # and other batches than those that diverged (resumes stay exact)
+            rollback_order.move_past(trainer, rollbacks, resumed, run.seed)
         try:
             with numerics.flush_denormals(), threads.single_blas_thread():
                 trainer.run(show_loop_exception_msg=False)
@@ -268,8 +271,10 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
             if not rolling:
                 raise e.with_advice(_remedies(config, False))
             if len(rollbacks) >= run.max_rollbacks:
-                raise DivergenceError(e.iteration, 'still diverging after {} rollbacks ({})'.format(
+                error = DivergenceError(e.iteration, 'still diverging after {} rollbacks ({})'.format(
                     len(rollbacks), e.what), e.last_good, _remedies(config, True))
+                error.cause = e.what      # what was seen, for a message that counts rollbacks
+                raise error
             good = [(it, p) for it, p in snapshots.find_snapshots(out) if it <= e.last_good]
             # with no snapshot before the divergence, the run starts again
             # from its (seeded, so identical) initial state

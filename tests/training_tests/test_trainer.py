@@ -448,3 +448,63 @@ def test_thread_count_in_the_environment_rules(monkeypatch):
     with threadpool_limits(limits=2, user_api='blas'):
         with threads.single_blas_thread() as limited:
             assert limited is False and blas_threads() == [2]
+
+
+class _Recording(object):
+    """A dataset that records which examples are drawn, in order."""
+
+    def __init__(self, base):
+        self.base, self.drawn = base, []
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        self.drawn.append(int(i))
+        return self.base[i]
+
+
+def _diverging_once_at(iteration):
+    fired = []
+
+    @chainer.training.make_extension(trigger=(1, 'iteration'),
+                                     priority=chainer.training.PRIORITY_WRITER + 2)
+    def poison(trainer):
+        if trainer.updater.iteration == iteration and not fired:
+            fired.append(iteration)
+            raise DivergenceError(iteration, 'loss is nan')
+    return poison
+
+
+def _rolled_back_run(out, seed=0):
+    train = _Recording(toy_data(n=32))
+    config = make_config(on_divergence='rollback', max_rollbacks=2, seed=seed)
+    poison = _diverging_once_at(7)
+
+    def make():
+        numpy.random.seed(0)
+        model = chainer.links.Classifier(RecurrentClassifier(
+            IRNN(2, (6,), input='linear', input_std=0.3, impl='naive'), 2))
+        tr = trainer_mod.build_trainer(model, train, None, config, out,
+                                       chainer.get_device('@numpy'))
+        tr.extend(poison)
+        return model, tr
+    model = trainer_mod.run_training(make, out, config, resume='none')
+    return train.drawn, model
+
+
+def test_a_rollback_draws_other_batches_than_those_that_diverged(tmp_path):
+    """Issue 23: a rollback to snapshot 4 after a divergence at iteration 7
+    used to replay iterations 5-7 on the very same batches."""
+    drawn, model = _rolled_back_run(str(tmp_path / 'a'))
+    first = drawn[4 * 8:7 * 8]             # iterations 5-7 before the divergence
+    again = drawn[7 * 8:10 * 8]            # iterations 5-7 after rolling back to 4
+    assert sorted(drawn[:32]) == list(range(32)) and len(drawn) == (7 + 8) * 8
+    assert first != again
+    # the same epoch still holds every example once
+    assert sorted(again + drawn[10 * 8:11 * 8]) == list(range(32))
+    # deterministic: the same run draws the same batches and ends the same
+    drawn2, model2 = _rolled_back_run(str(tmp_path / 'b'))
+    assert drawn2 == drawn
+    for k, v in params(model).items():
+        numpy.testing.assert_array_equal(params(model2)[k], v)
