@@ -244,8 +244,33 @@ def json_text(value):
     return json.dumps(value, indent=1, sort_keys=True)
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def _remove_stale(folder, base):
+    """Deletes the temporary files of ``base`` that a killed writer left."""
+    prefix = '.{}.'.format(base)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        parts = name[len(prefix):].split('.')
+        if name.startswith(prefix) and len(parts) == 3 and parts[2] == 'tmp' and \
+                parts[0].isdigit() and not _alive(int(parts[0])):
+            _remove(os.path.join(folder, name))
+
+
 def _temporary(path):
     folder, base = os.path.split(os.path.abspath(path))
+    _remove_stale(folder, base)
     for _ in range(100):
         tmp = os.path.join(folder, '.{}.{}.{}.tmp'.format(base, os.getpid(),
                                                           os.urandom(4).hex()))

@@ -115,7 +115,12 @@ def load_params(path, target, what='model'):
     irnn_io.load_npz(path, target, what, ignore=(DESCRIPTION_ENTRY,))
 
 
+_MISSING = object()
+
+
 def _short(value, limit=60):
+    if value is _MISSING:
+        return 'missing'
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
@@ -129,16 +134,26 @@ def _check_stored_description(npz, cfg, config):
         raise UserError('{}: not a readable model file (damaged description: {})'.format(npz, e))
     if json.dumps(inside, sort_keys=True) == json.dumps(config, sort_keys=True):
         return
-    if not isinstance(inside, dict):
-        inside = {}
-    keys = sorted(k for k in set(inside) | set(config) if inside.get(k) != config.get(k))
+    diffs = list(_differences(config, inside))
     what = '; '.join('{} {} in {}, {} in {}'.format(
-        k, _short(config.get(k)), os.path.basename(cfg), _short(inside.get(k)),
-        os.path.basename(npz)) for k in keys[:2])
+        key, _short(a), os.path.basename(cfg), _short(b), os.path.basename(npz))
+        for key, a, b in diffs[:2])
     raise UserError('{}: describes another model than {} ({}{}): the two files come from '
                     'different saves (an interrupted save, or a model.json copied or '
                     'edited); use the pair written together'.format(
-                        cfg, npz, what or 'different JSON', '; ...' if len(keys) > 2 else ''))
+                        cfg, npz, what or 'different JSON', '; ...' if len(diffs) > 2 else ''))
+
+
+def _differences(a, b, prefix=''):
+    """``(dotted key, value in a, value in b)`` where two JSON values differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            x, y = a.get(key, _MISSING), b.get(key, _MISSING)
+            if x is _MISSING or y is _MISSING or \
+                    json.dumps(x, sort_keys=True) != json.dumps(y, sort_keys=True):
+                yield from _differences(x, y, prefix + str(key) + '.')
+    else:
+        yield prefix.rstrip('.') or 'the description', a, b
 
 
 def _positive_int(value):
