@@ -33,7 +33,7 @@ import shutil
 import time
 from typing import Optional
 
-from chainer_irnn.errors import ParameterError, UserError
+from chainer_irnn.errors import ParameterError, Setting, UserError
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,20 @@ def suggest(trial, base, n_train, fixed=()):
 
 
 def _storage(optuna, out):
+    """The study database of ``out``; a damaged or foreign ``study.db``
+    is a :class:`UserError` naming it."""
+    try:
+        return _open_storage(optuna, out)
+    except UserError:
+        raise
+    except Exception as e:   # sqlalchemy's DatabaseError, optuna's StorageInternalError, ...
+        path = os.path.join(out, STUDY_FILE)
+        raise UserError('{}: not a readable study database ({}: {}); move it away, or tune '
+                        'into another folder'.format(path, type(e).__name__,
+                                                     str(e).splitlines()[0] if str(e) else ''))
+
+
+def _open_storage(optuna, out):
     import warnings
     from optuna import storages
     url = 'sqlite:///' + os.path.abspath(os.path.join(out, STUDY_FILE))
@@ -133,6 +147,63 @@ def _storage(optuna, out):
             retry = {'failed_trial_callback': storages.RetryFailedTrialCallback(max_retry=1)}
         return storages.RDBStorage(url, heartbeat_interval=20, grace_period=60,
                                    engine_kwargs={'connect_args': {'timeout': 60}}, **retry)
+
+
+#: the study's user attribute holding what it searches (data, criterion, fixed settings)
+IDENTITY_ATTR = 'chainer_irnn.identity'
+
+
+def _identity(train, val, meta, base, fixed):
+    """What a study searches on: the data fingerprint, ``best_by`` and the
+    settings every trial shares (the searched ones excepted)."""
+    from chainer_irnn.training import run_folder
+    ident = run_folder.identity(base, train, val, meta)
+    drawn = [k for k in SEARCHED if k not in fixed]
+    ident['settings'] = {k: v for k, v in ident['settings'].items() if k not in drawn}
+    ident['settings']['fixed'] = sorted(fixed)
+    ident['settings'].pop('processes', None)
+    return ident
+
+
+class StudyMismatch(UserError):
+    """The study in ``out`` searches on other data or by another criterion."""
+
+    def __init__(self, out, study_name, differences):
+        self.differences = list(differences)
+        super().__init__(
+            '{} holds study {!r} of another search ({}); resume it with its data and '
+            'settings, or tune into another folder ({}) or another study name ({})'.format(
+                os.path.join(out, STUDY_FILE), study_name, '; '.join(self.differences),
+                Setting('out'), Setting('study_name')))
+
+
+def _claim_study(optuna, out, base, study_name, ident):
+    """Creates the study in ``out`` with ``ident``, or checks that the
+    existing one searches the same way (:class:`StudyMismatch`).  Returns
+    True where this call created it."""
+    from chainer_irnn.training import run_folder
+    storage = _storage(optuna, out)
+    try:
+        study = optuna.create_study(storage=storage, study_name=study_name,
+                                    direction=_direction(base), load_if_exists=False)
+        study.set_user_attr(IDENTITY_ATTR, ident)
+        return True
+    except optuna.exceptions.DuplicatedStudyError:
+        pass
+    study = optuna.load_study(study_name=study_name, storage=storage)
+    old = study.user_attrs.get(IDENTITY_ATTR)
+    if old is None:
+        if study.trials and study.direction.name.lower() != _direction(base):
+            raise StudyMismatch(out, study_name, ['{} {} there, {} here'.format(
+                Setting('best_by'), 'accuracy' if study.direction.name == 'MAXIMIZE'
+                else 'loss', base.run.best_by)])
+        if not study.trials:
+            study.set_user_attr(IDENTITY_ATTR, ident)
+        return False
+    found = run_folder.differences(old, ident)
+    if found:
+        raise StudyMismatch(out, study_name, found)
+    return False
 
 
 def _direction(base):
@@ -289,7 +360,15 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
     if unknown:
         raise ParameterError('fixed', 'not searched: {} (searched: {})'.format(
             ', '.join(unknown), ', '.join(SEARCHED)))
-    os.makedirs(out, exist_ok=True)
+    _make_out(out)
+    resumed = _has_trials(optuna, out, study_name)
+    created = _claim_study(optuna, out, base, study_name,
+                           _identity(train, val, meta, base, tuple(fixed)))
+    if not created:
+        # another process (or an earlier run) draws from this study too: its
+        # samplers must not share seeds with ours
+        import secrets
+        seed = (seed + secrets.randbits(31)) % 2 ** 32
     args = (train, val, meta, out, base, tuple(fixed), n_trials, timeout, seed,
             None if device is None else str(device), study_name)
     logger.info('tuning in %s (%s; %s): %s, %d process%s', out, STUDY_FILE,
@@ -323,6 +402,16 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
         result.test = score_test(model, test, device, out,
                                  'the best trial ({})'.format(result.best_trial))
     return result
+
+
+def _make_out(out):
+    """``os.makedirs(out)`` with every failure a :class:`UserError`."""
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise UserError('{}: cannot use it as the study folder ({}){}'.format(
+            out, e.strerror or e, '; it is a file: choose a folder' if
+            os.path.isfile(out) else ''))
 
 
 def _has_trials(optuna, out, study_name):

@@ -3,7 +3,7 @@ import math
 
 
 #: Library parameters whose flag is not ``--`` + the name with dashes.
-FLAGS = {'on_divergence': '--on-nan', 'source': '--data', 'X': '--csv'}
+FLAGS = {'on_divergence': '--on-nan', 'source': '--data', 'X': '--csv', 'study_name': '--study'}
 
 
 def configure_logging(command, verbose=True):
