@@ -372,7 +372,7 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
     args = (train, val, meta, out, base, tuple(fixed), n_trials, timeout, seed,
             None if device is None else str(device), study_name)
     logger.info('tuning in %s (%s; %s): %s, %d process%s', out, STUDY_FILE,
-                'resumed' if _has_trials(optuna, out, study_name) else 'new',
+                'resumed' if resumed else 'new',
                 ' and '.join(b for b in (None if n_trials is None else '{} trials'.format(
                     n_trials), None if timeout is None else '{:g} s'.format(timeout)) if b),
                 jobs, '' if jobs == 1 else 'es')
