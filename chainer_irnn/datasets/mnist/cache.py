@@ -4,8 +4,9 @@ import os
 
 import numpy
 
+from chainer_irnn import io as irnn_io
 from chainer_irnn.datasets import idx
-from chainer_irnn.errors import DataError
+from chainer_irnn.errors import DataError, UserError
 from chainer_irnn.datasets.mnist.files import FILES, N_PIXELS, _candidates, _md5, _arrays
 
 logger = logging.getLogger(__name__)
@@ -59,15 +60,16 @@ def _read_chainer_cache(directory, checksums):
     raw = {}
     try:
         for part, path in npz.items():
-            with numpy.load(path, allow_pickle=False) as f:
-                x, y = f['x'], f['y']
+            # the one safe loader: nothing unpickled, damage a UserError
+            f = irnn_io.read_npz(path, "Chainer's MNIST cache", keys=('x', 'y'))
+            x, y = f['x'], f['y']
             if x.dtype != numpy.uint8 or y.dtype != numpy.uint8 or x.ndim != 2 \
                     or x.shape[1] != N_PIXELS or y.shape != (len(x),):
                 return None
             prefix = 'train' if part == 'train' else 't10k'
             raw[prefix + '-images-idx3-ubyte'] = idx.idx_bytes(x.reshape(-1, 28, 28))
             raw[prefix + '-labels-idx1-ubyte'] = idx.idx_bytes(y)
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, UserError):
         return None
     if any(_md5(raw[name]) != checksums[name] for name in raw):
         return None
