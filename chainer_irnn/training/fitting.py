@@ -11,6 +11,7 @@
 """
 import contextlib
 import dataclasses
+import errno
 import logging
 import math
 import os
@@ -176,6 +177,52 @@ def get_device(spec):
             spec, e))
 
 
+#: how the output folder can fail to take a run's files, and what to do
+_OUT_ERRORS = {
+    errno.ENOSPC: 'the disk is full; free some space and run again (the newest complete '
+                  'snapshot is kept, and the run resumes from it)',
+    errno.EDQUOT: 'the disk quota is used up; free some space and run again (the newest '
+                  'complete snapshot is kept, and the run resumes from it)',
+    errno.EFBIG: 'a file grew past the size limit of this process (ulimit -f); raise it and '
+                 'run again (the newest complete snapshot is kept, and the run resumes from it)',
+    errno.EROFS: 'the file system is read-only; choose a writable folder',
+    errno.EACCES: 'permission denied; choose a folder you may write to',
+    errno.EPERM: 'operation not permitted; choose a folder you may write to',
+    errno.EEXIST: 'it exists and is not a folder (a file, or a link that leads nowhere); '
+                  'choose a folder',
+    errno.ENOTDIR: 'a part of the path is a file, not a folder; choose a folder',
+    errno.ELOOP: 'the path is a loop of symbolic links; choose a folder',
+    errno.EISDIR: 'a folder stands where a file of the run belongs; remove it or choose '
+                  'another folder',
+    errno.ENAMETOOLONG: 'the path is too long; choose a shorter one',
+}
+
+
+def _out_errors(function):
+    """Turns a failure to write the run's folder (a file as ``out``, a
+    read-only folder, a full disk, ...) into one :class:`UserError` naming
+    the folder, the file and what to do."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except OSError as e:
+            advice = _OUT_ERRORS.get(e.errno)
+            if advice is None:
+                raise
+            from chainer_irnn.errors import UserError
+            out = kwargs.get('out', 'result')
+            where = e.filename if e.filename and os.path.abspath(str(e.filename)) != \
+                os.path.abspath(str(out)) else None
+            raise UserError('{}: cannot write the run\'s files there{} ({}): {}'.format(
+                Setting('out', out), '' if where is None else ' ({})'.format(where),
+                e.strerror or e, advice)) from None
+    return wrapper
+
+
+@_out_errors
 def fit(config, train, val=None, *, out='result', meta=None, device=None, resume='auto',
         comm=None, save=True, extensions=(), test=None):
     """Trains a model as ``config`` says, on ``train``, validating on ``val``.
