@@ -50,7 +50,8 @@ def add_arguments(p):
     stop.add_argument('--epoch', '-e', type=common.positive_int, help='epochs to train')
     stop.add_argument('--iteration', type=common.positive_int, help='iterations to train (instead of --epoch)')
     g.add_argument('--min-iteration', type=common.non_negative_int, metavar='ITER',
-                   help='train more epochs where needed to make at least ITER updates '
+                   help='train more epochs where needed to allow at least ITER updates; '
+                        'plateaus (--patience, --lr-patience) count from ITER/4 on '
                         '(preset csv: 2000; an explicit --epoch sets it to 0)')
     g.add_argument('--seed', type=common.number(int, minimum=0, maximum=2 ** 32 - 1), default=0,
                    help='random seed (default 0)')

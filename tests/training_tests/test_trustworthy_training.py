@@ -159,3 +159,23 @@ def test_a_run_whose_rollbacks_run_out_says_so_once(tmp_path, caplog):
     assert caplog.text.count('still diverged after 2 rollbacks') == 1
     assert caplog.text.count('Remedies') == 1
     assert 'still diverging' not in result.message      # no nested repeat of the count
+
+
+def test_early_stopping_can_end_a_small_run_before_its_minimum_length(tmp_path):
+    """Issue 23: plateaus counted only after ``min_iteration`` made every small
+    set run the whole minimum (a 250-sequence file: 285 epochs, best at
+    iteration 591).  They now count from a quarter of it."""
+    rng = numpy.random.RandomState(7)
+    train = toy(64, seed=1)
+    val = chainer.datasets.TupleDataset(numpy.stack([x for x, _ in toy(32, seed=3)]),
+                                        rng.randint(0, 2, 32).astype(numpy.int32))  # noise
+    cfg = config(iteration=None, epoch=1, min_iteration=400, patience=2, lr_patience=1,
+                 eval_interval=10, snapshot_interval=10, log_interval=10)
+    assert cfg.run.epochs_for(64) == 50                  # 400 updates of 8 on 64
+    result = fit(cfg, train, val, out=str(tmp_path), meta=META, save=False)
+    last = result.log[-1]['iteration']
+    assert result.stopped == 'early stopping'
+    # plateaus count from iteration 100; the run stopped 2 evaluations past
+    # the later of its best and that, long before its 400 updates
+    assert 100 <= last < 400
+    assert last <= max(result.best['iteration'], 100) + 2 * 10
