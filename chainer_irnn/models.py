@@ -98,6 +98,9 @@ def load_model(path, impl='fused'):
     config = irnn_io.load_json(cfg, 'chainer-irnn model description', hint=None)
     if not isinstance(config, dict):
         raise UserError('{}: not a chainer-irnn model description (a JSON object)'.format(cfg))
+    missing = [k for k in ARCH_KEYS if k not in config]
+    if missing:
+        raise UserError('{}: missing keys {}'.format(cfg, ', '.join(missing)))
     headers = irnn_io.npz_headers(npz, 'model')
     if DESCRIPTION_ENTRY in headers:
         _check_stored_description(npz, cfg, config)
@@ -138,10 +141,12 @@ def _check_stored_description(npz, cfg, config):
     what = '; '.join('{} {} in {}, {} in {}'.format(
         key, _short(a), os.path.basename(cfg), _short(b), os.path.basename(npz))
         for key, a, b in diffs[:2])
-    raise UserError('{}: describes another model than {} ({}{}): the two files come from '
+    arch = any(key.split('.')[0] in ARCH_KEYS for key, _, _ in diffs)
+    raise UserError('{}: describes another {} than {} ({}{}): the two files come from '
                     'different saves (an interrupted save, or a model.json copied or '
                     'edited); use the pair written together'.format(
-                        cfg, npz, what or 'different JSON', '; ...' if len(diffs) > 2 else ''))
+                        cfg, 'architecture' if arch else 'model', npz,
+                        what or 'different JSON', '; ...' if len(diffs) > 2 else ''))
 
 
 def _differences(a, b, prefix=''):
