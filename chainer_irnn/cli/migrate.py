@@ -167,6 +167,7 @@ def run_folder(args):
     """
     from chainer_irnn.migrate import migrate_source, py2
     from chainer_irnn.migrate.findings import format_report
+    from chainer_irnn.migrate.project import V1_PATTERN
     from chainer_irnn.migrate.source import read_source, write_source
     root = args.script
     if not (args.output or args.in_place or args.diff):
@@ -196,8 +197,7 @@ def run_folder(args):
     if args.output:
         _copy_folder(root, args.output, folders, files, links)
     chainer_project = any('chainer' in src for src in sources.values())
-    v1_project = any(re.search(r'\bFunctionSet\b|\b(F|functions)\.(Linear|EmbedID|'
-                               r'Convolution2D)\(', src) for src in sources.values())
+    v1_project = any(V1_PATTERN.search(src) for src in sources.values())
     n_findings = 0
     out = _Output()
     for path in paths:
@@ -229,13 +229,17 @@ def run_folder(args):
 def run(args):
     from chainer_irnn.migrate import migrate_source
     from chainer_irnn.migrate.findings import format_report
+    from chainer_irnn.migrate.project import local_context
     from chainer_irnn.migrate.source import read_source, write_source
     if os.path.isdir(args.script):
         return run_folder(args)
     if args.output and os.path.abspath(args.output) == os.path.abspath(args.script):
         raise UserError('-o names the input file; use --in-place to rewrite it')
     source, encoding = read_source(args.script)
-    result = migrate_source(source, args.script, python2=args.py2)
+    # the script's own modules (read, never imported): a model defined there
+    chainer_project, v1_project, _ = local_context(args.script, source)
+    result = migrate_source(source, args.script, python2=args.py2,
+                            chainer_project=chainer_project, v1_project=v1_project)
     if args.diff:
         _Output().write(_diff(source, result.code, args.script), encoding, args.script)
     elif args.in_place or args.output:

@@ -24,13 +24,16 @@ def migrate_source(source, filename='<script>', python2=None, chainer_project=Fa
 
     Args:
         python2: force (True) or forbid (False) the Python 2 step; by default
-            it runs when ``source`` is Python 2 by its syntax or idioms.
+            it runs when ``source`` is Python 2 by its syntax or idioms, and
+            where it does not, ``/`` between values that look integral gets a
+            ``# MIGRATE:`` note (Python 2 floored it).
         chainer_project: ``source`` is a module of a project that uses Chainer
             (``migrate DIR``), whether or not it imports chainer itself.
         v1_project: the project uses 1.x parameterised functions
             (``FunctionSet``, ``F.Linear``): ``f.W`` read anywhere is an array.
     """
     notes = []
+    detected = python2 is None
     if python2 is None:
         python2 = py2.is_python2(source, filename)
     if python2:
@@ -41,7 +44,8 @@ def migrate_source(source, filename='<script>', python2=None, chainer_project=Fa
         raise UserError('{}, line {}, column {}: syntax error ({}); fix the '
                         'script there'.format(filename, e.raw_line, e.raw_column + 1,
                                               e.message))
-    module, findings, rewrites = chainer_v1.migrate_module(module, chainer_project,
-                                                           v1_project)
+    # taken as Python 3 without being told: Python 2's integer "/" is flagged
+    module, findings, rewrites = chainer_v1.migrate_module(
+        module, chainer_project, v1_project, flag_division=detected and not python2)
     notes.append('{} Chainer 1.x construct(s) rewritten'.format(rewrites))
     return MigrationResult(module.code, findings, notes, python2, rewrites)

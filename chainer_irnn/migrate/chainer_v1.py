@@ -59,6 +59,12 @@ def _dotted(node):
     return None
 
 
+def _is_param(node):
+    """``f.W`` / ``f.b`` / ... (not ``self.W``)."""
+    return isinstance(node, cst.Attribute) and node.attr.value in PARAM_ATTRS and \
+        _dotted(node.value) != 'self'
+
+
 def _installed_chainer(origin):
     """``origin`` (a file of the ``chainer`` package) is an installed Chainer:
     under the interpreter's prefixes or a site-packages folder, not a script's
@@ -93,6 +99,85 @@ def _expr(code):
 
 def _code(node):
     return cst.Module(body=[]).code_for_node(node)
+
+
+class _IntegralNames(cst.CSTVisitor):
+    """Names whose every binding in the module looks integral (``n = len(x)``,
+    ``batchsize = 100``, ``for i in range(n)``): Python 2's ``/`` floored them."""
+
+    def __init__(self):
+        self.values = {}    # name -> [expressions bound to it] (None: not integral)
+
+    def _bind(self, target, value):
+        if isinstance(target, cst.Name):
+            self.values.setdefault(target.value, []).append(value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for e in target.elements:
+                self._bind(e.value, None)
+
+    def visit_Assign(self, node):
+        for t in node.targets:
+            self._bind(t.target, node.value)
+
+    def visit_AnnAssign(self, node):
+        self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node):
+        self._bind(node.target, node.value if isinstance(
+            node.operator, (cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign,
+                            cst.FloorDivideAssign, cst.ModuloAssign,
+                            cst.DivideAssign)) else None)
+
+    def visit_For(self, node):
+        it = node.iter
+        integral = isinstance(it, cst.Call) and _dotted(it.func) in ('range', 'xrange')
+        self._bind(node.target, cst.Integer('0') if integral else None)
+
+    def visit_Param(self, node):
+        self._bind(node.name, None)
+
+    def visit_AsName(self, node):
+        self._bind(node.name, None)
+
+    def visit_CompFor(self, node):
+        self._bind(node.target, None)
+
+    def integral(self):
+        names, changed = set(), True
+        while changed:      # n = len(x); m = n * 2: both
+            changed = False
+            for name, values in self.values.items():
+                if name not in names and all(
+                        v is not None and _integral(v, names) for v in values):
+                    names.add(name)
+                    changed = True
+        return names
+
+
+def _integral(node, names):
+    """``node`` looks like an integer (to Python 2): a literal, ``len()``/
+    ``int()``, a ``.shape[i]``/``.size``/``.ndim``, a name in ``names``, or
+    arithmetic of those."""
+    if isinstance(node, cst.Integer):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in names
+    if isinstance(node, cst.Call):
+        return _dotted(node.func) in ('len', 'int', 'ord')
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in ('size', 'ndim')
+    if isinstance(node, cst.Subscript):
+        return isinstance(node.value, cst.Attribute) and node.value.attr.value == 'shape' \
+            and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.operator, (cst.Minus, cst.Plus)) and \
+            _integral(node.expression, names)
+    if isinstance(node, cst.BinaryOperation):
+        # "/" too: Python 2's n / 4 of integers is an integer
+        return isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply,
+                                          cst.FloorDivide, cst.Modulo, cst.Divide)) and \
+            _integral(node.left, names) and _integral(node.right, names)
+    return False
 
 
 class _Aliases(cst.CSTVisitor):
@@ -178,8 +263,11 @@ class ChainerV1Transformer(cst.CSTTransformer):
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, aliases, context, chainer_project=False, v1_project=False):
+    def __init__(self, aliases, context, chainer_project=False, v1_project=False,
+                 integral_names=None):
         super().__init__()
+        # names that look integral, where Python 2's "/" is to be flagged (else None)
+        self.integral_names = integral_names
         self.aliases = aliases
         self.chainer_project = chainer_project
         # W/b are 1.x arrays here: the file (or its project) uses FunctionSet/F.Linear
@@ -199,6 +287,7 @@ class ChainerV1Transformer(cst.CSTTransformer):
         self._checked = set()       # attributes checked against Chainer 7
         self.need_array_of = False  # write the _v1_array_of helper
         self._statement_calls = set()   # calls that are a whole statement
+        self._array_like = set()    # f.W nodes used as an array (W.max(), W[i], to_cpu(W))
 
     # -- bookkeeping ---------------------------------------------------
     def _need(self, module, obj=None, asname=None):
@@ -311,18 +400,70 @@ class ChainerV1Transformer(cst.CSTTransformer):
     def visit_Attribute(self, node):
         if node.attr.value in self.SAME_ON_BOTH and isinstance(node.value, cst.Attribute):
             self._param_skip.add(id(node.value))
+        elif _is_param(node.value):
+            self._array_like.add(id(node.value))      # f.W.max(), f.W.T.dot(...)
         return True
 
+    def _flag_division(self, node, left, right, code):
+        if self.integral_names is not None and _integral(left, self.integral_names) and \
+                _integral(right, self.integral_names):
+            self._flag(node, '"{}" divides values that look integral: Python 2 floored '
+                       'this (//), Python 3 gives a float; if the script is Python 2, '
+                       'migrate it with --py2, else ignore this'.format(code))
+
+    def visit_BinaryOperation(self, node):
+        if isinstance(node.operator, cst.Divide):
+            self._flag_division(node, node.left, node.right, _code(node))
+        # '%e' % f.W / '%e %e' % (f.W, f.b)
+        if isinstance(node.operator, cst.Modulo) and isinstance(
+                node.left, (cst.SimpleString, cst.ConcatenatedString)):
+            items = [e.value for e in node.right.elements] \
+                if isinstance(node.right, cst.Tuple) else [node.right]
+            self._array_like.update(id(i) for i in items if _is_param(i))
+        return True
+
+    def visit_AugAssign(self, node):
+        if isinstance(node.operator, cst.DivideAssign):
+            self._flag_division(node, node.target, node.value, _code(node).strip())
+        return True
+
+    # calls that take an array where 1.x code passed f.W
+    ARRAY_FUNCTIONS = ('to_cpu', 'to_gpu', 'asarray', 'asnumpy', 'array', 'save', 'savetxt')
+
+    def visit_Subscript(self, node):
+        if _is_param(node.value):
+            self._array_like.add(id(node.value))      # f.W[i], f.W[i] = v
+        return True
+
+    def visit_Assign(self, node):
+        if _is_param(node.value):
+            self._array_like.add(id(node.value))      # W = f.W (then W.max(), W[i] = v)
+        return True
+
+    def _note_array_use(self, original):
+        """``f.W`` used as an array where nothing says what ``f`` is: a note."""
+        a = self.aliases
+        if id(original) not in self._array_like or not (
+                a.imports_chainer or self.chainer_project):
+            return
+        code = _code(original)
+        self._flag(original, '"{0}" used as an array: if {1} is a 1.x link (defined '
+                   'in another file?), write {0}.array'.format(code, _code(original.value)))
+
     def _v1_array_read(self, original, updated):
-        """``f.W`` read in 1.x-era code (an ndarray then) -> ``f.W.array``."""
-        if not self.v1_arrays or id(original) in self._param_skip or \
-                id(original) in self._called:
+        """``f.W`` read in 1.x-era code (an ndarray then) -> ``f.W.array``;
+        where the file does not say that ``f`` is a 1.x link and ``f.W`` is used
+        as an array, a ``# MIGRATE:`` note instead."""
+        if id(original) in self._param_skip or id(original) in self._called:
             return None
         owner = _dotted(updated.value)
         if owner == 'self':     # a link's own W (custom link code)
             return None
         if owner is not None and owner.split('.')[0] in self.NOT_LINKS + tuple(
                 self.aliases.functions | self.aliases.links):
+            return None
+        if not self.v1_arrays:
+            self._note_array_use(original)
             return None
         self.rewrites += 1
         return cst.Attribute(value=updated, attr=cst.Name('array'))
@@ -596,6 +737,10 @@ class ChainerV1Transformer(cst.CSTTransformer):
 
     def visit_Call(self, node):
         self._called.add(id(node.func))
+        name = _dotted(node.func) or ''
+        if name.rpartition('.')[2] in self.ARRAY_FUNCTIONS or \
+                name.partition('.')[0] in ('np', 'numpy', 'cupy', 'xp'):
+            self._array_like.update(id(a.value) for a in node.args if _is_param(a.value))
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == 'setup' \
                 and len(node.args) == 1 and isinstance(node.args[0].value, cst.Call):
             self._consumed.add(id(node.args[0].value))
@@ -912,19 +1057,28 @@ def _walk(node):
         yield from _walk(child)
 
 
-def migrate_module(module, chainer_project=False, v1_project=False):
+def migrate_module(module, chainer_project=False, v1_project=False, flag_division=False):
     """Rewrite a parsed module; return ``(module, findings, rewrites)``.
 
     ``chainer_project``: the module belongs to a project that uses Chainer
     (``migrate DIR``), so an unknown ``x.parameters`` is flagged even where
     the module does not import chainer itself.  ``v1_project``: the project
     uses 1.x parameterised functions, so ``f.W`` read here is an array.
+    ``flag_division``: the module was taken as Python 3 without being told
+    (it may still be Python 2): ``/`` between values that look integral is
+    flagged, since Python 2 floored it.
     """
     aliases = _Aliases()
     module.visit(aliases)
+    integral_names = None
+    if flag_division:
+        names = _IntegralNames()
+        module.visit(names)
+        integral_names = names.integral()
     context = CodemodContext()
     wrapper = cst.MetadataWrapper(module)
-    transformer = ChainerV1Transformer(aliases, context, chainer_project, v1_project)
+    transformer = ChainerV1Transformer(aliases, context, chainer_project, v1_project,
+                                       integral_names)
     module = wrapper.visit(transformer)
     module = module.visit(_RedundantWith())
     for name in ('FunctionSet',):

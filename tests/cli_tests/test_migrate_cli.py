@@ -290,3 +290,34 @@ def test_diff_into_a_closed_pipe_ends_quietly(tmp_path):
         assert p.wait() == 0, err
         assert 'BrokenPipeError' not in err and 'Traceback' not in err, err
         assert 'construct(s) rewritten' in err   # the report still came
+
+
+def test_file_follows_its_local_imports_to_the_1x_model(tmp_path, capsys):
+    # issue 24: the FunctionSet is in models/net.py, W is used in train.py
+    proj = tmp_path / 'proj'
+    proj.mkdir()
+    (proj / 'models').mkdir()
+    (proj / 'models' / '__init__.py').write_text('')
+    (proj / 'models' / 'net.py').write_text(
+        'from chainer import FunctionSet\nimport chainer.functions as F\n'
+        'def make():\n    return FunctionSet(l1=F.Linear(3, 2))\n')
+    (proj / 'train.py').write_text(
+        'import numpy as np\nfrom models.net import make\nmodel = make()\n'
+        'print(model.l1.W.max())\nW = model.l1.W\nW[0] = 1\n'
+        'print("%e" % model.l1.W[0, 0])\n')
+    new = tmp_path / 'new'
+    assert main(['migrate', str(proj), '-o', str(new)]) == 0
+    assert main(['migrate', str(proj / 'train.py'), '-o', str(tmp_path / 't.py')]) == 0
+    code = (tmp_path / 't.py').read_text()
+    assert 'model.l1.W.array.max()' in code and 'W = model.l1.W.array' in code
+    assert '"%e" % model.l1.W.array[0, 0]' in code and '# MIGRATE' not in code
+    (new / 'train.py').write_text(code)
+    r = run_without_shims(str(new / 'train.py'), cwd=str(new))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1] == '1.000000e+00'
+    # the model file missing: a note on each array use, never a silent miss
+    os.remove(str(proj / 'models' / 'net.py'))
+    (proj / 'train.py').write_text('import chainer\n' + (proj / 'train.py').read_text())
+    capsys.readouterr()
+    assert main(['migrate', str(proj / 'train.py'), '--strict']) == 1
+    assert capsys.readouterr().err.count('used as an array') == 3

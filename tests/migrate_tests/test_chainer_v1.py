@@ -103,8 +103,10 @@ def test_cuda_calls():
 
 
 def test_python3_code_without_v1_api_is_unchanged():
-    source = 'import chainer\nx = 1 / 2\nprint(x)\n'
+    source = 'import chainer\nx = 1.0 / 2\nprint(x)\n'
     assert migrate_source(source).code == source
+    source = 'import chainer\nx = 1 / 2\nprint(x)\n'   # said to be Python 3
+    assert migrate_source(source, python2=False).code == source
 
 
 def test_parameters_of_self_in_a_function_set_subclass():
@@ -272,3 +274,40 @@ def test_1x_function_objects_become_functions():
     exec(r.code.replace('ok = isinstance(r, F.ReLU)', ''), env)
     x = numpy.ones((1, 1, 8, 8), numpy.float32)
     assert env['p'](x).shape == (1, 1, 1, 1) and env['m'](x).shape == (1, 1, 4, 4)
+
+
+def test_parameter_used_as_an_array_with_an_unknown_receiver_is_noted():
+    # the 1.x model is defined in another file: nothing here says what m.l1 is
+    source = ('import chainer\nfrom chainer import cuda\nfrom net import m\n'
+              'print(m.l1.W.max())\n'                  # 4
+              'w = cuda.to_cpu(m.l2.W)\n'               # 5
+              'W = m.l1.W\n'                            # 6
+              'W[0] = 1\n'
+              'print("%e" % m.l1.b[0], "%e" % m.l2.b)\n'   # 8
+              'print(m.l1.W.shape, m.l1.W.data, self.W.max())\n'
+              'y = chainer.functions.linear(x, m.l1.W)\n')
+    r = migrate_source(source, 'train.py')
+    lines = sorted({f.line for f in r.findings})
+    assert lines == [4, 5, 6, 8], r.findings
+    assert all('write ' in f.message and '.array' in f.message for f in r.findings)
+    assert r.code.count('# MIGRATE: "m.l') == 5
+    # no Chainer in sight: not Chainer's W, nothing said
+    assert not migrate_source('print(m.l1.W.max())\n').findings
+
+
+def test_python2_integer_division_is_flagged_when_not_told():
+    source = ('import numpy as np\nx = np.zeros(10)\nn_batch = len(x) / 4\n'   # 3
+              'half = x.shape[0] / 2\nm = n_batch * 2\n'                      # 4
+              'print(m / 3, x / 2, 7.0 / 2, 7 / 2)\n'                          # 6
+              'for i in range(3):\n    print(i / 2)\n'                         # 8
+              'k = 5\nk /= 2\n'                                                # 10
+              'def f(a):\n    return a / 2\n')
+    r = migrate_source(source, 'old.py')
+    assert not r.python2
+    assert [f.line for f in r.findings] == [3, 4, 6, 6, 8, 10], r.findings
+    assert '"7 / 2" divides values that look integral' in r.findings[2].message + \
+        r.findings[3].message
+    assert '--py2' in r.findings[0].message
+    assert r.code.count('# MIGRATE:') == 6
+    for python2 in (False, True):       # told: Python 3 meaning kept, or translated
+        assert not migrate_source(source, 'old.py', python2=python2).findings
