@@ -118,6 +118,40 @@ def cases(d):
         f.write('label;a;b\n0;1;2\n1;3;4\n')
     yield 'train: a semicolon-separated file without --sep', (
         'train', '--csv', p('semi.csv'), '--out', p('semi'), *FAST)
+    # issue 22: one run per folder, and folders that cannot take a run
+    swapped = p('swapped.csv')
+    with open(swapped, 'w') as f:
+        f.write(open(train).read().replace(',0\n', ',X\n').replace(',1\n', ',0\n')
+                .replace(',X\n', ',1\n'))
+    yield 'train: the labels-swapped file into the --out of a finished run', (
+        'train', '--csv', swapped, '--out', model, *FAST)
+    yield 'train: another --lr into the --out of a finished run', (
+        'train', '--csv', train, '--out', model, *FAST, '--lr', '0.01')
+    with open(p('afile'), 'w') as f:
+        f.write('x\n')
+    yield 'train: --out is an existing file', ('train', '--csv', train, '--out', p('afile'), *FAST)
+    os.symlink(p('loop2'), p('loop1'))
+    os.symlink(p('loop1'), p('loop2'))
+    yield 'train: --out is a symbolic link loop', ('train', '--csv', train, '--out', p('loop1'),
+                                                   *FAST)
+
+    def size_limit():
+        r = subprocess.run(['bash', '-c', 'ulimit -f 8; exec "$@"', 'sh', sys.executable, '-m',
+                            'chainer_irnn', 'train', '--csv', train, '--out', p('ulimit'),
+                            '--snapshot-interval', '1', '--hidden', '64', '--iteration', '4',
+                            '--no-progress', '--batchsize', '8'], cwd=d, capture_output=True,
+                           text=True)
+        return r.returncode, r.stderr
+    yield 'train: a file size limit (ulimit -f 8) while writing snapshots', size_limit
+    os.makedirs(p('baddb'))
+    with open(p('baddb', 'study.db'), 'w') as f:
+        f.write('not a database\n' * 100)
+    yield 'tune: a study.db that is not SQLite', ('tune', '--csv', train, '--out', p('baddb'),
+                                                  '--trials', '1', *FAST)
+    cli('tune', '--csv', train, '--out', p('study'), '--trials', '1', *FAST, cwd=d)
+    yield 'tune: --best-by accuracy into a loss study', (
+        'tune', '--csv', train, '--out', p('study'), '--trials', '2', '--best-by', 'accuracy',
+        *FAST)
 
 
 def main(argv=None):
