@@ -25,6 +25,7 @@ COMMANDS = [
     'tune',
     'evaluate',
     'predict',
+    'baseline',
     'export',
     'doctor',
     'legacy',
