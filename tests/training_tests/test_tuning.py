@@ -129,3 +129,21 @@ def test_two_processes_share_the_study(tmp_path):
     # both processes ran trials (MaxTrialsCallback may let one more finish)
     assert 4 <= len(r.study.trials) <= 5
     assert len({t.params['lr'] for t in r.study.trials}) == len(r.study.trials)
+
+
+@pytest.mark.slow
+def test_tune_scores_the_test_data_once_after_the_search(tmp_path):
+    """Issue 23: validation judges the trials; the test data are scored once,
+    with the best trial's model, and change nothing of the search."""
+    from chainer_irnn import load_model
+    runs = []
+    for name, test in (('a', toy(16, 3)), ('b', toy(9, 4))):
+        out = str(tmp_path / name)
+        r = tune(toy(40, 1), toy(20, 2), None, out, n_trials=2, base=BASE, test=test)
+        runs.append(r)
+        assert r.test['n'] == len(test) and r.test['model'] == \
+            'the best trial ({})'.format(r.best_trial)
+        assert os.path.exists(os.path.join(out, 'test.json'))
+        scored = load_model(out).evaluate(test)
+        assert scored['accuracy'] == pytest.approx(r.test['accuracy'])
+    assert [t.value for t in runs[0].study.trials] == [t.value for t in runs[1].study.trials]
