@@ -508,3 +508,37 @@ def test_a_rollback_draws_other_batches_than_those_that_diverged(tmp_path):
     assert drawn2 == drawn
     for k, v in params(model).items():
         numpy.testing.assert_array_equal(params(model2)[k], v)
+
+
+def test_a_resume_after_a_rollback_draws_what_the_uninterrupted_run_drew(tmp_path):
+    """Killed after rolling back (before a new snapshot) and resumed: the
+    reshuffled order is drawn again, and the run ends as the uninterrupted one."""
+    _, full = _rolled_back_run(str(tmp_path / 'full'))
+    out = str(tmp_path / 'part')
+    train = _Recording(toy_data(n=32))
+    config = make_config(on_divergence='rollback', max_rollbacks=2)
+    poison = _diverging_once_at(7)
+
+    @chainer.training.make_extension(trigger=(1, 'iteration'),
+                                     priority=chainer.training.PRIORITY_WRITER + 2)
+    def kill(trainer):
+        if trainer.updater.iteration == 6 and len(train.drawn) > 7 * 8:   # after the rollback
+            raise RuntimeError('killed')
+
+    def make(extras):
+        def build():
+            numpy.random.seed(0)
+            model = chainer.links.Classifier(RecurrentClassifier(
+                IRNN(2, (6,), input='linear', input_std=0.3, impl='naive'), 2))
+            tr = trainer_mod.build_trainer(model, train, None, config, out,
+                                           chainer.get_device('@numpy'))
+            for e in extras:
+                tr.extend(e)
+            return model, tr
+        return build
+    with pytest.raises(RuntimeError):
+        trainer_mod.run_training(make([poison, kill]), out, config, resume='none')
+    assert [i for i, _ in snapshots.find_snapshots(out)] == [4]
+    resumed = trainer_mod.run_training(make([]), out, config, resume='auto')
+    for k, v in params(full).items():
+        numpy.testing.assert_array_equal(params(resumed)[k], v)
