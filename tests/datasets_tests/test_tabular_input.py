@@ -115,3 +115,52 @@ def test_many_classes_without_validation_are_announced(tmp_path, caplog):
     assert 'a validation split of 10% leaves no validation sequences' in caplog.text
     line = next(r.message for r in caplog.records if 'training /' in r.message)
     assert len(line) < 500 and '(1000 in all)' in line, line
+
+
+def wide_text(n_rows=4, n_cols=3000, bad=None):
+    rng = numpy.random.RandomState(0)
+    lines = ['label,' + ','.join('v{}'.format(j) for j in range(n_cols))]
+    for i in range(n_rows):
+        cells = ['{:.3f}'.format(v) for v in rng.normal(size=n_cols)]
+        if bad is not None and bad[0] == i:
+            cells[bad[1]] = bad[2]
+        lines.append(','.join([str(i % 2)] + cells))
+    return '\n'.join(lines) + '\n'
+
+
+def test_a_wide_file_is_converted_as_one_block(tmp_path, monkeypatch):
+    from chainer_irnn.datasets.tabular import reading
+    calls = []
+    column = reading.numeric_column
+    monkeypatch.setattr(reading, 'numeric_column',
+                        lambda *a, **kw: calls.append(a[1]) or column(*a, **kw))
+    path = tmp_path / 'wide.csv'
+    path.write_text(wide_text())
+    data = read_csv(str(path), val_split=0, features_per_step=1)
+    assert data.train.X[0].shape == (3000, 1) and len(calls) < 10, len(calls)
+    # a bad cell is still named exactly: the first bad column, its first bad line
+    for cell, message in (('x', "feature cell 'x' in column 'v1700' is not a number"),
+                          ('', "missing value in feature column 'v1700'"),
+                          ('1e300', 'beyond the float32 range'),
+                          ('inf', 'not a finite number')):
+        path.write_text(wide_text(bad=(2, 1700, cell)).replace(
+            '\n0,', '\n0,', 1))
+        with pytest.raises(DataError) as info:
+            read_csv(str(path), val_split=0, features_per_step=1)
+        assert info.value.line == 4 and info.value.column == 1702, str(info.value)
+        assert message in str(info.value)
+    # with fill, a missing cell is filled, not an error
+    path.write_text(wide_text(bad=(2, 1700, '')))
+    data = read_csv(str(path), val_split=0, features_per_step=1, fill='zero',
+                    standardize=False)
+    assert data.train.X[2][1700, 0] == 0
+
+
+def test_a_wide_header_keeps_pandas_names(tmp_path):
+    path = tmp_path / 'dup.csv'
+    text = wide_text(n_cols=1200).replace('v5,', 'v4,', 1)    # a repeated name
+    path.write_text(text)
+    table = Table(str(path), Options(features_per_step=1))
+    assert 'v4.1' in table.roles.columns and len(table.read()) == 4
+    path.write_text(wide_text(n_cols=1200))
+    assert Table(str(path), Options(header=False)).roles.columns[:3] == [0, 1, 2]

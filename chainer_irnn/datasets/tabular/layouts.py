@@ -91,13 +91,20 @@ class Roles:
     guess: str = ''                 #: the reading is a guess: what else it may be, and how
 
     def position(self, key):
-        """1-based column number of ``key``."""
-        return self.columns.index(key) + 1
+        """1-based column number of ``key`` (a dict lookup: files may have
+        100,000 columns)."""
+        index = self.__dict__.get('_index')
+        if index is None or len(index) > len(self.columns):
+            index = {}
+            for i, k in enumerate(self.columns):
+                index.setdefault(k, i + 1)
+            self.__dict__['_index'] = index
+        return index[key]
 
     def name(self, key):
         if self.header:
             return '{!r}'.format(key)
-        return str(self.columns.index(key) + 1)
+        return str(self.position(key))
 
     def ref(self, key):
         """What is saved in the model config: the name, or the 1-based number."""

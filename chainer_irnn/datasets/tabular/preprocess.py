@@ -36,6 +36,42 @@ def class_order(labels):
     return sorted(set(labels), key=_label_key)
 
 
+def _blocks(sequences, rows=1 << 16):
+    """The steps of all sequences, ``rows`` at a time (never all at once)."""
+    part, n = [], 0
+    for s in sequences:
+        part.append(s.x)
+        n += len(s.x)
+        if n >= rows:
+            yield numpy.concatenate(part)
+            part, n = [], 0
+    if part:
+        yield numpy.concatenate(part)
+
+
+def _feature_stats(sequences):
+    """Per-feature mean and standard deviation over all steps, NaN left out
+    (two passes over blocks of steps: the memory of one block, not of all
+    the data; the std is 1 where it is 0 or not finite)."""
+    sequences = list(sequences)
+    F = sequences[0].x.shape[1]
+    count, total = numpy.zeros(F), numpy.zeros(F)
+    with numpy.errstate(all='ignore'):
+        for block in _blocks(sequences):
+            ok = ~numpy.isnan(block)
+            count += ok.sum(axis=0)
+            total += numpy.where(ok, block, 0.0).sum(axis=0)
+        mean = numpy.where(count > 0, total / numpy.maximum(count, 1), 0.0)
+        mean[~numpy.isfinite(mean)] = 0.0
+        squares = numpy.zeros(F)
+        for block in _blocks(sequences):
+            d = block - mean
+            squares += numpy.where(numpy.isnan(d), 0.0, d * d).sum(axis=0)
+        sd = numpy.sqrt(squares / numpy.maximum(count, 1))
+    std = numpy.where(numpy.isfinite(sd) & (sd > 1e-12) & (count > 0), sd, 1.0)
+    return mean, std
+
+
 class Preprocessor(object):
     """Label mapping, fill and standardisation of the features of each step.
 
@@ -64,19 +100,7 @@ class Preprocessor(object):
                             'classifier needs two or more'.format(
                                 classes[0] if classes else None, len(sequences)),
                             path=path, column=label_column)
-        steps = numpy.concatenate([s.x for s in sequences])
-        F = steps.shape[1]
-        mean, std = numpy.zeros(F), numpy.ones(F)
-        with numpy.errstate(all='ignore'):
-            for j in range(F):
-                col = steps[:, j]
-                col = col[~numpy.isnan(col)]
-                if len(col):
-                    mean[j] = col.mean()
-                    sd = col.std()
-                    std[j] = sd if numpy.isfinite(sd) and sd > 1e-12 else 1.0
-                    if not numpy.isfinite(mean[j]):
-                        mean[j] = 0.0
+        mean, std = _feature_stats(sequences)
         return cls(classes, mean.tolist(), std.tolist(), fill, standardize)
 
     def to_json(self):

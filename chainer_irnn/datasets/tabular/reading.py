@@ -127,9 +127,33 @@ def _wrap(path, error):
                      line=int(m.group(1)) if m else None)
 
 
+def _wide_columns(path, opts):
+    """The column keys of a file with thousands of columns, read with the
+    :mod:`csv` module (pandas takes seconds to parse one such row), or None
+    where pandas must decide (fewer columns, or names it would rename)."""
+    try:
+        with open_text(path) as f:
+            reader = csv.reader(f, delimiter=opts.sep)
+            first = next(reader, None)
+            second = next(reader, None)
+    except (OSError, ValueError, EOFError, csv.Error):
+        return None
+    if first is None or len(first) < 1000 or second is None:
+        return None
+    if not opts.header:
+        return list(range(len(first)))
+    names = [str(c) for c in first]
+    if len(set(names)) != len(names) or not all(n.strip() == n and n for n in names):
+        return None
+    return names
+
+
 def read_columns(path, opts):
     """The frame's column keys: header names (str), or 0..n-1 without a header."""
     pd = _pandas()
+    wide = _wide_columns(path, opts)
+    if wide is not None:
+        return wide
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
@@ -333,8 +357,9 @@ def text_column(chunk, key, position, name, path, what='label'):
     values = text.to_numpy(dtype=object)
     if col.dtype.kind == 'f':  # a float column read as numbers: 1.0 -> '1'
         values = numpy.array([_number_text(v) for v in col.to_numpy()], dtype=object)
-    elif what == 'label':
-        values = numpy.array([canonical_label(v) for v in values], dtype=object)
+    elif what == 'label':          # one canonical text per distinct label, shared
+        canonical = {v: canonical_label(v) for v in set(values.tolist())}
+        values = numpy.array([canonical[v] for v in values.tolist()], dtype=object)
     return values
 
 

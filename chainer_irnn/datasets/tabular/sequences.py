@@ -53,7 +53,34 @@ def to_block(chunk, roles, path, allow_missing, fill_hint=True):
     (training), else filling the file (a trained model's fill is fixed)."""
     n = len(chunk.lines)
     X = numpy.empty((n, len(roles.features)), dtype=numpy.float64)
+    frame = chunk.frame
+    # columns pandas read as numbers: converted and checked as one block
+    # (a file may have 100,000 columns); the rest, and any column with a bad
+    # cell, one by one, so that the message names the first bad cell
+    numeric = []
+    if len(roles.features) > 64:
+        kinds = dict(zip(frame.columns, (dt.kind for dt in frame.dtypes)))
+        numeric = [j for j, key in enumerate(roles.features) if kinds[key] in 'biuf']
+    if numeric:
+        if n * len(frame.columns) <= 5000000:
+            # few rows of many columns: pandas' per-column work dominates;
+            # one object array of the whole chunk, then the numeric columns
+            pos = [roles.position(roles.features[j]) - 1 for j in numeric]
+            block = frame.to_numpy()[:, pos].astype(numpy.float64)
+        else:
+            block = frame[[roles.features[j] for j in numeric]].to_numpy(dtype=numpy.float64)
+        with numpy.errstate(invalid='ignore'):
+            bad = ~(numpy.abs(block) <= reading.FLOAT32_MAX)
+        if allow_missing:
+            bad &= ~numpy.isnan(block)
+        X[:, numeric] = block
+        suspect = set(numpy.asarray(numeric)[bad.any(axis=0)].tolist())
+        done = set(numeric) - suspect
+    else:
+        done = ()
     for j, key in enumerate(roles.features):
+        if j in done:
+            continue
         X[:, j] = reading.numeric_column(chunk, key, roles.position(key), roles.name(key),
                                          path, allow_missing=allow_missing,
                                          fill_hint=fill_hint)
