@@ -164,3 +164,29 @@ def test_a_wide_header_keeps_pandas_names(tmp_path):
     assert 'v4.1' in table.roles.columns and len(table.read()) == 4
     path.write_text(wide_text(n_cols=1200))
     assert Table(str(path), Options(header=False)).roles.columns[:3] == [0, 1, 2]
+
+
+def test_reading_a_long_file_holds_little_more_than_its_numbers(tmp_path):
+    import tracemalloc
+    n, steps = 200000, 100
+    rng = numpy.random.RandomState(0)
+    x = rng.normal(size=(n, 3))
+    path = tmp_path / 'long.csv'
+    with open(str(path), 'w') as f:
+        f.write('id,a,b,c,label\n')
+        f.writelines('s{},{:.4f},{:.4f},{:.4f},{}\n'.format(i // steps, *x[i], i // steps % 2)
+                     for i in range(n))
+    del x
+    small = tmp_path / 'small.csv'
+    small.write_text(''.join(open(str(path)).readlines()[:1001]))
+    read_csv(str(small), val_split=0)              # imports done before measuring
+    tracemalloc.start()
+    try:
+        data = read_csv(str(path), val_split=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    numbers = n * 3 * 8                        # the values as float64
+    assert len(data.train) == n // steps
+    # the table as pandas holds it (ids and labels as text objects) was 6.4x
+    assert peak < 4 * numbers, peak / numbers

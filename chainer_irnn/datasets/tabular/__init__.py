@@ -131,7 +131,7 @@ class Table(object):
             self.lengths = (min(n) if lo is None else min(lo, min(n)),
                             max(n) if hi is None else max(hi, max(n)))
 
-    def read(self, chunksize=100000):
+    def read(self, chunksize=50000):
         """All sequences of the file (a list), read ``chunksize`` rows at a
         time: only the numbers stay in memory, never the whole table as
         pandas holds it (ids and labels as text objects, row by row)."""
