@@ -119,6 +119,11 @@ def describe_model(config, meta):
     return description
 
 
+def preset_words(preset):
+    """``'preset irnn'``, or ``'no preset'`` for None (the log's words)."""
+    return 'no preset' if preset is None else 'preset {}'.format(preset)
+
+
 def infer_meta(train, config):
     """A minimal data description for datasets given without one."""
     x, _ = train[0]
@@ -224,7 +229,7 @@ def _out_errors(function):
 
 @_out_errors
 def fit(config, train, val=None, *, out='result', meta=None, device=None, resume='auto',
-        comm=None, save=True, extensions=(), test=None):
+        comm=None, save=True, extensions=(), test=None, record=None):
     """Trains a model as ``config`` says, on ``train``, validating on ``val``.
 
     Args:
@@ -250,6 +255,10 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         test: a dataset like ``train`` that chooses nothing: the kept model
             is scored on it once, after training (``FitResult.test`` and
             ``test.json`` in ``out``).
+        record (dict): more JSON-safe entries for ``settings.json`` (the
+            CLI records how it read the data, ``data_args``, so that
+            :func:`~chainer_irnn.training.settings.read_settings` can redo
+            the run).
 
     With ``val``, the model kept (returned and saved) is the one of the
     best evaluation (:class:`~chainer_irnn.training.extensions.BestModel`),
@@ -289,8 +298,9 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
                              'examples)'.format(run.batchsize, len(train)))
     if run.iteration is None and run.epochs_for(len(train)) > run.epoch:
         logger.info('%d epochs instead of %d, for at least %d updates on %d training '
-                    'sequences (preset %s; set %s to choose)', run.epochs_for(len(train)),
-                    run.epoch, run.min_iteration, n_total, config.preset, Setting('epoch'))
+                    'sequences (%s; set %s to choose)', run.epochs_for(len(train)),
+                    run.epoch, run.min_iteration, n_total, preset_words(config.preset),
+                    Setting('epoch'))
         config = config.replace(epoch=run.epochs_for(len(train)))
         run = config.run
 
@@ -318,13 +328,14 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
             os.makedirs(out, exist_ok=True)
             snapshots.write_json(os.path.join(out, SETTINGS_FILE), dict(
                 description, **config.flat(), stop=list(run.stop_trigger(len(train))),
-                device=str(device), processes=distributed.size(comm)))
+                device=str(device), processes=distributed.size(comm), **(record or {})))
         opt = config.optimizer
-        logger.info('%s (%s training / %s %s sequences from %s), preset %s, %s lr %g '
+        logger.info('%s (%s training / %s %s sequences from %s), %s, %s lr %g '
                     'clip %g batch %d, hidden %s on %s', description.get('data'), n_total,
                     meta.get('n_test', 0 if val is None else len(val)),
                     'test (logged only)' if meta.get('validation') == 'test' else 'validation',
-                    description.get('data_source'), config.preset, opt.name, opt.lr, opt.clip,
+                    description.get('data_source'), preset_words(config.preset), opt.name,
+                    opt.lr, opt.clip,
                     run.batchsize, list(config.model.hidden), device)
         start = time.time()
         stopped, message = 'completed', ''
