@@ -11,7 +11,9 @@ on a 2-core machine.
 """
 import argparse
 import gzip
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -55,6 +57,7 @@ def cases(d):
     train = long_csv(p('train.csv'))
     model = p('model')
     cli('train', '--csv', train, '--out', model, *FAST, cwd=d)
+    shutil.copytree(model, p('model22'))           # a pristine copy for the model-file rows
     predict = lambda csv, out=None: ('predict', '--model', model, '--csv', csv,  # NOQA: E731
                                      '--out', out or p('pred.csv'))
     yield 'predict: feature columns reordered (b, a)', predict(long_csv(p('ba.csv'), ('b', 'a')))
@@ -152,6 +155,84 @@ def cases(d):
     yield 'tune: --best-by accuracy into a loss study', (
         'tune', '--csv', train, '--out', p('study'), '--trials', '2', '--best-by', 'accuracy',
         *FAST)
+
+    # issue 22: files from others (a pickle never runs; model.json must describe model.npz)
+    yield from model_file_cases(p, p('model22'), train)
+
+
+class Payload(object):
+    """Unpickles as ``os.system('touch MARKER')``: a real pickle payload."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, ('touch ' + shlex.quote(self.marker),)
+
+
+def poisoned(path, key, marker):
+    """Rewrites the .npz at ``path`` with ``key`` an object array of payloads."""
+    with numpy.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    payload = numpy.empty(arrays[key].shape, dtype=object)
+    for i in numpy.ndindex(*payload.shape):
+        payload[i] = Payload(marker)
+    arrays[key] = payload
+    with open(path, 'wb') as f:        # (a path not ending in .npz would gain one)
+        numpy.savez(f, **arrays)
+
+
+def model_file_cases(p, pristine, train):
+    def copy(name, strip=False, change=None):
+        out = p(name)
+        shutil.copytree(pristine, out)
+        if strip:       # as saved before model.npz held its model.json
+            path = os.path.join(out, 'model.npz')
+            with numpy.load(path) as f:
+                arrays = {k: f[k] for k in f.files if k != 'chainer_irnn.model.json'}
+            numpy.savez(path, **arrays)
+        if change is not None:
+            path = os.path.join(out, 'model.json')
+            with open(path) as f:
+                description = json.load(f)
+            change(description)
+            with open(path, 'w') as f:
+                json.dump(description, f)
+        return out
+
+    def with_payload(name, target, key, argv):
+        def run():
+            marker = p(name + '.MARKER')
+            poisoned(os.path.join(target, key[0]), key[1], marker)
+            status, err = cli(*argv, cwd=p())
+            return status, ('PAYLOAD RAN: ' if os.path.exists(marker) else '') + err
+        return run
+
+    m = copy('pickled')
+    yield 'predict: model.npz holding a pickled os.system (object array)', with_payload(
+        'pickled', m, ('model.npz', 'head/b'),
+        ('predict', '--model', m, '--csv', train, '--out', p('pickled.csv')))
+    run = copy('planted')
+    snaps = sorted(n for n in os.listdir(run) if n.startswith('snapshot_iter_'))
+    for name in snaps[:-1]:
+        os.remove(os.path.join(run, name))
+    yield 'train: resume from a planted snapshot_iter_* holding a pickle', with_payload(
+        'planted', run, (snaps[-1], 'updater/iteration'),
+        ('train', '--csv', train, '--out', run, *FAST))
+    predict = lambda m: ('predict', '--model', m, '--csv', train,  # NOQA: E731
+                         '--out', p('json.csv'))
+    for i, (label, change) in enumerate((
+            ('3 classes for n_class 2', lambda d: d['tabular'].update(classes=['0', '1', '2'])),
+            ('hidden [-8]', lambda d: d.update(hidden=[-8])),
+            ('no tabular.mean', lambda d: d['tabular'].pop('mean')),
+            ('hidden [2000000]', lambda d: d.update(hidden=[2000000])),
+            ('hidden [8] over a 6-unit model.npz', lambda d: d.update(hidden=[8])))):
+        name = 'json{}'.format(i + 1)
+        yield 'predict: model.json with {} (a model saved before issue 22)'.format(label), \
+            predict(copy(name, strip=True, change=change))
+    yield 'predict: model.json of another save beside model.npz (classes swapped, as a save ' \
+        'killed between its two renames leaves)', predict(copy('swapped_json', change=lambda d: (
+            d['tabular'].update(classes=d['tabular']['classes'][::-1]))))
 
 
 def main(argv=None):
