@@ -1,8 +1,9 @@
 """Building, saving and loading whole models.
 
 A saved model is two files side by side: ``model.npz`` (parameters, Chainer's
-npz format, plus a copy of ``model.json``) and ``model.json`` (the architecture and everything needed
-to feed it: input kind, pixel permutation, label names, feature statistics).
+npz format, plus a copy of ``model.json``) and ``model.json`` (the architecture
+and everything needed to feed it: input kind, pixel permutation, label names,
+feature statistics).
 """
 import io
 import json

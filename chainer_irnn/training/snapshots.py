@@ -11,7 +11,7 @@ import re
 import shutil
 
 from chainer_irnn import io as irnn_io
-from chainer_irnn.errors import UserError
+from chainer_irnn.errors import UserError  # noqa: F401  (snapshots.UserError in trainer)
 
 SNAPSHOT_PATTERN = 'snapshot_iter_{.updater.iteration}'
 _SNAPSHOT_RE = re.compile(r'^snapshot_iter_(\d+)$')

@@ -129,7 +129,7 @@ def strip_description(folder):
 ])
 @pytest.mark.parametrize('command', ['predict', 'evaluate'])
 def test_a_model_json_that_does_not_fit_is_one_line(run_dir, capsys, change, word, stored,
-                                                      command):
+                                                    command):
     folder = run_dir / 'run'
     if stored == 'stripped':     # as saved before model.npz held its model.json
         strip_description(folder)
