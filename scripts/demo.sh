@@ -17,5 +17,5 @@ scripts/setup_env.sh "$venv" 'numpy>=2,<3' plot,fast
 echo "demo: log, loss.png, accuracy.png and model.npz are in result/irnn" >&2
 echo "demo: the blog's published settings (SGD lr 1e-8, clip 1, batch 16):" \
      "$venv/bin/chainer-irnn train --preset blog --data embedded --out result/blog;" \
-     "they stay at chance (10%): each step moves the weights by at most 1e-8, below" \
-     "float32's rounding step (docs/training.md)" >&2
+     "one epoch of the subset stays at chance (10%): clipped at norm 1, each step moves" \
+     "all the weights together by 1e-8 (docs/training.md; the full run: models/blog)" >&2
