@@ -15,7 +15,23 @@ if ROOT not in sys.path:
 collect_ignore_glob = ['legacy_corpus/*']
 
 
+import logging  # noqa: E402
+
 import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _cli_logging_undone():
+    """Each test starts with the library's logger as a fresh process has it:
+    a CLI run in an earlier test (``cli.main``) leaves its stderr handler and
+    level INFO on the ``chainer_irnn`` logger otherwise."""
+    yield
+    logger = logging.getLogger('chainer_irnn')
+    for h in list(logger.handlers):
+        if getattr(h, '_chainer_irnn_cli', False):
+            logger.removeHandler(h)
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
 
 
 @pytest.fixture
