@@ -261,9 +261,9 @@ def test_training_needs_labels(tmp_path, capsys):
     assert 'training needs a label column' in err
 
 
-def test_evaluate_of_a_csv_model_points_to_predict(tmp_path, capsys):
+def test_evaluate_of_a_csv_model_without_a_file_points_to_csv(tmp_path, capsys):
     csv = write(tmp_path, toy(), 'train.csv')
     model, _ = train(capsys, tmp_path, csv, 'model', '--features-per-step', '3')
     rc, _, err = main(capsys, 'evaluate', '--model', model, '--data', 'embedded')
-    assert rc == 2 and 'trained on csv data' in err and 'predict' in err
+    assert rc == 2 and 'trained on csv data' in err and '--csv FILE' in err
     assert 'Traceback' not in err
