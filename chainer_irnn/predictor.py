@@ -324,6 +324,55 @@ class Predictor(object):
         return {'n': n, 'labelled': labelled, 'correct': correct,
                 'accuracy': correct / labelled if labelled else None}
 
+    def evaluate_file(self, path, kind=None, labels=None, label_col=None, id_col=None,
+                      chunksize=50000, batchsize=256):
+        """Scores the model on a labelled file: accuracy, per-class precision
+        and recall, the confusion matrix and the mean log loss.
+
+        The file is read as :meth:`predict_file` reads it (``kind``,
+        ``labels`` for images, ``label_col``, ``id_col``); it must hold a
+        label for every sequence.
+
+        Returns:
+            dict: :func:`chainer_irnn.evaluation.classification_summary`'s
+            keys plus ``loss`` (mean negative log probability of the true
+            class; None when a true label is not one of the model's classes).
+        """
+        from chainer_irnn.evaluation import classification_summary
+        if kind is None:
+            lower = str(path).lower()
+            kind = 'images' if lower.endswith(('.png', '.npy', '-ubyte', '-ubyte.gz')) \
+                else 'csv'
+        if kind == 'csv':
+            batches = self.csv_batches(path, label_col=label_col, id_col=id_col,
+                                       chunksize=chunksize)
+        elif kind == 'images':
+            if labels is None:
+                raise ParameterError('labels', 'evaluating images needs their labels (an '
+                                     'IDX labels file)')
+            batches = self.image_batches(path, labels=labels, chunksize=chunksize)
+        else:
+            raise ParameterError('kind', "must be 'csv' or 'images', not {!r}".format(kind))
+        index = {c: i for i, c in enumerate(self.classes)}
+        true, predicted, log_loss = [], [], 0.0
+        for batch in batches:
+            if batch.labels is None:
+                raise UserError('{}: the file has no label column; evaluating needs the '
+                                'true label of every sequence'.format(path))
+            prob = self._proba(batch.xs, batchsize)
+            predicted.extend(self.classes[i] for i in prob.argmax(axis=1))
+            true.extend(batch.labels)
+            if log_loss is not None:
+                rows = [index.get(t) for t in batch.labels]
+                if any(r is None for r in rows):
+                    log_loss = None
+                else:
+                    picked = prob[numpy.arange(len(rows)), rows]
+                    log_loss += float(-numpy.log(numpy.maximum(picked, 1e-300)).sum())
+        summary = classification_summary(true, predicted, self.classes)
+        summary['loss'] = log_loss / len(true) if log_loss is not None and true else None
+        return summary
+
 
 def _check_output(out, source):
     """A clear error for an output path that cannot or must not be written."""

@@ -519,9 +519,12 @@ def plot_study(study, path):
             xs.append(n)
             ys.append(best)
         ax.step(xs, ys, where='post', label='best so far')
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel('trial')
     ax.set_ylabel('validation ' + ('accuracy' if study.direction.name == 'MAXIMIZE'
                                    else 'loss'))
+    ax.set_title('Study {}: {} trials'.format(study.study_name, len(rows)))
     ax.legend()
     ax.grid(alpha=0.3)
     tmp = path + '.tmp.png'

@@ -164,9 +164,20 @@ def build_trainer(model, train, test, config, out, device,
         trainer.extend(extensions.PrintReport(columns + ['elapsed_time'],
                                               out=ext.ReportStream()))
     if run.plots and ext.plot_available():
+        evaluated = 'validation' if select else 'test (logged only, chooses nothing)'
+        run_name = os.path.basename(os.path.normpath(out))
         trainer.extend(ext.LogPlot(log_report, {
-            'loss.png': ['main/loss', 'validation/main/loss'],
-            'accuracy.png': ['main/accuracy', 'validation/main/accuracy']}))
+            'loss.png': {'keys': ['main/loss', 'validation/main/loss'],
+                         'ylabel': 'mean cross-entropy loss',
+                         'title': 'Loss of run {}'.format(run_name)},
+            'accuracy.png': {'keys': ['main/accuracy', 'validation/main/accuracy'],
+                             'ylabel': 'accuracy (fraction correct)',
+                             'title': 'Accuracy of run {}'.format(run_name)}},
+            names={'main/loss': 'training batches', 'main/accuracy': 'training batches',
+                   'validation/main/loss': evaluated, 'validation/main/accuracy': evaluated},
+            mark=None if monitor is None else lambda: (
+                (monitor.iteration, 'kept model (best validation {})'.format(monitor.by))
+                if monitor.iteration >= 0 else None)))
     if run.progress:
         trainer.extend(ext.progress(stop))
     return trainer
