@@ -142,3 +142,23 @@ def test_a_headerless_file_read_with_a_header_is_announced(tmp_path, capsys):
     rc, _, err = run(capsys, 'train', '--csv', csv, '--out', tmp_path / 'o2', '--no-header',
                      *FAST)
     assert rc == 0 and 'header line' not in err and '40 data rows read' in err, err
+
+
+def test_prediction_rows_are_written_as_pandas_writes_them():
+    import io
+    import pandas as pd
+    from chainer_irnn.predictor import _write_rows
+    p = numpy.random.RandomState(0).dirichlet(numpy.ones(5), size=7)
+    p[0, 0], p[1, 1] = 1e-12, 0.5
+    ids = [2, 'a,b', 'q"x', 5, 6, 7, 8]
+    pred = numpy.array(['x', 'y', 'x', 'y,z', 'x', 'x', 'x'], dtype=object)
+    cols = ['p_{}'.format(i) for i in range(5)]
+    frame = pd.concat([pd.DataFrame({'sequence_id': ids, 'predicted_label': pred}),
+                       pd.DataFrame(p, columns=cols), pd.DataFrame({'true_label': ['x'] * 7})],
+                      axis=1)
+    want = io.StringIO()
+    frame.to_csv(want, index=False, float_format='%.6g')
+    got = io.StringIO()
+    got.write(','.join(['sequence_id', 'predicted_label'] + cols + ['true_label']) + '\n')
+    _write_rows(got, ids, pred, p, ['x'] * 7, rows=3)
+    assert got.getvalue() == want.getvalue()

@@ -288,8 +288,8 @@ def resolve(columns, opts, path, labels='required', first_line=None):
         guess = ('columns {} read as {} steps of 1 feature, each row one sequence (a guess); '
                  'if each row is one observation of {} features, set {} to read windows of N '
                  'consecutive rows, or {} to group rows by a sequence-id column ({} confirms '
-                 'the reading)'.format(shown, n, n, Setting('window', _Placeholder('N')), Setting('id_col'),
-                                       Setting('features_per_step', 1)))
+                 'the reading)'.format(shown, n, n, Setting('window', _Placeholder('N')),
+                                       Setting('id_col'), Setting('features_per_step', 1)))
     return Roles(layout=layout, columns=list(columns), features=features, label=label,
                  id=id_key, time=time_key, header=header, features_per_step=k,
                  grouping=grouping, guess=guess)
