@@ -466,7 +466,7 @@ def _claim_out(comm, out, config, train, val, meta, resume):
                 raise
             problem = str(e)
     if comm is not None:
-        problem = comm.bcast_obj(problem)
+        problem = comm.bcast_obj(problem if distributed.is_writer(comm) else None)
         if problem:
             raise distributed.CollectiveError(problem)
 

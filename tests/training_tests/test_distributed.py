@@ -55,13 +55,14 @@ def config(batchsize, stop, **over):
                            seed=SEED, **over)
 
 
-def factory(train, test, out, batchsize, stop, comm=None):
+def factory(train, test, out, batchsize, stop, comm=None, dropout=0.0):
     settings = config(batchsize, stop)
 
     def make():
         numpy.random.seed(0)
         model = chainer.links.Classifier(RecurrentClassifier(
-            IRNN(2, (6,), input='linear', input_std=0.3, impl='naive'), 2))
+            IRNN(2, (6,), input='linear', input_std=0.3, impl='naive', dropout=dropout,
+                 input_noise=dropout), 2))
         tr = trainer_mod.build_trainer(model, train, test, settings, out, CPU, comm=comm)
         return model, tr
     return make
@@ -88,9 +89,9 @@ def worker_train(out):
     with open(os.path.join(out, 'shard-rank{}.json'.format(r)), 'w') as f:
         json.dump({'shard': shard, 'n_test': len(test)}, f)
 
-    def train_to(d, stop):
+    def train_to(d, stop, dropout=0.0):
         resume = distributed.resolve_resume(comm, d, 'auto')
-        return trainer_mod.run_training(factory(train, test, d, BATCH, stop, comm), d,
+        return trainer_mod.run_training(factory(train, test, d, BATCH, stop, comm, dropout), d,
                                         config(BATCH, stop), resume=resume, comm=comm)
 
     full = os.path.join(out, 'full')
@@ -98,6 +99,13 @@ def worker_train(out):
     part = os.path.join(out, 'part')
     train_to(part, 6)
     save_params(train_to(part, STEPS), os.path.join(out, 'resumed-rank{}.npz'.format(r)))
+    # dropout and input noise: each rank draws from (seed, iteration, rank)
+    save_params(train_to(os.path.join(out, 'dfull'), STEPS, 0.3),
+                os.path.join(out, 'dfull-rank{}.npz'.format(r)))
+    train_to(os.path.join(out, 'dpart'), 6, 0.3)
+    numpy.random.seed(99)     # whatever the process drew in between
+    save_params(train_to(os.path.join(out, 'dpart'), STEPS, 0.3),
+                os.path.join(out, 'dresumed-rank{}.npz'.format(r)))
 
     _, tr = factory(train, test, os.path.join(out, 'unused'), BATCH, 1, comm)()
     with open(os.path.join(out, 'extensions-rank{}.json'.format(r)), 'w') as f:
@@ -272,6 +280,18 @@ def test_distributed_resume_reproduces_uninterrupted_run(trained):
         for k in a.files:
             numpy.testing.assert_array_equal(a[k], b[k])
     assert json.load(open(os.path.join(out, 'part', distributed.WORLD_FILE)))['processes'] == 2
+
+
+def test_distributed_resume_with_dropout_and_noise_reproduces_uninterrupted_run(trained):
+    out = use(trained)
+    for r in (0, 1):
+        with numpy.load(os.path.join(out, 'dfull-rank{}.npz'.format(r))) as a, \
+                numpy.load(os.path.join(out, 'dresumed-rank{}.npz'.format(r))) as b:
+            for k in a.files:
+                numpy.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    with numpy.load(os.path.join(out, 'dfull-rank0.npz')) as a, \
+            numpy.load(os.path.join(out, 'full-rank0.npz')) as b:
+        assert any((a[k] != b[k]).any() for k in a.files)     # dropout did act
 
 
 def test_only_rank_0_writes(trained):
