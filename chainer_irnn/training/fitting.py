@@ -456,7 +456,7 @@ def _claim_out(comm, out, config, train, val, meta, resume):
     with a ChainerMN ``comm`` its refusal is raised on every rank."""
     from chainer_irnn.errors import UserError
     from chainer_irnn.training import run_folder
-    problem = None
+    problem = ''      # ChainerMN broadcasts no None from the root
     if distributed.is_writer(comm):
         try:
             run_folder.claim(out, run_folder.identity(config, train, val, meta,
