@@ -410,6 +410,61 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         return directory
 
     @classmethod
+    def from_settings(cls, path, **params):
+        """An unfitted classifier with the settings of a training run.
+
+        ``path`` is a run's ``settings.json`` (or the run folder holding
+        it), as ``chainer-irnn train`` or :func:`~chainer_irnn.training.fit`
+        writes it; ``params`` override what it says.  Fitted on the same
+        data, read the same way (``read_csv`` with the run's file, split and
+        seed), it trains the same model as the run: the same parameter
+        arrays on the CPU.
+
+        ``IRNNClassifier(**settings)`` cannot take the file as it is: it
+        records some 50 keys, of which the estimator has parameters for
+        about 20 (``hidden``, ``lr``, ``epoch``, ``seed``, ...), plus the
+        data description.  The rest are read here: ``val_split`` becomes
+        ``validation_fraction``, ``standardize`` and ``n_tokens`` come from
+        the data description.  A run setting the estimator has no parameter
+        for (``iteration``, ``lr_decay_every``, ``warmup``, ``loss_guard``,
+        ...) must have the value the estimator trains with, or the run cannot
+        be repeated here: that is a :class:`~chainer_irnn.errors.UserError`
+        naming the key and the file (train such settings with
+        ``fit(read_settings(path).config, ...)``,
+        :mod:`chainer_irnn.training.settings`).  The estimator always rolls
+        back a diverging run (``on_divergence``), which changes nothing in a
+        run that never diverged.
+
+        Raises:
+            UserError: the file is unreadable, holds an unknown key or value,
+                or a setting the estimator cannot repeat.
+        """
+        from chainer_irnn.training.settings import read_settings
+        settings = read_settings(path)
+        config = settings.config
+        flat = config.flat()
+        mine = {k: flat[k] for k in _FROM_SETTINGS}
+        mine['hidden'] = tuple(config.model.hidden)
+        mine['batchsize'] = None if config.run.auto_batchsize else config.run.batchsize
+        data = settings.data_args or {}
+        if data.get('val_split') is not None:
+            mine['validation_fraction'] = data['val_split']
+        tabular = settings.recorded.get('tabular')
+        if isinstance(tabular, dict) and isinstance(tabular.get('standardize'), bool):
+            mine['standardize'] = tabular['standardize']
+        if config.model.input == 'embed' and isinstance(settings.recorded.get('in_size'), int):
+            mine['n_tokens'] = settings.recorded['in_size']
+        same = cls(**mine)._config(n_train=10 ** 9).flat()
+        for key in _FIXED_HERE:
+            if flat[key] != same[key]:
+                raise UserError('{}: key "{}" has {!r}, which IRNNClassifier cannot set (it '
+                                'trains with {!r}); train these settings with chainer_irnn.fit('
+                                'read_settings(path).config, ...) instead'.format(
+                                    settings.path, key, flat[key], same[key]))
+        mine.update(params)
+        return cls(**mine)
+
+    @classmethod
     def load(cls, directory, device='@numpy'):
         """A fitted classifier from a folder written by :meth:`save` or by
         training (``model.npz`` + ``model.json``)."""
@@ -466,6 +521,15 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = False
         return tags
+
+
+#: TrainConfig settings that are IRNNClassifier parameters of the same name
+_FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimizer', 'lr', 'clip',
+                  'weight_decay', 'epoch', 'min_iteration', 'seed', 'impl', 'dropout',
+                  'input_dropout', 'input_noise', 'best_by', 'patience', 'lr_patience')
+#: TrainConfig settings the estimator fixes: a run can be repeated only at its values
+_FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
+               'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')
 
 
 def _check_labels(y, name):

@@ -8,125 +8,136 @@ from chainer_irnn.training.fitting import VIEW_OF_INPUT
 
 
 def add_parser(sub):
+    from chainer_irnn.cli import settings_args
     p = sub.add_parser(
         'train', help='train a model (pixel MNIST by default)',
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description='Train an IRNN classifier. A --preset fills every setting; '
-                    'explicit flags override it.\n\npresets:\n  '
-                    + '\n  '.join(presets.describe()))
-    add_arguments(p)
+        description='Train an IRNN classifier on MNIST (the default) or on CSV files '
+                    '(--csv). A --preset fills every setting, --config FILE takes the '
+                    "settings and data of a run's settings.json (or of a folder holding "
+                    'one), and flags given on the command line override both. The notes in '
+                    'brackets give each setting without a preset and in the presets that '
+                    'differ.\n\npresets:\n  ' + '\n  '.join(presets.describe()))
+    add_arguments(p, config=True)
+    settings_args.track(p)
     return p
 
 
-def add_arguments(p):
-    """Every flag of ``train``: model, optimisation, data, run and CSV (``tune``
-    takes them too)."""
-    p.add_argument('--preset', choices=sorted(presets.PRESETS), default=None,
-                   help='default: csv with --csv, else none (the defaults below)')
+def add_arguments(p, config=False):
+    """Every flag of ``train`` in groups: settings, model, optimisation, MNIST
+    data, CSV data and run (``tune`` takes them too, without ``--config``)."""
+    from chainer_irnn.cli import settings_args
+    g = p.add_argument_group('settings')
+    g.add_argument('--preset', choices=sorted(presets.PRESETS), default=None,
+                   help='fill every setting from a preset (listed above); default: csv with '
+                        '--csv, else none (the defaults in brackets below)')
+    if config:
+        g.add_argument('--config', metavar='FILE',
+                       help="redo a run: the settings and data arguments of its settings.json "
+                            '(FILE, or a run folder holding one); flags given override them '
+                            '(--out, --resume and --device are never taken from FILE)')
     g = p.add_argument_group('model')
     g.add_argument('--hidden', type=common.hidden_sizes, help='units per layer, e.g. 100 or 100,50')
     g.add_argument('--input', choices=('embed', 'linear'),
-                   help='embed: integer pixels through EmbedID(256, H); linear: floats through Linear')
+                   help='embed: integer pixels through EmbedID(256, H); linear: floats '
+                        'through Linear (always with --csv)')
     g.add_argument('--activation', choices=('relu', 'tanh'))
-    g.add_argument('--identity-scale', type=common.finite_float, help='recurrent init = scale * I (default 1)')
-    g.add_argument('--input-std', type=common.non_negative_float, help='std of the Gaussian input weights (default 0.001)')
+    g.add_argument('--identity-scale', type=common.finite_float,
+                   help='recurrent init = scale * I')
+    g.add_argument('--input-std', type=common.non_negative_float,
+                   help='std of the Gaussian input weights')
     g.add_argument('--dropout', type=common.number(float, minimum=0, maximum=0.99),
-                   help='dropout between layers and before the output layer (default 0)')
+                   help='dropout between layers and before the output layer')
     g.add_argument('--input-dropout', type=common.number(float, minimum=0, maximum=0.99),
-                   help='dropout on the input features (float input; default 0)')
+                   help='dropout on the input features (float input)')
     g.add_argument('--input-noise', type=common.non_negative_float, metavar='STD',
-                   help='Gaussian noise added to the (standardised) inputs in training (default 0)')
-    g.add_argument('--impl', choices=('fused', 'naive'), default='fused',
-                   help='recurrence: one fused graph node (default) or a node per step')
+                   help='Gaussian noise added to the (standardised) inputs in training')
+    g.add_argument('--impl', choices=('fused', 'naive'),
+                   help='recurrence: one fused graph node or a node per step')
     g = p.add_argument_group('optimisation')
     g.add_argument('--optimizer', choices=('sgd', 'momentum', 'rmsprop', 'adam'))
     g.add_argument('--lr', type=common.positive_float, help='learning rate (alpha for Adam)')
-    g.add_argument('--clip', type=common.non_negative_float, help='gradient norm clipping threshold; 0 = off')
+    g.add_argument('--clip', type=common.non_negative_float,
+                   help='gradient norm clipping threshold; 0 = off')
     g.add_argument('--weight-decay', type=common.non_negative_float)
-    g.add_argument('--batchsize', '-b', type=common.positive_int,
-                   help='examples per update (preset csv: 32, or a quarter of the training '
-                        'set where that is smaller)')
+    g.add_argument('--batchsize', '-b', type=common.positive_int, help='examples per update')
     stop = g.add_mutually_exclusive_group()
     stop.add_argument('--epoch', '-e', type=common.positive_int, help='epochs to train')
-    stop.add_argument('--iteration', type=common.positive_int, help='iterations to train (instead of --epoch)')
+    stop.add_argument('--iteration', type=common.positive_int,
+                      help='iterations to train (instead of --epoch)')
     g.add_argument('--min-iteration', type=common.non_negative_int, metavar='ITER',
                    help='train more epochs where needed to allow at least ITER updates; '
-                        'plateaus (--patience, --lr-patience) count from ITER/4 on '
-                        '(preset csv: 2000; an explicit --epoch sets it to 0)')
-    g.add_argument('--seed', type=common.number(int, minimum=0, maximum=2 ** 32 - 1), default=0,
-                   help='random seed (default 0)')
-    g = p.add_argument_group('data')
+                        'plateaus (--patience, --lr-patience) count from ITER/4 on; an '
+                        'explicit --epoch sets it to 0')
+    g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1), metavar='F',
+                   help='factor of each learning-rate decay, on a plateau (--lr-patience) or '
+                        'on a schedule (--lr-decay-every)')
+    g.add_argument('--lr-decay-every', type=common.non_negative_int, metavar='ITER',
+                   help='multiply the learning rate by --lr-decay every ITER updates '
+                        '(continuously); 0 = off')
+    g.add_argument('--warmup', type=common.non_negative_int, metavar='ITER',
+                   help='linear learning-rate warm-up over ITER updates; 0 = none')
+    g.add_argument('--best-by', choices=('loss', 'accuracy'),
+                   help='with validation data, keep the model of the best validation loss '
+                        'or accuracy')
+    g.add_argument('--patience', type=common.non_negative_int, metavar='N',
+                   help='stop after N evaluations without improvement; 0 = off')
+    g.add_argument('--lr-patience', type=common.non_negative_int, metavar='N',
+                   help='multiply the learning rate by --lr-decay after N evaluations without '
+                        'improvement; 0 = off')
+    g = p.add_argument_group('MNIST data (without --csv)')
     g.add_argument('--data', default='auto',
                    help="MNIST source: auto or full (the official files from the cache, "
                         "else downloaded), embedded (the 5000-image subset shipped in the "
-                        "package), or a directory holding the four IDX files")
+                        "package), or a directory holding the four IDX files (default auto)")
     g.add_argument('--view', choices=('pixels', 'floats', 'rows'),
                    help='MNIST as 784 integer pixels, 784 float pixels, or 28 rows of 28')
     g.add_argument('--permute', type=int, metavar='SEED', help='fixed pixel permutation')
     g.add_argument('--n-train', type=int, help='use the first N training images')
     g.add_argument('--n-test', type=int, help='use the first N test images')
+    csv_args.add_arguments(p)
     g = p.add_argument_group('run')
     common.add_device_arg(g)
     g.add_argument('--out', '-o', default='result', help='output directory (default result)')
     g.add_argument('--resume', '-r', default='auto',
                    help="snapshot to resume from: auto (newest in --out; default), none, or a path")
-    g.add_argument('--log-interval', type=common.positive_int, metavar='ITER', help='iterations between log lines')
-    g.add_argument('--eval-interval', type=common.positive_int, metavar='ITER', help='iterations between evaluations (default: each epoch)')
+    g.add_argument('--seed', type=common.number(int, minimum=0, maximum=2 ** 32 - 1), default=0,
+                   help='random seed')
+    g.add_argument('--log-interval', type=common.positive_int, metavar='ITER',
+                   help='iterations between log lines')
+    g.add_argument('--eval-interval', type=common.positive_int, metavar='ITER',
+                   help='iterations between evaluations (none: each epoch)')
     g.add_argument('--snapshot-interval', type=common.positive_int, metavar='ITER',
-                   help='iterations between snapshots (default: each epoch)')
+                   help='iterations between snapshots (none: each epoch)')
+    g.add_argument('--keep-snapshots', type=common.non_negative_int, metavar='N',
+                   help='keep the newest N snapshots; 0 = all')
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
     g.add_argument('--on-nan', '--on-divergence', dest='on_nan', choices=('stop', 'rollback'),
                    help='when the loss or a gradient turns NaN/Inf, or the loss relapses '
                         '(--loss-guard): stop, or reload the last good snapshot and lower the '
-                        'learning rate (default: stop; preset csv: rollback, and when the '
-                        'rollbacks run out the best model is kept)')
+                        'learning rate (when the rollbacks run out, the best model is kept)')
     g.add_argument('--loss-guard', type=common.non_negative_float, metavar='F',
                    help='divergence also when the moving-average training loss climbs back '
-                        'F of the way from its lowest to its starting value (default 0.5; '
-                        '0 = off)')
+                        'F of the way from its lowest to its starting value; 0 = off')
     g.add_argument('--max-rollbacks', type=common.non_negative_int,
-                   help='rollbacks allowed before stopping (default 3)')
+                   help='rollbacks allowed before stopping')
     g.add_argument('--rollback-factor', type=common.number(float, above=0, maximum=1),
-                   help='learning-rate factor applied at each rollback (default 0.5)')
-    g.add_argument('--best-by', choices=('loss', 'accuracy'),
-                   help='with validation data, keep the model of the best validation loss '
-                        '(default) or accuracy')
-    g.add_argument('--patience', type=common.non_negative_int, metavar='N',
-                   help='stop after N evaluations without improvement (preset csv: 6; 0 = off)')
-    g.add_argument('--lr-patience', type=common.non_negative_int, metavar='N',
-                   help='multiply the learning rate by --lr-decay after N evaluations without '
-                        'improvement (preset csv: 3; 0 = off)')
-    g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1), metavar='F',
-                   help='factor of each learning-rate decay, on a plateau (--lr-patience) or '
-                        'on a schedule (--lr-decay-every) (default 0.5)')
-    g.add_argument('--lr-decay-every', type=common.non_negative_int, metavar='ITER',
-                   help='multiply the learning rate by --lr-decay every ITER updates '
-                        '(continuously; preset irnn: 15000; 0 = off)')
-    g.add_argument('--warmup', type=common.non_negative_int, metavar='ITER',
-                   help='linear learning-rate warm-up over ITER updates (default 0 = none)')
-    g.add_argument('--keep-snapshots', type=common.non_negative_int, metavar='N',
-                   help='keep the newest N snapshots (default 5; 0 = all)')
+                   help='learning-rate factor applied at each rollback')
     g.add_argument('--communicator', choices=('naive', 'flat', 'pure_nccl'),
                    help='data-parallel training with ChainerMN, under mpiexec -n N: naive '
                         '(CPU or GPU), flat or pure_nccl (GPU); --batchsize is per process '
                         '(see docs/distributed.md)')
-    csv_args.add_arguments(p)
+    settings_args.add_preset_notes(p)
 
 
-def train_config(args):
-    """The :class:`~chainer_irnn.training.config.TrainConfig` the flags describe."""
-    from chainer_irnn.training.config import TrainConfig
-    preset = args.preset if args.preset is not None or not args.csv else 'csv'
-    min_iteration = args.min_iteration
-    if min_iteration is None and args.epoch is not None:
-        min_iteration = 0   # an explicit --epoch is what the user wants
-    config = TrainConfig.from_preset(
-        preset, hidden=args.hidden, input=args.input, activation=args.activation,
+def _flag_settings(args):
+    """The TrainConfig settings the flags hold (None = not set)."""
+    return dict(
+        hidden=args.hidden, input=args.input, activation=args.activation,
         identity_scale=args.identity_scale, input_std=args.input_std, impl=args.impl,
         optimizer=args.optimizer, lr=args.lr, clip=args.clip, weight_decay=args.weight_decay,
         batchsize=args.batchsize, epoch=args.epoch, iteration=args.iteration,
-        auto_batchsize=False if args.batchsize is not None else None,
-        min_iteration=min_iteration, seed=args.seed, loss_guard=args.loss_guard,
+        min_iteration=args.min_iteration, seed=args.seed, loss_guard=args.loss_guard,
         on_divergence=args.on_nan, max_rollbacks=args.max_rollbacks,
         rollback_factor=args.rollback_factor, log_interval=args.log_interval,
         eval_interval=args.eval_interval, snapshot_interval=args.snapshot_interval,
@@ -135,6 +146,35 @@ def train_config(args):
         best_by=args.best_by, patience=args.patience, lr_patience=args.lr_patience,
         lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, warmup=args.warmup,
         keep_snapshots=args.keep_snapshots)
+
+
+def train_config(args, settings=None):
+    """The :class:`~chainer_irnn.training.config.TrainConfig` the flags
+    describe; with ``settings`` (``--config``), the file's settings with the
+    flags given on the command line over them."""
+    from chainer_irnn.cli import settings_args
+    from chainer_irnn.training.config import TrainConfig
+    flags = _flag_settings(args)
+    if settings is None:
+        preset = args.preset if args.preset is not None or not args.csv else 'csv'
+        if flags['min_iteration'] is None and args.epoch is not None:
+            flags['min_iteration'] = 0   # an explicit --epoch is what the user wants
+        config = TrainConfig.from_preset(
+            preset, auto_batchsize=False if args.batchsize is not None else None, **flags)
+    else:
+        given = settings_args.given(args)
+        preset = args.preset if 'preset' in given else settings.values.get(
+            'preset', 'csv' if args.csv else None)
+        values = {k: v for k, v in settings.values.items() if k != 'preset'}
+        flags = {k: v for k, v in flags.items() if settings_args.dest_of(k) in given}
+        if 'epoch' in given:
+            values.pop('iteration', None)   # --epoch replaces the file's run length
+            if 'min_iteration' not in given:
+                flags['min_iteration'] = 0
+        if 'batchsize' in given:
+            flags['auto_batchsize'] = False
+        values.update(flags)
+        config = TrainConfig.from_preset(preset, **values)
     if args.csv:
         if args.input == 'embed':
             raise UserError('--input embed takes integer tokens (MNIST pixels); CSV features '
@@ -171,7 +211,9 @@ def run(args):
     from chainer_irnn.training import distributed, fit
     from chainer_irnn.training.fitting import TrainingInterrupted, get_device
 
-    config = train_config(args)
+    from chainer_irnn.cli import settings_args
+    settings = settings_args.apply_config(args, settings_args.given(args) or set())
+    config = train_config(args, settings)
     device = get_device(args.device)
     comm = distributed.create_communicator(args.communicator, device)
     device = distributed.device_for_rank(comm, device)
@@ -186,7 +228,8 @@ def run(args):
                 args.communicator, config.run.batchsize, config.run.batchsize * comm.size)
         try:
             result = fit(config, train, val, out=args.out, meta=meta, device=device,
-                         resume=args.resume, comm=comm, test=test)
+                         resume=args.resume, comm=comm, test=test,
+                         record={'data_args': settings_args.data_args(args)})
         except TrainingInterrupted as e:     # Ctrl-C: the best model so far is kept
             import sys
             print('chainer-irnn train: interrupted at iteration {}; {}; {}'.format(
