@@ -252,8 +252,8 @@ def table_like(path, spec, labels='optional', expect_features=None, predicting=F
     opts = options_from_spec(spec, **overrides)
     names = spec.get('feature_names')
     if not names or not opts.header:
-        return Table(path, opts, labels=labels, expect_features=expect_features,
-                     predicting=predicting)
+        return _grouped_as_spec(Table(path, opts, labels=labels, expect_features=expect_features,
+                                      predicting=predicting), predicting, overrides)
     columns = reading.read_columns(path, opts)
     missing = [n for n in names if n not in columns]
     if missing:
@@ -273,6 +273,15 @@ def table_like(path, spec, labels='optional', expect_features=None, predicting=F
         logging.getLogger(__name__).info(
             '%s: column%s %s left out (not features of the model)', path,
             '' if len(extra) == 1 else 's', ', '.join(repr(c) for c in extra[:10]))
+    return _grouped_as_spec(table, predicting, overrides)
+
+
+def _grouped_as_spec(table, predicting, overrides):
+    """The log's words for a wide table whose features per step came from
+    ``spec`` (the model or the training file), not from the caller."""
+    if table.roles.layout == 'wide' and overrides.get('features_per_step') is None:
+        table.roles.grouping = 'as the model reads them' if predicting else \
+            'as in the training file'
     return table
 
 
