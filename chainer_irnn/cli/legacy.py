@@ -54,7 +54,15 @@ def load_script(path, force_py2=False, refuse_py2=False):
         if refuse_py2:
             raise UserError('{} is Python 2; translate it with "chainer-irnn '
                             'migrate {} -o new.py" or drop --no-py2'.format(path, path))
-        source, _ = py2.to_python3(source, path, div_helper=False)
+        translated, _ = py2.to_python3(source, path, div_helper=False)
+        lines = [t.rstrip('\n').count('\n') + 1 for t in (translated, source)]
+        if lines[0] != lines[1]:
+            # 2to3's fixers for tuple parameters and __metaclass__ add or drop a line
+            print('chainer-irnn legacy: {}: the Python 2 translation has {} lines for '
+                  'the file\'s {} (tuple parameters or __metaclass__): line numbers '
+                  'in tracebacks after that place are off'.format(path, *lines),
+                  file=sys.stderr)
+        source = translated
     try:
         return compile(source, path, 'exec', dont_inherit=True), python2
     except SyntaxError as e:

@@ -194,6 +194,12 @@ def test_python2_lines_keep_their_numbers_in_warnings_and_tracebacks(tmp_path):
     assert 'helper.py", line 5, in boom\n    raise ValueError("boom %d" % y)\n' \
         in p.stderr, p.stderr
     assert p.stderr.rstrip().endswith('ValueError: boom 1')
+    assert 'the Python 2 translation has' not in p.stderr
+    # 2to3 adds a line for tuple parameters: said, not silent
+    (tmp_path / 'tp.py').write_text('def f((a, b)):\n    return a\nprint f((1, 2))\n')
+    p = cli('legacy', 'run', 'tp.py', cwd=str(tmp_path))
+    assert p.returncode == 0 and p.stdout == '1\n'
+    assert 'tp.py: the Python 2 translation has 4 lines for the file\'s 3' in p.stderr
 
 
 def test_latin1_scripts_and_modules_run(tmp_path):
