@@ -173,7 +173,9 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         seed (int): seeds initialisation, shuffling and the split.
         device: ``'@numpy'``, ``'@cupy:0'``, ... .
         out (str): a folder for the Trainer's log, plots and snapshots, and
-            the model; None trains in a temporary folder.
+            the model; None trains in a temporary folder.  Each ``fit``
+            starts over there: the files of the run the folder held
+            (snapshots, log, model) are removed first, nothing else.
         verbose (bool): print the Trainer's log table and progress.
         impl (str): ``'fused'`` or ``'naive'`` recurrence.
         dropout, input_dropout (float): dropout between layers / on the
