@@ -187,6 +187,11 @@ def run_folder(args):
     paths = [f for f in files if f.endswith('.py') and
              '.git' not in os.path.relpath(f, root).split(os.sep)]
     read = {path: read_source(path) for path in paths}
+    if args.in_place:
+        for path in paths:
+            if os.lstat(path).st_nlink > 1:
+                print('{}: {} has other hard links: written as a new file, the other '
+                      'names keep the old text'.format(root, path), file=sys.stderr)
     sources = {path: text for path, (text, _) in read.items()}
     python2 = args.py2
     if python2 is None:
@@ -243,7 +248,9 @@ def run(args):
     if args.diff:
         _Output().write(_diff(source, result.code, args.script), encoding, args.script)
     elif args.in_place or args.output:
-        write_source(args.script if args.in_place else args.output, result.code, encoding)
+        # --in-place on a link named by the user rewrites the file it names
+        write_source(os.path.realpath(args.script) if args.in_place else args.output,
+                     result.code, encoding)
     else:
         _Output().write(result.code, encoding, args.script)
     notes = list(result.notes)

@@ -9,6 +9,9 @@ the declaration kept, so the migrated file means what the original meant.
 """
 import codecs
 import io
+import os
+import stat
+import tempfile
 import tokenize
 
 from chainer_irnn.errors import UserError
@@ -71,10 +74,35 @@ def encode_source(text, encoding, path):
 
 
 def write_source(path, text, encoding):
-    """Write ``text`` to ``path`` in ``encoding``; errors as UserError."""
+    """Write ``text`` to ``path`` in ``encoding``; errors as UserError.
+
+    Through a new file renamed over ``path`` (its permission bits kept): an
+    existing ``path`` is replaced, never written through, so a hard or
+    symbolic link there to a file elsewhere leaves that file as it was, and an
+    interrupted write leaves the old file whole.
+    """
     data = encode_source(text, encoding, path)
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
     try:
-        with open(path, 'wb') as f:
+        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
+                                   suffix='.tmp', dir=folder)
+        with os.fdopen(fd, 'wb') as f:
             f.write(data)
+        try:
+            mode = stat.S_IMODE(os.lstat(path).st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+        tmp = None
     except OSError as e:
         raise UserError('cannot write {}: {}'.format(path, e.strerror or e))
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

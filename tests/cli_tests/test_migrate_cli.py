@@ -193,6 +193,26 @@ def test_folder_output_copies_no_link_out_of_it(tmp_path, capsys):
     assert 'is inside' in capsys.readouterr().err and not (proj / 'copy').exists()
 
 
+def test_folder_in_place_replaces_a_hard_link_instead_of_writing_through(tmp_path, capsys):
+    (tmp_path / 'out').mkdir()
+    victim = tmp_path / 'out' / 'victim.py'
+    victim.write_text('print 7 / 2\n')
+    victim.chmod(0o751)
+    proj = tmp_path / 'proj'
+    proj.mkdir()
+    os.link(str(victim), str(proj / 'hard.py'))
+    assert main(['migrate', str(proj), '--in-place']) == 0
+    assert victim.read_text() == 'print 7 / 2\n'
+    assert '_py2_div' in (proj / 'hard.py').read_text()
+    assert oct((proj / 'hard.py').stat().st_mode & 0o777) == oct(0o751)
+    assert 'has other hard links' in capsys.readouterr().err
+    assert sorted(os.listdir(str(proj))) == ['hard.py']     # no temporary file left
+    # a link named on the command line is the user's choice: its file is rewritten
+    os.symlink(str(victim), str(tmp_path / 'named.py'))
+    assert main(['migrate', str(tmp_path / 'named.py'), '--in-place']) == 0
+    assert os.path.islink(str(tmp_path / 'named.py')) and '_py2_div' in victim.read_text()
+
+
 def test_folder_with_only_a_parent_link(tmp_path, capsys):
     p = tmp_path / 'p'
     p.mkdir()
