@@ -162,3 +162,12 @@ def test_prediction_rows_are_written_as_pandas_writes_them():
     got.write(','.join(['sequence_id', 'predicted_label'] + cols + ['true_label']) + '\n')
     _write_rows(got, ids, pred, p, ['x'] * 7, rows=3)
     assert got.getvalue() == want.getvalue()
+
+
+def test_predict_logs_no_flag_that_was_not_given(tmp_path, capsys, model):
+    new = tmp_path / 'new.csv'
+    new.write_text(table(n=6, seed=3))
+    rc, _, err = run(capsys, 'predict', '--model', model, '--csv', new, '--out',
+                     tmp_path / 'p.csv')
+    assert rc == 0 and 'given' not in err and '--features-per-step' not in err, err
+    assert 'sequences of 3 steps x 1 feature (as the model reads them)' in err, err
