@@ -20,6 +20,9 @@ from chainer_irnn.errors import DataError, ParameterError, UserError
 
 logger = logging.getLogger(__name__)
 
+#: predict_file computes at most about this many probabilities at a time
+PROBA_CELLS = 4000000
+
 
 class Batch(object):
     """Inputs of a chunk: ``xs`` list of arrays (ready for the model), their
@@ -298,19 +301,24 @@ class Predictor(object):
         columns = ['p_{}'.format(c) for c in self.classes]
         try:
             with os.fdopen(fd, 'w', newline='') as f:
+                # probabilities of at most ~4M cells at a time (32 MB): a
+                # chunk of 50,000 rows of a 10,000-class model would be 4 GB
+                piece = max(batchsize, PROBA_CELLS // max(1, len(names)))
                 for batch in batches:
-                    prob = self._proba(batch.xs, batchsize)
-                    pred = prob.argmax(axis=1)
-                    if batch.labels is not None:
-                        correct += int((names[pred] == numpy.asarray(
-                            batch.labels, dtype=object)).sum())
-                        labelled += len(batch.labels)
                     if n == 0:
                         f.write(','.join(_csv_field(c) for c in ['sequence_id', 'predicted_label']
                                          + columns + (['true_label'] if batch.labels
                                                       is not None else [])) + '\n')
-                    _write_rows(f, batch.ids, names[pred], prob, batch.labels)
-                    n += len(prob)
+                    for a in range(0, len(batch.xs), piece):
+                        prob = self._proba(batch.xs[a:a + piece], batchsize)
+                        pred = prob.argmax(axis=1)
+                        labels = None if batch.labels is None else batch.labels[a:a + piece]
+                        if labels is not None:
+                            correct += int((names[pred] == numpy.asarray(
+                                labels, dtype=object)).sum())
+                            labelled += len(labels)
+                        _write_rows(f, batch.ids[a:a + piece], names[pred], prob, labels)
+                        n += len(prob)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)     # as open() would have made it

@@ -85,6 +85,17 @@ def test_many_classes_are_written_as_one_block(tmp_path, capsys, monkeypatch):
         result = load_model(str(out)).predict_file(str(csv), pred, chunksize=250)
     monkeypatch.undo()
     assert len(inserts) < 10, len(inserts)          # not a column insert per class
+    # probabilities in pieces of bounded size (rows x classes), the same file
+    from chainer_irnn import predictor
+    sizes = []
+    proba = predictor.Predictor._proba
+    monkeypatch.setattr(predictor, 'PROBA_CELLS', 300 * 40)
+    monkeypatch.setattr(predictor.Predictor, '_proba',
+                        lambda self, xs, b: sizes.append(len(xs)) or proba(self, xs, b))
+    load_model(str(out)).predict_file(str(csv), str(tmp_path / 'q.csv'), chunksize=250,
+                                      batchsize=16)
+    assert sizes == [40] * 6 + [10] + [40] * 6 + [10] + [40] * 2 + [20], sizes
+    assert open(str(tmp_path / 'q.csv')).read() == open(pred).read()
     assert result['n'] == 600 and result['labelled'] == 600
     frame = pd.read_csv(pred)
     assert list(frame.columns[:3]) == ['sequence_id', 'predicted_label', 'p_c0']
