@@ -190,3 +190,10 @@ def test_reading_a_long_file_holds_little_more_than_its_numbers(tmp_path):
     assert len(data.train) == n // steps
     # the table as pandas holds it (ids and labels as text objects) was 6.4x
     assert peak < 4 * numbers, peak / numbers
+
+
+def test_a_damaged_archive_is_one_data_error(tmp_path):
+    path = tmp_path / 'bad.zip'
+    path.write_bytes(b'not a zip')
+    with pytest.raises(DataError, match='bad.zip: cannot parse the file as CSV'):
+        read_csv(str(path))
