@@ -10,6 +10,7 @@ it; if one of them is Python 2, all of them are treated as Python 2 (a module
 valid in both keeps Python 2's ``/``) unless ``--no-py2``.
 """
 import difflib
+import importlib
 import os
 import re
 import shutil
@@ -231,7 +232,33 @@ def run_folder(args):
     return 1 if (args.strict and n_findings) else 0
 
 
+class _NoCurrentFolderOnPath:
+    """While migrating, the current folder is not on ``sys.path``.
+
+    ``python -m chainer_irnn`` puts it first (as ``python -m`` always does):
+    the ``libcst.py``/``fissix.py``/``chainer_*.py`` of the folder being migrated
+    would otherwise be what the migrator's own lazy imports load.  Modules
+    already imported (this package) stay.
+    """
+
+    def __enter__(self):
+        here = os.path.realpath(os.getcwd())
+        self.saved = sys.path[:]
+        sys.path[:] = [p for p in sys.path if not isinstance(p, str) or
+                       os.path.realpath(p or '.') != here]
+        importlib.invalidate_caches()
+
+    def __exit__(self, *exc):
+        sys.path[:] = self.saved
+        return False
+
+
 def run(args):
+    with _NoCurrentFolderOnPath():
+        return _run(args)
+
+
+def _run(args):
     from chainer_irnn.migrate import migrate_source
     from chainer_irnn.migrate.findings import format_report
     from chainer_irnn.migrate.project import local_context

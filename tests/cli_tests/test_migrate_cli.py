@@ -228,7 +228,8 @@ def test_folder_with_only_a_parent_link(tmp_path, capsys):
 def test_migrate_never_imports_user_code(tmp_path, form):
     # names that start with "chainer" but are not Chainer: the user's modules
     marker = tmp_path / 'MARKER'
-    for name in ('chainer_helpers', 'chainerutils'):
+    # ... and modules named like the migrator's own dependencies
+    for name in ('chainer_helpers', 'chainerutils', 'libcst', 'fissix', 'lib2to3'):
         (tmp_path / (name + '.py')).write_text(
             'open({!r}, "a").write({!r})\n'.format(str(marker), name))
     (tmp_path / 'train.py').write_text(
@@ -236,11 +237,13 @@ def test_migrate_never_imports_user_code(tmp_path, form):
         'from chainer_helpers import util\nimport chainerutils as cu\n'
         'from chainerutils import sub\n'
         'util.go()\ncu.x.y()\nsub.z\ny = F.relu(1)\n')
-    args = ['migrate', 'train.py'] if form == 'file' else \
-        ['migrate', '.', '-o', str(tmp_path.parent / (tmp_path.name + '_new'))]
-    p = cli(*args, cwd=str(tmp_path))
-    assert p.returncode == 0, p.stderr
-    assert not marker.exists(), marker.read_text()
+    (tmp_path / 'old2.py').write_text('import chainer\nprint "python 2"\n')
+    runs = [['migrate', 'train.py'], ['migrate', 'old2.py']] if form == 'file' else \
+        [['migrate', '.', '-o', str(tmp_path.parent / (tmp_path.name + '_new'))]]
+    for args in runs:
+        p = cli(*args, cwd=str(tmp_path))
+        assert p.returncode == 0, p.stderr
+        assert not marker.exists(), marker.read_text()
 
 
 LATIN1 = '# -*- coding: latin-1 -*-\nprint "caf\xe9 \xb5s", 7 / 2\n'.encode('latin-1')
