@@ -1,7 +1,6 @@
 """``chainer-irnn predict`` and ``train --csv`` (issues 22.9, 22.16, 22.17, 23.7):
 one temporary file per run, probabilities as one block, messages that name
 only what the command has."""
-import json
 import os
 import warnings
 
@@ -78,8 +77,8 @@ def test_many_classes_are_written_as_one_block(tmp_path, capsys, monkeypatch):
     setitem, insert = pd.DataFrame.__setitem__, pd.DataFrame.insert
     monkeypatch.setattr(pd.DataFrame, '__setitem__',
                         lambda self, k, v: inserts.append(k) or setitem(self, k, v))
-    monkeypatch.setattr(pd.DataFrame, 'insert',
-                        lambda self, i, k, v, **kw: inserts.append(k) or insert(self, i, k, v, **kw))
+    monkeypatch.setattr(pd.DataFrame, 'insert', lambda self, i, k, v, **kw:
+                        inserts.append(k) or insert(self, i, k, v, **kw))
     with warnings.catch_warnings():
         warnings.simplefilter('error', pd.errors.PerformanceWarning)   # a fragmented frame
         result = load_model(str(out)).predict_file(str(csv), pred, chunksize=250)
