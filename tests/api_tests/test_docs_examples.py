@@ -51,3 +51,12 @@ def test_ucr_example(tmp_path):
     assert r.returncode == 0, r.stderr
     mean = float(re.search(r'accuracy ([\d.]+) \+-', r.stdout).group(1))
     assert mean > 0.6, r.stdout         # two balanced classes: chance is 0.5
+
+
+def test_typed_settings_example(tmp_path):
+    r = run(example('typed-settings'), tmp_path)
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[-2].split()      # after the Trainer's log table
+    assert 0.1 < float(first[0]) <= 1 and float(first[1]) > 0, r.stdout   # accuracy, seconds
+    assert (tmp_path / 'result' / 'irnn' / 'model.npz').is_file()
+    assert (tmp_path / 'result' / 'irnn' / 'settings.json').is_file()

@@ -103,3 +103,12 @@ def test_old_code_journey(tmp_path):
     assert 'FunctionSet(' not in (tmp_path / 'irnn_mnist_v7.py').read_text()  # a Chain now
     assert legacy_out.strip().endswith(modern_out.strip().splitlines()[-1])
     assert legacy_out == modern_out                               # "the same output"
+
+
+def test_model_example(tmp_path):
+    kind, code = block('readme-model')
+    assert kind == 'python'
+    r = subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path), env=env(),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert abs(float(r.stdout.split()[-1]) - 2.3026) < 0.05, r.stdout   # ln 10
