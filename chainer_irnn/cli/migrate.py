@@ -57,12 +57,12 @@ class _Output:
         self.closed = False
 
     def write(self, text, encoding='utf-8', path='<stdout>'):
-        from chainer_irnn.migrate.source import encode_source, is_utf8
+        from chainer_irnn.migrate.source import encode_source
         if self.closed:
             return
         try:
             buffer = getattr(sys.stdout, 'buffer', None)
-            if buffer is not None and not is_utf8(encoding) and not sys.stdout.isatty():
+            if buffer is not None and not sys.stdout.isatty():
                 sys.stdout.flush()
                 buffer.write(encode_source(text, encoding, path))
                 buffer.flush()
@@ -77,6 +77,11 @@ class _Output:
                 os.close(devnull)
             except (OSError, ValueError, AttributeError):
                 pass
+
+
+def _no_bom(encoding):
+    """A diff is not a file: no byte-order mark at its start."""
+    return 'utf-8' if encoding == 'utf-8-sig' else encoding
 
 
 def _diff(old, new, path):
@@ -212,7 +217,7 @@ def run_folder(args):
                                 chainer_project=chainer_project, v1_project=v1_project)
         n_findings += len(result.findings)
         if args.diff:
-            out.write(_diff(sources[path], result.code, path), encoding, path)
+            out.write(_diff(sources[path], result.code, path), _no_bom(encoding), path)
         else:
             target = path if args.in_place else os.path.join(
                 args.output, os.path.relpath(path, root))
@@ -273,7 +278,8 @@ def _run(args):
     result = migrate_source(source, args.script, python2=args.py2,
                             chainer_project=chainer_project, v1_project=v1_project)
     if args.diff:
-        _Output().write(_diff(source, result.code, args.script), encoding, args.script)
+        _Output().write(_diff(source, result.code, args.script), _no_bom(encoding),
+                        args.script)
     elif args.in_place or args.output:
         # --in-place on a link named by the user rewrites the file it names
         write_source(os.path.realpath(args.script) if args.in_place else args.output,
