@@ -111,6 +111,12 @@ def apply_config(args, flags_given):
                 settings.path, DATA_ARGS, key, ', '.join(MNIST_ARGS + CSV_ARGS)))
         _check(actions[key], value, settings.path, '{}.{}'.format(DATA_ARGS, key))
     picked = {'csv', 'data'} & flags_given   # the command line names its own data
+    if settings.data_args is None and not picked and settings.recorded.get('data') not in (
+            None, 'mnist'):
+        raise UserError('{}: records a run on {} data ({}) but not how train can read them '
+                        '(no "{}": written by IRNNClassifier or tune); give the data with '
+                        '--csv FILE'.format(settings.path, settings.recorded['data'],
+                                            settings.recorded.get('data_source'), DATA_ARGS))
     for key, value in data.items():
         if key in flags_given or (picked and key in CSV_FILES + MNIST_ARGS) or \
                 ('data' in flags_given and key in CSV_ARGS):

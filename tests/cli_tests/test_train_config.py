@@ -145,6 +145,15 @@ def test_bad_config_is_one_line_naming_key_and_file(tmp_path, capsys, content, m
     assert not (tmp_path / 'o').exists()
 
 
+def test_settings_without_data_arguments_need_the_data(tmp_path, capsys):
+    path = tmp_path / 'settings.json'     # as IRNNClassifier(out=...) writes it
+    path.write_text(json.dumps({'lr': 0.01, 'data': 'arrays', 'data_source': 'arrays'}))
+    status, err = run_main(['train', '--config', str(path), '--out', str(tmp_path / 'o')],
+                           capsys)
+    assert status == 2 and len(err.splitlines()) == 1
+    assert 'records a run on arrays data' in err and '--csv FILE' in err
+
+
 def test_missing_or_damaged_config(tmp_path, capsys):
     status, err = run_main(['train', '--config', str(tmp_path / 'none.json')], capsys)
     assert status == 2 and 'none.json: missing' in err and len(err.splitlines()) == 1
