@@ -440,6 +440,16 @@ class ChainerV1Transformer(cst.CSTTransformer):
             self._array_like.add(id(node.value))      # W = f.W (then W.max(), W[i] = v)
         return True
 
+    def visit_For(self, node):
+        if _is_param(node.iter):
+            self._array_like.add(id(node.iter))       # for row in f.W
+        return True
+
+    def visit_CompFor(self, node):
+        if _is_param(node.iter):
+            self._array_like.add(id(node.iter))       # [... for row in f.W]
+        return True
+
     def _note_array_use(self, original):
         """``f.W`` used as an array where nothing says what ``f`` is: a note."""
         a = self.aliases

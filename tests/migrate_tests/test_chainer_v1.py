@@ -285,12 +285,14 @@ def test_parameter_used_as_an_array_with_an_unknown_receiver_is_noted():
               'W[0] = 1\n'
               'print("%e" % m.l1.b[0], "%e" % m.l2.b)\n'   # 8
               'print(m.l1.W.shape, m.l1.W.data, self.W.max())\n'
-              'y = chainer.functions.linear(x, m.l1.W)\n')
+              'y = chainer.functions.linear(x, m.l1.W)\n'
+              'for row in m.l1.W:\n    print(row)\n'          # 11
+              'rows = [r for r in m.l2.W]\n')                  # 13
     r = migrate_source(source, 'train.py')
     lines = sorted({f.line for f in r.findings})
-    assert lines == [4, 5, 6, 8], r.findings
+    assert lines == [4, 5, 6, 8, 11, 13], r.findings
     assert all('write ' in f.message and '.array' in f.message for f in r.findings)
-    assert r.code.count('# MIGRATE: "m.l') == 5
+    assert r.code.count('# MIGRATE: "m.l') == 7
     # no Chainer in sight: not Chainer's W, nothing said
     assert not migrate_source('print(m.l1.W.max())\n').findings
 
