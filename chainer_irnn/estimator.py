@@ -160,8 +160,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         lr (float): learning rate (Adam's alpha).
         clip (float): gradient-norm clipping threshold; 0 switches it off.
         weight_decay (float): L2 weight decay.
-        batchsize (int): examples per update; None (default): 32, or a
-            quarter of the training set where that is smaller.
+        batchsize (int): examples per update; None (default): 32, or
+            the training set's size where that is smaller.
         epoch (int): passes over the training data.
         min_iteration (int): raise the epochs to make at least this many
             updates (small data sets need more passes).

@@ -66,8 +66,8 @@ def add_arguments(p, config=False):
     stop.add_argument('--iteration', type=common.positive_int,
                       help='iterations to train (instead of --epoch)')
     g.add_argument('--min-iteration', type=common.non_negative_int, metavar='ITER',
-                   help='train more epochs where needed to allow at least ITER updates; '
-                        'plateaus (--patience, --lr-patience) count from ITER/4 on; an '
+                   help='train more epochs where needed to make at least ITER updates; '
+                        'plateaus (--patience, --lr-patience) count from ITER on; an '
                         'explicit --epoch sets it to 0')
     g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1), metavar='F',
                    help='factor of each learning-rate decay, on a plateau (--lr-patience) or '

@@ -288,8 +288,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     run = config.run
     n_total = meta.get('n_train', len(train))
     if run.batch_for(len(train)) != run.batchsize:
-        logger.info('batch %d: at most a quarter of the %d training sequences (the preset\'s '
-                    '%d is a ceiling; set %s to choose)', run.batch_for(len(train)), len(train),
+        logger.info('batch %d: all %d training sequences (the preset\'s %d is a ceiling; '
+                    'set %s to choose)', run.batch_for(len(train)), len(train),
                     run.batchsize, Setting('batchsize'))
     config = config.replace(batchsize=run.batch_for(len(train)), auto_batchsize=False)
     run = config.run

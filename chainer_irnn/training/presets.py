@@ -35,7 +35,7 @@ PRESETS = {
     'csv': {
         'source': 'chainer-irnn default for CSV data (docs/csv.md): an IRNN of '
                   '100 ReLU units on standardised float features, Adam alpha 1e-3, '
-                  'clipping 1, batch 32 (at most a quarter of the training set), '
+                  'clipping 1, batch 32 (at most the training set), '
                   '10 epochs and at least 2000 updates; the '
                   'model of the best validation loss is kept, the learning rate halved '
                   'after 3 evaluations without improvement, the run stopped after 6; '

@@ -105,9 +105,9 @@ def build_trainer(model, train, test, config, out, device,
     if test is not None and select:
         monitor = ext.BestModel(model, by=run.best_by, patience=run.patience,
                                 lr_patience=run.lr_patience, lr_decay=run.lr_decay,
-                                # plateaus count from a quarter of the minimum run: a
-                                # small set stops soon after its best, not at the minimum
-                                warmup=0 if run.iteration is not None else run.min_iteration // 4)
+                                # plateaus count once the minimum run is made: counting
+                                # from a quarter or half of it measured lower (docs/csv.md)
+                                warmup=0 if run.iteration is not None else run.min_iteration)
     trainer = training.Trainer(updater, stop if monitor is None else StopTrigger(stop, monitor),
                                out=out)
     trainer.best_model = monitor

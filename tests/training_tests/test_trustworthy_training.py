@@ -91,11 +91,11 @@ def test_fit_scores_the_test_data_once_and_they_choose_nothing(tmp_path):
     assert again['accuracy'] == pytest.approx(a.test['accuracy'])
 
 
-def test_auto_batch_is_at_most_a_quarter_of_the_training_set():
+def test_auto_batch_is_at_most_the_training_set():
     run = TrainConfig.from_preset('csv').run
     assert run.auto_batchsize and run.batchsize == 32
-    assert [run.batch_for(n) for n in (1, 3, 18, 20, 28, 127, 128, 5000)] == \
-        [1, 1, 4, 5, 7, 31, 32, 32]
+    assert [run.batch_for(n) for n in (1, 3, 18, 20, 28, 32, 33, 5000)] == \
+        [1, 3, 18, 20, 28, 32, 32, 32]
     fixed = TrainConfig.from_preset('csv', batchsize=64, auto_batchsize=False).run
     assert fixed.batch_for(20) == 64
 
@@ -118,8 +118,8 @@ def test_defaults_train_a_20_sequence_file(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert rc == 0, err
     assert '18 training / 2 validation sequences' in err
-    assert 'batch 4: at most a quarter of the 18 training sequences' in err
-    assert json.load(open(os.path.join(out, 'settings.json')))['batchsize'] == 4
+    assert 'batch 18: all 18 training sequences' in err
+    assert json.load(open(os.path.join(out, 'settings.json')))['batchsize'] == 18
 
 
 def test_an_explicit_batch_too_large_is_refused_before_a_run_length_is_announced(
@@ -160,22 +160,3 @@ def test_a_run_whose_rollbacks_run_out_says_so_once(tmp_path, caplog):
     assert caplog.text.count('Remedies') == 1
     assert 'still diverging' not in result.message      # no nested repeat of the count
 
-
-def test_early_stopping_can_end_a_small_run_before_its_minimum_length(tmp_path):
-    """Issue 23: plateaus counted only after ``min_iteration`` made every small
-    set run the whole minimum (a 250-sequence file: 285 epochs, best at
-    iteration 591).  They now count from a quarter of it."""
-    rng = numpy.random.RandomState(7)
-    train = toy(64, seed=1)
-    val = chainer.datasets.TupleDataset(numpy.stack([x for x, _ in toy(32, seed=3)]),
-                                        rng.randint(0, 2, 32).astype(numpy.int32))  # noise
-    cfg = config(iteration=None, epoch=1, min_iteration=400, patience=2, lr_patience=1,
-                 eval_interval=10, snapshot_interval=10, log_interval=10)
-    assert cfg.run.epochs_for(64) == 50                  # 400 updates of 8 on 64
-    result = fit(cfg, train, val, out=str(tmp_path), meta=META, save=False)
-    last = result.log[-1]['iteration']
-    assert result.stopped == 'early stopping'
-    # plateaus count from iteration 100; the run stopped 2 evaluations past
-    # the later of its best and that, long before its 400 updates
-    assert 100 <= last < 400
-    assert last <= max(result.best['iteration'], 100) + 2 * 10

@@ -25,10 +25,11 @@ class BestModel(training.Extension):
     * ``lr_patience`` > 0: after that many evaluations without improvement
       the learning rate is multiplied by ``lr_decay`` (and the count starts
       again);
-    * plateaus are counted from iteration ``warmup`` on (a quarter of the
-      run's ``min_iteration``: small validation sets often touch their best
-      early, by chance, yet counting only after the whole minimum made small
-      sets run it all -- 2004 updates, 285 epochs, for a best at 394);
+    * plateaus are counted from iteration ``warmup`` on (the run's
+      ``min_iteration``: small data sets need that many updates, and their
+      small validation sets often touch their best early, by chance;
+      counting from a quarter or half of it saved 20-45% of the updates but
+      scored lower on public sets, docs/csv.md);
     * ``patience`` > 0: after that many evaluations without improvement
       :attr:`stopping` turns True; :class:`~chainer_irnn.training.triggers.StopTrigger`
       then ends the run.
