@@ -196,7 +196,7 @@ def preset_note(key):
         if key in p and p[key] != default:
             text = _shown(p[key])
             if key == 'batchsize' and p.get('auto_batchsize'):
-                text += ' (at most a quarter of the training set)'
+                text += ' (at most the training set)'
             by_value.setdefault(text, []).append(name)
     parts = ['default {}'.format(_shown(default))]
     parts += ['preset{} {}: {}'.format('s' if len(names) > 1 else '', ', '.join(names), text)
