@@ -210,7 +210,54 @@ def _direction(base):
     return 'maximize' if base.run.best_by == 'accuracy' else 'minimize'
 
 
-def _objective(optuna, train, val, meta, out, base, fixed, device):
+class _Pace(object):
+    """Where a search stands, for the line each trial logs: trials done of
+    ``n_trials`` (a total over the study) and time left of ``timeout``."""
+
+    def __init__(self, n_trials=None, timeout=None, done=0, clock=time.time):
+        self.n_trials, self.timeout = n_trials, timeout
+        self.done = self.done_at_start = done
+        self.clock = clock
+        self.start = clock()
+
+    def ended(self, done=None):
+        """A trial ended; ``done``: the study's ended trials now, this one
+        included (every process's; default: one more than before).  Returns
+        the text to log with it."""
+        self.done = self.done + 1 if done is None else max(done, self.done_at_start + 1)
+        self.here = self.done - self.done_at_start
+        elapsed = self.clock() - self.start
+        parts, left = [], []
+        if self.n_trials is not None:
+            parts.append('{} of {} trials'.format(min(self.done, self.n_trials),
+                                                  self.n_trials))
+            left.append(elapsed / self.here * max(self.n_trials - self.done, 0))
+        else:
+            parts.append('{} trial{}'.format(self.done, '' if self.done == 1 else 's'))
+        if self.timeout is not None:
+            left.append(max(self.timeout - elapsed, 0.0))
+        if left:
+            parts.append('about {} left'.format(_duration(min(left))))
+        return '; '.join(parts)
+
+
+def _ended(trial):
+    """The study's complete and pruned trials, ``trial`` included."""
+    from optuna.trial import TrialState
+    others = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
+                                                            TrialState.PRUNED))
+    return sum(1 for t in others if t.number != trial.number) + 1
+
+
+def _duration(seconds):
+    if seconds < 90:
+        return '{:.0f} s'.format(seconds)
+    if seconds < 90 * 60:
+        return '{:.0f} min'.format(seconds / 60)
+    return '{:.1f} h'.format(seconds / 3600)
+
+
+def _objective(optuna, train, val, meta, out, base, fixed, device, pace=None):
     from chainer_irnn.training import fit
     from chainer_irnn.training import snapshots
     from chainer_irnn.training.extensions import OptunaPruning
@@ -237,8 +284,9 @@ def _objective(optuna, train, val, meta, out, base, fixed, device):
                          resume='none', extensions=[pruning])
         except optuna.TrialPruned:
             trial.set_user_attr('seconds', time.time() - start)
-            logger.info('trial %d pruned at evaluation %d (%.0f s): %s', trial.number,
-                        pruning.step, time.time() - start, _brief(values))
+            logger.info('trial %d pruned at evaluation %d (%.0f s): %s%s', trial.number,
+                        pruning.step, time.time() - start, _brief(values),
+                        ' [{}]'.format(pace.ended(_ended(trial))) if pace is not None else '')
             raise
         finally:
             quiet.setLevel(level)
@@ -252,9 +300,10 @@ def _objective(optuna, train, val, meta, out, base, fixed, device):
         trial.set_user_attr('stopped', result.stopped)
         if key not in best or not math.isfinite(best[key]):
             raise optuna.TrialPruned('no finite validation {}'.format(base.run.best_by))
-        logger.info('trial %d: validation %s %.4f (accuracy %s) in %.0f s: %s', trial.number,
+        logger.info('trial %d: validation %s %.4f (accuracy %s) in %.0f s: %s%s', trial.number,
                     base.run.best_by, best[key], _fmt(best.get('validation/main/accuracy')),
-                    result.seconds, _brief(values))
+                    result.seconds, _brief(values),
+                    ' [{}]'.format(pace.ended(_ended(trial))) if pace is not None else '')
         return best[key]
     return objective
 
@@ -303,7 +352,9 @@ def _optimize(train, val, meta, out, base, fixed, n_trials, timeout, seed, devic
                                                              TrialState.PRUNED)))
         if done >= n_trials:
             return study
-    study.optimize(_objective(optuna, train, val, meta, out, base, fixed, device),
+    pace = _Pace(n_trials, timeout, done=len(study.get_trials(
+        deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))))
+    study.optimize(_objective(optuna, train, val, meta, out, base, fixed, device, pace),
                    n_trials=None if n_trials is None else n_trials, timeout=timeout,
                    callbacks=callbacks, catch=(UserError,), gc_after_trial=True)
     return study

@@ -147,3 +147,28 @@ def test_tune_scores_the_test_data_once_after_the_search(tmp_path):
         scored = load_model(out).evaluate(test)
         assert scored['accuracy'] == pytest.approx(r.test['accuracy'])
     assert [t.value for t in runs[0].study.trials] == [t.value for t in runs[1].study.trials]
+
+
+def test_each_trial_line_says_how_far_the_search_is():
+    from chainer_irnn.tuning import _Pace
+    clock = [100.0]
+    pace = _Pace(n_trials=10, timeout=None, done=2, clock=lambda: clock[0])
+    clock[0] += 60
+    assert pace.ended() == '3 of 10 trials; about 7 min left'   # 60 s a trial, 7 to go
+    clock[0] += 60
+    # other processes ended two meanwhile: 4 trials in 120 s, 4 to go
+    assert pace.ended(done=6) == '6 of 10 trials; about 2 min left'
+    both = _Pace(n_trials=100, timeout=300, clock=lambda: clock[0])
+    clock[0] += 100
+    assert both.ended() == '1 of 100 trials; about 3 min left'     # the budget ends first
+    alone = _Pace(timeout=None, clock=lambda: clock[0])
+    assert alone.ended() == '1 trial'
+
+
+@pytest.mark.slow
+def test_tune_logs_its_pace(tmp_path, caplog):
+    caplog.set_level('INFO', logger='chainer_irnn')
+    tune(toy(40, 1), toy(20, 2), None, str(tmp_path / 's'), n_trials=2, base=BASE)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('trial ')]
+    assert '[1 of 2 trials; about ' in lines[0] and lines[0].endswith(' left]')
+    assert lines[1].endswith('[2 of 2 trials; about 0 s left]')
