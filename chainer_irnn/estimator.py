@@ -176,7 +176,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             the model; None trains in a temporary folder.  Each ``fit``
             starts over there: the files of the run the folder held
             (snapshots, log, model) are removed first, nothing else.
-        verbose (bool): print the Trainer's log table and progress.
+        verbose (bool): show the run as it goes: the library's log lines
+            (data, run length, the kept model, the time taken) on stderr
+            when no logging handler is set up, and the Trainer's log table
+            and progress (plain lines off a terminal) on stdout.
         impl (str): ``'fused'`` or ``'naive'`` recurrence.
         dropout, input_dropout (float): dropout between layers / on the
             input features, in training only.
@@ -363,11 +366,14 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             meta['tabular'] = prep.to_json()
         config = self._config(len(train))
         workdir = self.out if self.out is not None else tempfile.mkdtemp(prefix='irnn-fit-')
+        talk = _log_to_stderr() if self.verbose else None
         try:
             result = fit_mod.fit(config, train, val, out=workdir, meta=meta,
                                  device=self.device, resume='none',
                                  save=self.out is not None)
         finally:
+            if talk is not None:
+                talk()
             if self.out is None:
                 shutil.rmtree(workdir, ignore_errors=True)
         self.history_ = result.log
@@ -588,4 +594,25 @@ def _labels(names, label_type=None):
     return numpy.asarray(names, dtype=object)
 
 
+def _log_to_stderr():
+    """Shows the library's INFO lines on stderr while a verbose fit runs,
+    where the user has set up no logging of their own; returns the undo."""
+    import logging
+    import sys
+    logger = logging.getLogger('chainer_irnn')
+    if logger.handlers or logging.getLogger().handlers:
+        return lambda: None
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter('chainer-irnn: %(message)s'))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+    def undo():
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return undo
+
+
 __all__ = ['IRNNClassifier']
+

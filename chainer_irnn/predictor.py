@@ -231,6 +231,10 @@ class Predictor(object):
                                 'again by training (or save) on {} data'.format(data))
             raise UserError('this model was trained on {} data, not CSV; reading a CSV file '
                             'needs a model trained on CSV data'.format(data or 'other'))
+        if 'layout' not in spec:    # fitted on arrays: no file was read, so no reading to repeat
+            raise UserError('this model was fitted on arrays, not read from a CSV file, so it '
+                            'does not know how to read one: read the file with read_csv(path, '
+                            "...) and pass the result to the model's predict")
         table = tabular.table_like(path, spec, labels='optional',
                                    expect_features=self.description['in_size'],
                                    label_col=label_col, id_col=id_col, predicting=True)
@@ -297,6 +301,7 @@ class Predictor(object):
         fd, tmp = tempfile.mkstemp(prefix='.{}.'.format(os.path.basename(out)), suffix='.tmp',
                                    dir=os.path.dirname(os.path.abspath(out)))
         n = correct = labelled = 0
+        progress = _Progress('predicted')
         names = numpy.asarray(self.classes, dtype=object)
         columns = ['p_{}'.format(c) for c in self.classes]
         try:
@@ -319,6 +324,7 @@ class Predictor(object):
                             labelled += len(labels)
                         _write_rows(f, batch.ids[a:a + piece], names[pred], prob, labels)
                         n += len(prob)
+                        progress.update(n)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)     # as open() would have made it
@@ -406,6 +412,26 @@ def _write_rows(f, ids, predicted, prob, labels, rows=None):
                 line += ',' + _csv_field(labels[i])
             lines.append(line)
         f.write('\n'.join(lines) + '\n')
+
+
+class _Progress(object):
+    """A log line every ``interval`` seconds while a long job runs:
+    ``predicted 120000 sequences so far (5400/s)``."""
+
+    interval = 10.0
+
+    def __init__(self, what, clock=None):
+        import time
+        self.what = what
+        self.clock = clock or time.monotonic
+        self.start = self.last = self.clock()
+
+    def update(self, n):
+        now = self.clock()
+        if now - self.last >= self.interval:
+            self.last = now
+            logger.info('%s %d sequences so far (%.0f/s)', self.what, n,
+                        n / max(now - self.start, 1e-9))
 
 
 def _check_output(out, source):
