@@ -15,6 +15,11 @@
 # other lines run the rest (-m "not slow"), which covers what differs between
 # NumPy and Python versions.  SLOW_LINES=all runs everything everywhere.
 #
+# After the tests, flake8 checks the tree with setup.cfg's settings (LINT=0
+# skips it).  The output ends with one line per line of the matrix, the lint
+# line and the counts over all of them ("test.sh: N passed, N failed, N
+# skipped"); the exit status is 0 only when every line and the lint passed.
+#
 # The distributed-training tests need MPI: unless CHAINER_IRNN_MPI=0, OpenMPI
 # is installed from Debian packages when mpiexec is missing, mpi4py goes into
 # each environment, and those tests then fail rather than skip if MPI is
@@ -98,6 +103,26 @@ for line in $lines; do
     summary+=("line $line: FAILED, pytest exit $rc (${result:-no result line})")
   fi
 done
+# Lint: flake8 with setup.cfg's settings, as Chainer checks every change
+# (LINT=0 skips it); a problem fails the run like a failing test.
+if [ "${LINT:-1}" = 1 ]; then
+  lint_python=
+  for v in "$root"/.venv/np2 "$root"/.venv/np1; do
+    if [ -x "$v/bin/python" ] && "$v/bin/python" -m flake8 --version >/dev/null 2>&1; then
+      lint_python=$v/bin/python; break
+    fi
+  done
+  if [ -z "$lint_python" ]; then
+    status=1
+    summary+=("flake8: FAILED (not installed in any test environment)")
+  elif lint_out=$("$lint_python" -m flake8 2>&1); then
+    summary+=("flake8: ok (setup.cfg)")
+  else
+    status=1
+    echo "$lint_out"
+    summary+=("flake8: FAILED ($(grep -c . <<<"$lint_out") problems, listed above)")
+  fi
+fi
 # The verdict, last: one line per line of the matrix, then the counts over all
 # of them ("N passed, N failed, N skipped"; a line that failed before pytest
 # counted anything adds one failure, so 0 failed means every line passed).

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 TESTS = """
@@ -31,13 +33,15 @@ def fake_project(tmp_path):
     for name in ('np1', 'np2'):
         bin_dir = root / '.venv' / name / 'bin'
         bin_dir.mkdir(parents=True)
-        os.symlink(sys.executable, bin_dir / 'python')
+        python = bin_dir / 'python'      # this interpreter, with its environment
+        python.write_text('#!/bin/sh\nexec {} "$@"\n'.format(sys.executable))
+        python.chmod(0o755)
     (root / 'test_two.py').write_text(TESTS)
     return root
 
 
 def run(root, *args):
-    env = dict(os.environ, TEST_LINES='1 2', SLOW_LINES='2', CHAINER_IRNN_MPI='0')
+    env = dict(os.environ, TEST_LINES='1 2', SLOW_LINES='2', CHAINER_IRNN_MPI='0', LINT='0')
     return subprocess.run(['bash', str(root / 'scripts' / 'test.sh'), 'test_two.py'] + list(args),
                           cwd=root, env=env, capture_output=True, text=True)
 
@@ -66,3 +70,18 @@ def test_no_test_run_is_a_failure(tmp_path):
     proc = run(fake_project(tmp_path), '-k', 'nothing_matches')
     assert proc.returncode == 1
     assert proc.stdout.strip().splitlines()[-1] == 'test.sh: 0 passed, 2 failed, 0 skipped'
+
+
+def test_lint_problems_fail_the_run(tmp_path):
+    pytest.importorskip('flake8')
+    root = fake_project(tmp_path)
+    (root / 'setup.cfg').write_text('[flake8]\nmax-line-length = 100\nexclude = .venv\n')
+    (root / 'bad.py').write_text('import os\n')                 # F401: unused
+    env = dict(os.environ, TEST_LINES='2', CHAINER_IRNN_MPI='0', LINT='1')
+    proc = subprocess.run(['bash', str(root / 'scripts' / 'test.sh'), 'test_two.py', '-k',
+                           'passes'], cwd=root, env=env, capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    assert proc.returncode == 1
+    assert './bad.py:1:1: F401' in proc.stdout
+    assert 'flake8: FAILED (1 problems, listed above)' in lines
+    assert lines[-1] == 'test.sh: 1 passed, 1 failed, 0 skipped'
