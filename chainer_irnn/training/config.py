@@ -17,6 +17,7 @@ import math
 from typing import Optional, Tuple
 
 from chainer_irnn.errors import ParameterError
+from chainer_irnn.training import presets
 
 MODELS = ('irnn', 'hrnn', 'rows-rnn')
 INPUTS = ('embed', 'linear')
@@ -66,7 +67,8 @@ class ModelConfig:
     impl: str = 'fused'            #: fused (one graph node) | naive (a node per step)
     dropout: float = 0.0           #: dropout between layers and before the output layer
     input_dropout: float = 0.0     #: dropout on the input features (linear input; embed: unused)
-    input_noise: float = 0.0       #: std of Gaussian noise on float inputs in training (embed: unused)
+    #: std of Gaussian noise on float inputs in training (embed: unused)
+    input_noise: float = 0.0
 
     def __post_init__(self):
         _choice('model', self.model, MODELS)
@@ -136,8 +138,10 @@ class RunConfig:
     report: bool = True                #: print the log table (Chainer's PrintReport)
     # validation-driven training (where there is validation data)
     best_by: str = 'loss'              #: keep the model of the best validation loss | accuracy
-    patience: int = 0                  #: stop after this many evaluations without improvement; 0 = off
-    lr_patience: int = 0               #: scale the lr after this many evaluations without improvement; 0 = off
+    #: stop after this many evaluations without improvement; 0 = off
+    patience: int = 0
+    #: scale the lr after this many evaluations without improvement; 0 = off
+    lr_patience: int = 0
     lr_decay: float = 0.5              #: the factor of each learning-rate decay
     # a schedule instead of plateaus: lr * lr_decay ** (t / lr_decay_every), after a warm-up
     lr_decay_every: int = 0            #: updates per scheduled decay (continuous); 0 = off
@@ -229,7 +233,6 @@ class TrainConfig:
     def from_preset(cls, preset=None, **overrides):
         """The settings of ``preset`` (see :mod:`chainer_irnn.training.presets`)
         with flat keyword ``overrides`` applied (``None`` values are ignored)."""
-        from chainer_irnn.training import presets
         values = presets.values(preset)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls().replace(preset=preset, **values)

@@ -86,13 +86,6 @@ def values(preset):
     return {k: v for k, v in PRESETS[preset].items() if k != 'source'}
 
 
-def resolve(preset=None, **overrides):
-    """The :class:`~chainer_irnn.training.config.TrainConfig` of ``preset``
-    with ``overrides`` (None = unset)."""
-    from chainer_irnn.training.config import TrainConfig
-    return TrainConfig.from_preset(preset, **overrides)
-
-
 def describe():
     """Lines for ``--help``: each preset and its source."""
     return ['{:14s} {}'.format(name, p['source']) for name, p in PRESETS.items()]

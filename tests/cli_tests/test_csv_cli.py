@@ -82,8 +82,8 @@ def test_csv_training_defaults_to_the_csv_preset_and_flags_override_it(tmp_path,
 def test_csv_preset_trains_small_sets_for_at_least_its_updates(tmp_path, capsys):
     csv = write(tmp_path, toy(), 'train.csv')        # 36 training sequences
     out = str(tmp_path / 'm')
-    from chainer_irnn.training import presets
-    assert presets.resolve('csv').run.epochs_for(36) == 1778   # 2000 * 32 / 36
+    from chainer_irnn.training import TrainConfig
+    assert TrainConfig.from_preset('csv').run.epochs_for(36) == 1778   # 2000 * 32 / 36
     rc, _, err = main(capsys, 'train', '--csv', csv, '--out', out, '--features-per-step', '3',
                       '--hidden', '4', '--no-progress', '--batchsize', '12',
                       '--min-iteration', '121')
@@ -119,7 +119,7 @@ def test_long_layout_string_labels_and_predict_without_labels(tmp_path, capsys):
     assert outs[0] == outs[1]
     lines = outs[0].splitlines()
     assert lines[0] == 'sequence_id,predicted_label,p_neg,p_pos'
-    assert [l.split(',')[0] for l in lines[1:]] == ['s{}'.format(i) for i in range(9)]
+    assert [line.split(',')[0] for line in lines[1:]] == ['s{}'.format(i) for i in range(9)]
 
 
 def test_series_layout_trains(tmp_path, capsys):
@@ -186,7 +186,8 @@ def error(capsys, *argv):
     assert rc == 2, err
     assert 'Traceback' not in err, err
     last = err.splitlines()[-1]  # progress lines of the log may come before
-    assert ': error: ' in last and all(': error: ' not in l for l in err.splitlines()[:-1])
+    assert ': error: ' in last and all(': error: ' not in line
+                                       for line in err.splitlines()[:-1])
     return last
 
 
@@ -252,7 +253,7 @@ def test_headerless_file_and_predict_without_label_column(tmp_path, capsys):
     assert rc == 0, err
     lines = open(pred).read().splitlines()
     assert lines[0] == 'sequence_id,predicted_label,p_0,p_1' and len(lines) == 6
-    assert [l.split(',')[0] for l in lines[1:]] == ['1', '2', '3', '4', '5']
+    assert [line.split(',')[0] for line in lines[1:]] == ['1', '2', '3', '4', '5']
 
 
 def test_training_needs_labels(tmp_path, capsys):

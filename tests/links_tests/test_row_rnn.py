@@ -102,7 +102,7 @@ def test_check_backward_float64(impl):
     x = numpy.random.randn(2, 5, 3)
     gy = numpy.random.randn(2, 4)
     check_backward(lambda x: m(x), x, gy, params=tuple(m.params()),
-                                  dtype=numpy.float64, atol=1e-6, rtol=1e-5)
+                   dtype=numpy.float64, atol=1e-6, rtol=1e-5)
 
 
 def test_build_model_rows_rnn():
@@ -118,10 +118,10 @@ def test_build_model_rows_rnn():
 
 
 def test_preset_is_data():
-    from chainer_irnn.training import presets
-    f = presets.resolve('rows-rnn')
-    assert (f.model.model, f.mnist.view, f.model.input, tuple(f.model.hidden), f.model.activation) == (
-        'rows-rnn', 'rows', 'linear', (256,), 'tanh')
+    from chainer_irnn.training import TrainConfig
+    f = TrainConfig.from_preset('rows-rnn')
+    assert (f.model.model, f.mnist.view, f.model.input, tuple(f.model.hidden),
+            f.model.activation) == ('rows-rnn', 'rows', 'linear', (256,), 'tanh')
     assert (f.optimizer.name, f.optimizer.lr, f.run.batchsize, f.run.epoch, f.optimizer.clip) == (
         'sgd', 0.01, 128, 20, 0.0)
 

@@ -28,7 +28,7 @@ from chainer_irnn.links import IRNN, RecurrentClassifier  # NOQA: E402
 from chainer_irnn.training import distributed  # NOQA: E402
 from chainer_irnn.training.loss_guard import DivergenceError  # NOQA: E402
 from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler  # NOQA: E402
-from chainer_irnn.training import presets  # NOQA: E402
+from chainer_irnn.training import TrainConfig  # NOQA: E402
 from chainer_irnn.training import trainer as trainer_mod  # NOQA: E402
 
 pytestmark = pytest.mark.slow   # MPI processes
@@ -49,10 +49,10 @@ def toy_data(n, seed):
 
 
 def config(batchsize, stop, **over):
-    return presets.resolve(None, input='linear', hidden=(6,), optimizer='sgd', lr=0.1,
-                           batchsize=batchsize, iteration=stop, snapshot_interval=4,
-                           log_interval=1, eval_interval=6, progress=False, plots=False,
-                           seed=SEED, **over)
+    return TrainConfig.from_preset(None, input='linear', hidden=(6,), optimizer='sgd', lr=0.1,
+                                   batchsize=batchsize, iteration=stop, snapshot_interval=4,
+                                   log_interval=1, eval_interval=6, progress=False,
+                                   plots=False, seed=SEED, **over)
 
 
 def factory(train, test, out, batchsize, stop, comm=None, dropout=0.0):
@@ -363,7 +363,8 @@ def csv_available():
     return '--csv' in train.add_parser(sub)._option_string_actions
 
 
-@pytest.mark.skipif(not csv_available(), reason='chainer-irnn train has no --csv yet, or pandas is missing')
+@pytest.mark.skipif(not csv_available(),
+                    reason='chainer-irnn train has no --csv yet, or pandas is missing')
 def test_cli_csv_two_processes(mpi, tmp_path):
     rng = numpy.random.RandomState(0)
     x = rng.randn(80, 6).round(3)
@@ -491,12 +492,12 @@ def test_guard_lets_collective_errors_end_quietly():
             raise distributed.CollectiveError('no such file')
 
 
-
 def test_batch_larger_than_a_shard_is_a_collective_error(tmp_path):
     make = factory(toy_data(8, 0), None, str(tmp_path), 40, 1, comm=FakeComm(0))
     with pytest.raises(distributed.CollectiveError, match="40 .per process.* 2 processes' "
                                                           r'shards .* \(8 examples\)'):
         make()
+
 
 if __name__ == '__main__':
     scenario, out = sys.argv[1], sys.argv[2]
