@@ -95,8 +95,8 @@ def _class_counts(classes, counts, shown=20):
     return text
 
 
-def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto', sep=',', header=True,
-             label_col=None, id_col=None, time_col=None, feature_cols=None,
+def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto', sep=',',
+             header=True, label_col=None, id_col=None, time_col=None, feature_cols=None,
              features_per_step=None, window=None, stride=1, fill=None, standardize=True):
     """Reads labelled sequences from a CSV file (plain or ``.gz``).
 
@@ -138,7 +138,7 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
         DataError: a cell, row or column is wrong (file, line, column).
         ParameterError: a parameter is wrong.
     """
-    from chainer_irnn.datasets import tabular
+    from chainer_irnn.datasets.tabular import table as tabular
     if val is not None and val_split:
         raise ParameterError('val_split', 'give a validation file or a validation split, '
                              'not both')
