@@ -187,9 +187,9 @@ def table(rows, model_row=None):
         if 'note' in r:
             cells.append(r['note'])
         lines.append(cells)
-    width = [max(len(l[i]) for l in lines if i < len(l)) for i in range(len(head))]
-    return '\n'.join('  '.join(c.ljust(w) for c, w in zip(l, width + [0] * 9)).rstrip()
-                     for l in lines)
+    width = [max(len(line[i]) for line in lines if i < len(line)) for i in range(len(head))]
+    return '\n'.join('  '.join(c.ljust(w) for c, w in zip(line, width + [0] * 9)).rstrip()
+                     for line in lines)
 
 
 __all__ = ['baselines', 'table', 'METHODS']

@@ -615,4 +615,3 @@ def _log_to_stderr():
 
 
 __all__ = ['IRNNClassifier']
-

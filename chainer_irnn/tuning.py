@@ -268,7 +268,7 @@ def _objective(optuna, train, val, meta, out, base, fixed, device, pace=None):
         values = suggest(trial, base, len(train), fixed)
         # a drawn batch size is used as drawn (the settings printed repeat the trial)
         config = base.replace(**values, **({'auto_batchsize': False} if 'batchsize' in values
-                                          else {}))
+                                           else {}))
         trial.set_user_attr('settings', {k: list(v) if isinstance(v, tuple) else v
                                          for k, v in values.items()})
         trial_out = os.path.join(out, 'trials', '{:04d}'.format(trial.number))
@@ -347,9 +347,9 @@ def _optimize(train, val, meta, out, base, fixed, n_trials, timeout, seed, devic
     callbacks = []
     if n_trials is not None:   # a total over every process and every resumed run
         callbacks.append(MaxTrialsCallback(n_trials, states=(TrialState.COMPLETE,
-                                                              TrialState.PRUNED)))
-        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
                                                              TrialState.PRUNED)))
+        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
+                                                            TrialState.PRUNED)))
         if done >= n_trials:
             return study
     pace = _Pace(n_trials, timeout, done=len(study.get_trials(

@@ -37,8 +37,8 @@ def models_to_run():
     from chainer_irnn.datasets import mnist
     from chainer_irnn.predictor import Predictor, load_model
     images = mnist.load_mnist('embedded', progress=False).test_images[:256]
-    yield ('irnn-pixel (784 steps, 100 units)', load_model(os.path.join(ROOT, 'models',
-                                                                      'irnn-pixel')),
+    yield ('irnn-pixel (784 steps, 100 units)',
+           load_model(os.path.join(ROOT, 'models', 'irnn-pixel')),
            images.reshape(len(images), 784).astype(numpy.int64))
     config = {'model': 'irnn', 'in_size': 3, 'hidden': [100, 50], 'input': 'linear',
               'activation': 'relu', 'identity_scale': 1.0, 'input_std': 0.1, 'n_class': 5,

@@ -126,7 +126,7 @@ def main(argv=None):
         md5_gz[name] = hashlib.md5(gz).hexdigest()
         total += len(gz)
         print('{}  {}.gz  {} bytes, {} ({})'.format(md5_raw[name], name, len(gz),
-                                                   array.shape, array.dtype))
+                                                    array.shape, array.dtype))
     official = '\n'.join('    {}  {}'.format(m, n) for n, m in mnist.MNIST_MD5.items())
     text = README.format(
         n_train=len(train), n_test=len(test), seed=args.seed, official=official,

@@ -326,8 +326,9 @@ CLASSIFY = [
     ('numpy2', r'only 0-dimensional arrays can be converted|only length-1 arrays|'
                r'inhomogeneous shape after|'
                r'np\.float_|np\.int_|numpy\.float\b|has no attribute .(float|int|bool)\b'),
+    # modules from outside, or a GPU (the CUDA set-up, cupy)
     ('outside', r"No module named '({})".format('|'.join(OUTSIDE_MODULES)) +
-                r"|CUDA environment is not correctly set up|cupy|h5py is not installed"),   # or a GPU
+                r"|CUDA environment is not correctly set up|cupy|h5py is not installed"),
 ]
 
 
@@ -477,7 +478,7 @@ def corpus_main(args):
     print('|---|---|---|---|---|')
     for r in results:
         print('| {} | {} | {} | {} | {} |'.format(r['id'], r['repo'], cell(r['legacy']),
-                                               cell(r['migrate']), r['migrate_findings']))
+                                                  cell(r['migrate']), r['migrate_findings']))
     n = len(results)
     for mode in ('legacy', 'migrate'):
         causes = collections.Counter(r[mode].get('cause') for r in results
@@ -537,7 +538,7 @@ def main():
         def cell(x):
             return 'ok' if x['rc'] == 0 else 'fails: `{}`'.format(x['error'][:120])
         print('| {} | {} | {} | {} | {} |'.format(r['tag'], r['example'], cell(r['legacy']),
-                                               cell(r['migrate']), r['migrate_findings']))
+                                                  cell(r['migrate']), r['migrate_findings']))
     n = len(results)
     print('\nlegacy run: {}/{} ok; after migrate: {}/{} ok'.format(
         sum(r['legacy']['rc'] == 0 for r in results), n,

@@ -249,7 +249,8 @@ def main(argv=None):
         for name, what in cases(d):
             status, err = what() if callable(what) else cli(*what, cwd=d)
             lines = [x for x in err.strip().splitlines() if x.strip()]
-            shown = 'TRACEBACK: ' + lines[-1] if 'Traceback' in err else (lines[-1] if lines else '')
+            shown = ('TRACEBACK: ' + lines[-1] if 'Traceback' in err
+                     else (lines[-1] if lines else ''))
             shown = shown.replace(d + os.sep, '').replace(d, 'DIR').replace('|', '\\|')
             print('| {} | {} | {} |'.format(name, status, shown))
     finally:

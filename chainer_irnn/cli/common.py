@@ -80,5 +80,6 @@ def hidden_sizes(text):
     except ValueError:
         raise argparse.ArgumentTypeError('expected sizes like 100 or 100,50, not {!r}'.format(text))
     if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError('expected positive sizes like 100 or 100,50, not {!r}'.format(text))
+        raise argparse.ArgumentTypeError(
+            'expected positive sizes like 100 or 100,50, not {!r}'.format(text))
     return sizes

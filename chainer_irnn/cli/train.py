@@ -235,7 +235,7 @@ def run(args):
             print('chainer-irnn train: interrupted at iteration {}; {}; {}'.format(
                 e.iteration, e.kept, 'run the same command again to continue from {}'.format(
                     e.snapshot) if e.snapshot else 'nothing to resume from yet'),
-                file=sys.stderr)
+                  file=sys.stderr)
             return 130
     if distributed.is_writer(comm):
         print(end_summary(result))

@@ -203,7 +203,7 @@ def build(model, description, classes=None, opset=OPSET):
     if not isinstance(opset, int) or isinstance(opset, bool) or not MIN_OPSET <= opset <= top:
         raise ParameterError('opset', 'must be an integer from {} to {} (what the installed '
                              'onnx {} knows), not {!r}'.format(MIN_OPSET, top,
-                                                                onnx.__version__, opset))
+                                                               onnx.__version__, opset))
     s = spec(model, description)
     if classes is None:
         tab = description.get('tabular') or {}

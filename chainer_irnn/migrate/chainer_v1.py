@@ -1,26 +1,43 @@
 """Chainer 1.x API -> Chainer 7 API, as a LibCST transformer.
 
-=====================================================  ==========================================
-1.x                                                    written as
-=====================================================  ==========================================
-``FunctionSet(a=..., b=...)``, ``class M(FunctionSet)``  ``chainer.Chain(a=..., b=...)``, ``class M(chainer.Chain)``
-``F.Linear(i, o, wscale=s, bias=c)``                   ``L.Linear(i, o, initialW=chainer.initializers.Normal(s * math.sqrt(1. / i)), initial_bias=c)``
-``F.EmbedID``/``Convolution2D``/``BatchNormalization``/...  ``L.*`` (1.x defaults kept: BN ``eps=1e-5``)
-``Variable(x, volatile=v)``                            ``Variable(x)``; the rest of the block in ``with chainer.using_config('enable_backprop', not v):`` (``no_backprop_mode()`` for ``True``)
-``F.dropout(x, train=t)``                              the statement in ``with chainer.using_config('train', t):``
-``bn(x, test=t)``                                      the statement in ``with chainer.using_config('train', not t):``
-``opt.setup(m.collect_parameters())``                  ``opt.setup(m)``
-``opt.zero_grads()``                                   ``opt.target.cleargrads()``
-``opt.clip_grads(c)``                                  ``chainer.optimizer_hooks.GradientClipping(c)(opt)`` (the hook, applied now)
-``opt.weight_decay(d)``                                a loop adding ``d * p.array`` to each gradient
-``opt.compute_grads_norm()``                           ``math.sqrt(sum(...))`` over ``opt.target.params()``
-``f.W = a`` / ``f.W[...] = a`` / ``f.gW``              ``f.W.array = a`` / ``f.W.array[...] = a`` / ``f.W.grad``
-``f.W.max()``, ``for row in f.W``, ``f.W[i]`` (reads)     ``f.W.array.max()``, ... where 1.x functions made W an array
-``Variable(np.zeros(()))`` (float64)                   ``Variable(np.zeros((), dtype=np.float32))``
-``cuda.init()`` / ``cuda.init(n)``                     ``cuda.check_cuda_available()`` / ``cuda.get_device_from_id(n).use()``
-``cuda.get_device(n)``                                 ``cuda.get_device_from_id(n)``
-``F.ReLU()``, ``F.AveragePooling2D(8, 1)``             ``F.relu``, ``functools.partial(F.average_pooling_2d, ksize=8, stride=1)``
-=====================================================  ==========================================
+Each 1.x form, and how it is written for Chainer 7:
+
+- ``FunctionSet(a=..., b=...)``, ``class M(FunctionSet)``
+  -> ``chainer.Chain(a=..., b=...)``, ``class M(chainer.Chain)``
+- ``F.Linear(i, o, wscale=s, bias=c)``
+  -> ``L.Linear(i, o, initialW=chainer.initializers.Normal(s * math.sqrt(1. / i)),
+  initial_bias=c)``
+- ``F.EmbedID``/``Convolution2D``/``BatchNormalization``/...
+  -> ``L.*`` (1.x defaults kept: BN ``eps=1e-5``)
+- ``Variable(x, volatile=v)``
+  -> ``Variable(x)``; the rest of the block in
+  ``with chainer.using_config('enable_backprop', not v):`` (``no_backprop_mode()`` for ``True``)
+- ``F.dropout(x, train=t)``
+  -> the statement in ``with chainer.using_config('train', t):``
+- ``bn(x, test=t)``
+  -> the statement in ``with chainer.using_config('train', not t):``
+- ``opt.setup(m.collect_parameters())``
+  -> ``opt.setup(m)``
+- ``opt.zero_grads()``
+  -> ``opt.target.cleargrads()``
+- ``opt.clip_grads(c)``
+  -> ``chainer.optimizer_hooks.GradientClipping(c)(opt)`` (the hook, applied now)
+- ``opt.weight_decay(d)``
+  -> a loop adding ``d * p.array`` to each gradient
+- ``opt.compute_grads_norm()``
+  -> ``math.sqrt(sum(...))`` over ``opt.target.params()``
+- ``f.W = a`` / ``f.W[...] = a`` / ``f.gW``
+  -> ``f.W.array = a`` / ``f.W.array[...] = a`` / ``f.W.grad``
+- ``f.W.max()``, ``for row in f.W``, ``f.W[i]`` (reads)
+  -> ``f.W.array.max()``, ... where 1.x functions made W an array
+- ``Variable(np.zeros(()))`` (float64)
+  -> ``Variable(np.zeros((), dtype=np.float32))``
+- ``cuda.init()`` / ``cuda.init(n)``
+  -> ``cuda.check_cuda_available()`` / ``cuda.get_device_from_id(n).use()``
+- ``cuda.get_device(n)``
+  -> ``cuda.get_device_from_id(n)``
+- ``F.ReLU()``, ``F.AveragePooling2D(8, 1)``
+  -> ``F.relu``, ``functools.partial(F.average_pooling_2d, ksize=8, stride=1)``
 
 Everything else that 1.x-only code may rely on (``.parameters``/``.gradients``
 tuples, ``.volatile``, ``accumulate_grads``, flags given as strings) gets a
@@ -700,7 +717,7 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 return cst.parse_statement(
                     'for (_, _p), _a in zip(sorted({}.namedparams()), {}):\n'
                     '    _p.{} = _a\n'.format(_code(target.value),
-                                            _code(updated.body[0].value), what)
+                                              _code(updated.body[0].value), what)
                 ).with_changes(leading_lines=updated.leading_lines)
             if verdict == 'maybe':
                 self._flag(original, '"{0}.{1} = ...": if {0} is a 1.x FunctionSet or '

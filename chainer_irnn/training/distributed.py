@@ -65,7 +65,6 @@ _LAUNCHER_VARIABLES = ('OMPI_COMM_WORLD_SIZE', 'PMI_SIZE', 'PMI_RANK', 'PMIX_RAN
                        'MPI_LOCALNRANKS', 'SLURM_STEP_NUM_TASKS')
 
 
-
 class CollectiveError(UserError):
     """A :class:`UserError` raised by every rank at the same point."""
 

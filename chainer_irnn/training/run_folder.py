@@ -117,8 +117,8 @@ def differences(old, new):
         if key in od and od.get(key) != nd.get(key):
             n_old, n_new = od.get('n_' + key), nd.get('n_' + key)
             out.append('other {} data{}'.format(what, '' if n_old == n_new else
-                                                 ' ({} sequences there, {} here)'.format(
-                                                     _show(n_old), _show(n_new))))
+                                                ' ({} sequences there, {} here)'.format(
+                                                    _show(n_old), _show(n_new))))
     if 'description' in od and od.get('description') != nd.get('description') and \
             not any(d.startswith('other training') for d in out):
         out.append('another data description (classes, columns or preprocessing)')
@@ -126,7 +126,7 @@ def differences(old, new):
     for key in sorted(set(os_) | set(ns)):
         if key in os_ and os_.get(key) != ns.get(key):
             out.append('{} {} there, {} here'.format(Setting(key), _show(os_.get(key)),
-                                                      _show(ns.get(key))))
+                                                     _show(ns.get(key))))
     return out
 
 

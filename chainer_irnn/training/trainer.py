@@ -284,8 +284,9 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
             if not rolling:
                 raise e.with_advice(_remedies(config, False))
             if len(rollbacks) >= run.max_rollbacks:
-                error = DivergenceError(e.iteration, 'still diverging after {} rollbacks ({})'.format(
-                    len(rollbacks), e.what), e.last_good, _remedies(config, True))
+                error = DivergenceError(
+                    e.iteration, 'still diverging after {} rollbacks ({})'.format(
+                        len(rollbacks), e.what), e.last_good, _remedies(config, True))
                 error.cause = e.what      # what was seen, for a message that counts rollbacks
                 raise error
             good = [(it, p) for it, p in snapshots.find_snapshots(out) if it <= e.last_good]

@@ -78,7 +78,7 @@ def test_cli_baseline_on_the_split_train_uses(tmp_path, capsys):
     assert '36 training sequences; validation: validation = 10% stratified by label, seed 0' \
         in out
     assert 'validation (4)' in out and 'test (10)' in out
-    rows = {l.split('  ')[0]: l.split() for l in out.splitlines()[2:]}
+    rows = {line.split('  ')[0]: line.split() for line in out.splitlines()[2:]}
     assert rows['majority class'][2:4] == ['0.5000', '0.5000']
     assert rows['1-NN Euclidean'][2:4] == ['1.0000', '1.0000']
     assert any(k.startswith('IRNN (') for k in rows)

@@ -24,7 +24,7 @@ def test_an_unknown_command_is_one_line(capsys):
 def test_doctor_names_the_cpu_kernel(capsys, monkeypatch):
     from chainer_irnn.functions.rnn import irnn_recurrence
     assert cli.main(['doctor']) == 0
-    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith('cpu_kernel')]
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith('cpu_kernel')]
     expected = 'numba (the compiled step)' if irnn_recurrence.numba_available() else 'numpy ('
     assert len(line) == 1 and expected in line[0]
     monkeypatch.setenv('CHAINER_IRNN_KERNEL', 'numpy')

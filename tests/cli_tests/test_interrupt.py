@@ -68,7 +68,7 @@ def test_cli_interrupted_says_how_to_continue(tmp_path, capsys, ctrl_c_at_7, two
                '--no-progress', '--hidden', '8'])
     err = capsys.readouterr().err
     assert rc == 130 and 'Traceback' not in err
-    line = [l for l in err.splitlines() if 'interrupted' in l][-1]
+    line = [x for x in err.splitlines() if 'interrupted' in x][-1]
     assert 'kept the model of the best evaluation so far' in line
     assert 'run the same command again to continue from' in line and 'snapshot_iter_6' in line
     assert (out / 'model.npz').is_file()

@@ -21,7 +21,7 @@ def train(out, csv, *extra):
 def one_error(capsys):
     err = capsys.readouterr().err
     assert 'Traceback' not in err
-    errors = [l for l in err.splitlines() if 'error:' in l]
+    errors = [line for line in err.splitlines() if 'error:' in line]
     assert len(errors) == 1, err
     return errors[0]
 
@@ -95,5 +95,5 @@ def test_a_file_size_limit_in_a_subprocess(tmp_path, two_feature_csv):
                           env=dict(os.environ, PYTHONPATH=ROOT), timeout=300)
     assert proc.returncode == 2, proc.stderr
     assert 'Traceback' not in proc.stderr and 'ulimit -f' in proc.stderr
-    errors = [l for l in proc.stderr.splitlines() if 'error:' in l]
+    errors = [line for line in proc.stderr.splitlines() if 'error:' in line]
     assert len(errors) == 1

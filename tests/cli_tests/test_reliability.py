@@ -167,7 +167,8 @@ def test_gzipped_file_with_an_empty_last_cell_is_not_ragged(tmp_path, capsys):
     plain.write_text(text)
     packed.write_bytes(gzip.compress(text.encode()))
     for path in (plain, packed):
-        rc, _, err = run(capsys, 'train', '--csv', str(path), '--out', str(tmp_path / (path.name + '.out')),
+        rc, _, err = run(capsys, 'train', '--csv', str(path),
+                         '--out', str(tmp_path / (path.name + '.out')),
                          '--fill', 'zero', '--val-split', '0', *FAST)
         assert rc == 0, err
 

@@ -10,8 +10,8 @@ from chainer_irnn.training import snapshots
 def swapped(csv, tmp_path):
     """The same file with the labels swapped."""
     lines = csv.read_text().splitlines()
-    out = [lines[0]] + ['{},{}'.format(1 - int(l.split(',', 1)[0]), l.split(',', 1)[1])
-                        for l in lines[1:]]
+    out = [lines[0]] + ['{},{}'.format(1 - int(line.split(',', 1)[0]), line.split(',', 1)[1])
+                        for line in lines[1:]]
     path = tmp_path / 'swapped.csv'
     path.write_text('\n'.join(out) + '\n')
     return path
@@ -31,7 +31,7 @@ def test_other_data_into_an_existing_out_is_one_line_naming_the_remedies(
     capsys.readouterr()
     assert train(out, swapped(two_feature_csv, tmp_path)) == 2
     err = capsys.readouterr().err
-    errors = [l for l in err.splitlines() if 'error:' in l]
+    errors = [line for line in err.splitlines() if 'error:' in line]
     assert len(errors) == 1 and 'Traceback' not in err and 'resumed' not in err, err
     err = errors[0]
     assert 'other training data' in err and '--out' in err and '--resume none' in err

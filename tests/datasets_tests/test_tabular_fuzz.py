@@ -90,8 +90,9 @@ def exercise(text, opts, chunksize):
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
-@given(rows=st.one_of(tables(), tables(), ROWS), opts=OPTIONS, chunksize=st.sampled_from([None, 1, 3]),
-       newline=st.sampled_from(['\n', '\r\n']), trailing=st.booleans())
+@given(rows=st.one_of(tables(), tables(), ROWS), opts=OPTIONS,
+       chunksize=st.sampled_from([None, 1, 3]), newline=st.sampled_from(['\n', '\r\n']),
+       trailing=st.booleans())
 @pytest.mark.slow
 def test_random_tables_never_escape_as_other_errors(rows, opts, chunksize, newline, trailing):
     text = newline.join(','.join(r) for r in rows) + (newline if trailing else '')

@@ -109,7 +109,7 @@ def test_check_backward_float64():
     x = numpy.random.rand(2, 3, 4)
     gy = numpy.random.randn(2, 2)
     check_backward(lambda x: m(x), x, gy, params=tuple(m.params()),
-                                  dtype=numpy.float64, atol=1e-6, rtol=1e-5)
+                   dtype=numpy.float64, atol=1e-6, rtol=1e-5)
 
 
 def test_build_model_hrnn_and_hidden_validation():

@@ -114,4 +114,3 @@ def test_gradient_check_of_link(lengths):
         return model(x, lens)
     gradient_check.check_backward(f, x, gy, params=params, dtype=numpy.float64,
                                   atol=1e-5, rtol=1e-4, eps=1e-4)
-

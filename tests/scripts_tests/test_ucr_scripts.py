@@ -90,7 +90,8 @@ def test_plot_logs_draws_several_runs_and_refuses_a_foreign_file(tmp_path):
 def test_plot_logs_images_axis_scales_iterations_by_the_batch(tmp_path):
     import importlib.util
     import json
-    spec = importlib.util.spec_from_file_location('plot_logs', os.path.join(SCRIPTS, 'plot_logs.py'))
+    spec = importlib.util.spec_from_file_location('plot_logs',
+                                                  os.path.join(SCRIPTS, 'plot_logs.py'))
     plot_logs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(plot_logs)
     (tmp_path / 'log').write_text(json.dumps(

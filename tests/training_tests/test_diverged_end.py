@@ -92,7 +92,7 @@ def test_cli_exits_non_zero_on_a_diverged_end(tmp_path, capsys, exploding, two_f
                '--no-progress', '--hidden', '8'])
     err = capsys.readouterr().err
     assert rc == 2
-    errors = [l for l in err.splitlines() if 'error:' in l]
+    errors = [line for line in err.splitlines() if 'error:' in line]
     assert len(errors) == 1 and 'diverged' in errors[0] and 'Traceback' not in err
     with open(str(tmp_path / 'run' / 'model.json')) as f:
         assert json.load(f)['stopped'] == 'diverged'

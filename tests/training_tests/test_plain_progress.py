@@ -28,7 +28,8 @@ def test_a_terminal_gets_the_bar_a_file_gets_lines():
 
 def test_plain_lines_say_where_the_run_is_and_how_long_is_left(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr('chainer_irnn.training.extensions.plain_progress.time.time', lambda: clock[0])
+    monkeypatch.setattr('chainer_irnn.training.extensions.plain_progress.time.time',
+                        lambda: clock[0])
     out = io.StringIO()
     ext = PlainProgress((10, 'epoch'), interval=30, stream=out)
     ext(Trainer(0, 0.0))                 # the start: nothing written

@@ -164,8 +164,8 @@ def test_resume_skips_a_damaged_newest_snapshot(tmp_path, damage, caplog):
     with open(os.path.join(out, 'snapshot_iter_8'), 'wb') as f:
         f.write(damage)
     with caplog.at_level('INFO'):
-        model = trainer_mod.run_training(make_factory(train, out), out, make_config(),
-                                         resume='auto')
+        trainer_mod.run_training(make_factory(train, out), out, make_config(),
+                                 resume='auto')
     assert 'snapshot_iter_8' in caplog.text and 'skipping' in caplog.text
     assert 'resumed from {}'.format(os.path.join(out, 'snapshot_iter_4')) in caplog.text
 
@@ -307,7 +307,7 @@ def test_relapse_rolls_back_before_it_and_sets_later_snapshots_aside(tmp_path, c
 def test_learning_rate_schedule_factor():
     s = LearningRateSchedule(decay=0.5, every=10, warmup=4)
     assert [s.factor(t) for t in range(4)] == [0.25 * 0.5 ** (t / 10.0) * (t + 1)
-                                              for t in range(4)]
+                                               for t in range(4)]
     assert s.factor(20) == pytest.approx(0.25)
     assert LearningRateSchedule().factor(12345) == 1.0
     for bad in ({'lr_decay': 0}, {'lr_decay': 1.5}, {'lr_decay_every': -1}, {'warmup': -1},

@@ -193,7 +193,6 @@ def test_cli_train_names_the_kept_model_at_the_end(tmp_path, capsys, two_feature
     assert settings['on_divergence'] == 'rollback' and settings['patience'] == 6
 
 
-
 def test_a_test_set_is_logged_but_never_chooses_the_model(tmp_path):
     """``meta['validation'] == 'test'`` (MNIST's evaluation data is its test
     set): it is evaluated for the log, and the model kept is the last

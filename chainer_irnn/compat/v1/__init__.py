@@ -28,7 +28,8 @@ Chainer 1.x                                   Modern replacement
 ``f.W.max()``, ``f.W[i] = row`` (1.x arrays)  ``f.W.array.max()``, ``f.W.array[i] = row``
 ``numpy.array(model.parameters)``             an object array built by hand
 ``cuda.to_cpu(f.W)``, ``to_cpu(variable)``    ``f.W.array``, ``to_cpu(variable.array)``
-``F.ReLU()``, ``F.AveragePooling2D(8, 1)``    ``F.relu``, ``functools.partial(F.average_pooling_2d, ...)``
+``F.ReLU()``, ``F.AveragePooling2D(8, 1)``    ``F.relu``,
+                                              ``functools.partial(F.average_pooling_2d, ...)``
 ===========================================  =====================================
 """
 from chainer_irnn.compat.v1._registry import ChainerV1Warning, reset_warnings

@@ -75,7 +75,8 @@ def _warn(name, hint):
 
 
 class Linear(_V1Mixin, L.Linear):
-    """``F.Linear(in_size, out_size, wscale=1, bias=0, nobias=False, initialW=None, initial_bias=None)``."""
+    """``F.Linear(in_size, out_size, wscale=1, bias=0, nobias=False, initialW=None,
+    initial_bias=None)``."""
 
     def __init__(self, in_size, out_size, wscale=1, bias=0, nobias=False,
                  initialW=None, initial_bias=None):
@@ -102,7 +103,8 @@ class EmbedID(_V1Mixin, L.EmbedID):
 
 
 class Convolution2D(_V1Mixin, L.Convolution2D):
-    """``F.Convolution2D(in, out, ksize, stride=1, pad=0, wscale=1, bias=0, nobias=False, use_cudnn=True, ...)``."""
+    """``F.Convolution2D(in, out, ksize, stride=1, pad=0, wscale=1, bias=0, nobias=False,
+    use_cudnn=True, ...)``."""
 
     def __init__(self, in_channels, out_channels, ksize, stride=1, pad=0,
                  wscale=1, bias=0, nobias=False, use_cudnn=True,

@@ -69,7 +69,8 @@ class PlainProgress(training.Extension):
         rate = (iteration - self._start[1]) / max(now - self._start[0], 1e-9)
         parts = ['epoch %.2f' % epoch + (' of %d' % self.length if self.unit == 'epoch' else '')]
         if total:
-            parts.append('iteration %d of %d (%.1f%%)' % (iteration, total, 100.0 * iteration / total))
+            parts.append('iteration %d of %d (%.1f%%)'
+                         % (iteration, total, 100.0 * iteration / total))
         else:
             parts.append('iteration %d' % iteration)
         parts.append('%.1f it/s' % rate)

@@ -40,5 +40,6 @@ class OptunaPruning(training.Extension):
             return
         self.trial.report(self.sign * self.best, self.step)
         if self.trial.should_prune():
-            raise optuna.TrialPruned('pruned at evaluation {} (iteration {}): best {} {:.4g}'.format(
-                self.step, trainer.updater.iteration, self.key, self.sign * self.best))
+            raise optuna.TrialPruned(
+                'pruned at evaluation {} (iteration {}): best {} {:.4g}'.format(
+                    self.step, trainer.updater.iteration, self.key, self.sign * self.best))
