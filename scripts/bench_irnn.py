@@ -188,7 +188,7 @@ def chainer_step_fn(impl, B, T, H, device, seed):
     import chainer.links as L
     sys.path.insert(0, ROOT)
     from chainer_irnn.links import IRNN, RecurrentClassifier
-    from chainer_irnn.training import presets
+    from chainer_irnn.training import TrainConfig
     from chainer_irnn.training.trainer import setup_optimizer
 
     if impl.startswith('fused-'):
@@ -199,7 +199,7 @@ def chainer_step_fn(impl, B, T, H, device, seed):
     device = chainer.get_device(device)
     model.to_device(device)
     device.use()
-    opt = setup_optimizer(model, presets.resolve('blog').optimizer)
+    opt = setup_optimizer(model, TrainConfig.from_preset('blog').optimizer)
     x, t = make_batch(B, T, seed + 1)
     x, t = device.send(x), device.send(t)
 

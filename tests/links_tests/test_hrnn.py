@@ -123,8 +123,8 @@ def test_build_model_hrnn_and_hidden_validation():
 
 
 def test_preset_is_data():
-    from chainer_irnn.training import presets
-    f = presets.resolve('hrnn')
+    from chainer_irnn.training import TrainConfig
+    f = TrainConfig.from_preset('hrnn')
     assert (f.model.model, f.mnist.view, f.model.input, tuple(f.model.hidden)) == (
         'hrnn', 'rows', 'linear', (128, 128))
     assert (f.optimizer.name, f.optimizer.lr, f.run.batchsize, f.run.epoch, f.optimizer.clip) == (
