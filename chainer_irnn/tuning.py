@@ -24,7 +24,12 @@ it stopped when run again with the same ``out``, and several processes
 table of trials (``trials.csv``, ``trials.md``), a plot of the study
 (``study.png``, with matplotlib) and each trial's folder under ``trials/``
 (its log, settings and model; snapshots removed).
+
+A folder holds one study: the trial folders and the exported model belong
+to it, so a study of another name in the same ``OUT`` is refused
+(:class:`OtherStudy`); tune into another folder instead.
 """
+import contextlib
 import dataclasses
 import logging
 import math
@@ -33,11 +38,14 @@ import shutil
 import time
 from typing import Optional
 
+from chainer_irnn import io as irnn_io
 from chainer_irnn.errors import ParameterError, Setting, UserError
 
 logger = logging.getLogger(__name__)
 
 STUDY_FILE = 'study.db'
+#: held while the best model is exported (processes finishing together)
+EXPORT_LOCK = '.export.lock'
 #: settings the search draws (flat TrainConfig keys); ``fixed`` ones are left alone
 SEARCHED = ('hidden', 'optimizer', 'lr', 'clip', 'batchsize', 'identity_scale', 'dropout',
             'input_dropout', 'weight_decay')
@@ -172,24 +180,71 @@ class StudyMismatch(UserError):
         self.differences = list(differences)
         super().__init__(
             '{} holds study {!r} of another search ({}); resume it with its data and '
-            'settings, or tune into another folder ({}) or another study name ({})'.format(
+            'settings, or tune into another folder ({})'.format(
                 os.path.join(out, STUDY_FILE), study_name, '; '.join(self.differences),
-                Setting('out'), Setting('study_name')))
+                Setting('out')))
+
+
+class OtherStudy(UserError):
+    """``out`` holds a study of another name: a folder holds one study (its
+    ``trials/NNNN`` and its exported model would be overwritten)."""
+
+    def __init__(self, out, study_name, others):
+        self.others = list(others)
+        super().__init__(
+            '{} holds study {} and a folder holds one study (trial folders and the model '
+            'would be overwritten); tune study {!r} into another folder ({}), or resume {} '
+            'with {}'.format(
+                os.path.join(out, STUDY_FILE), ', '.join(repr(n) for n in self.others),
+                study_name, Setting('out'),
+                'it' if len(self.others) == 1 else 'one of them',
+                Setting('study_name', self.others[0])))
+
+
+def _other_studies(storage, study_name):
+    """The studies in ``storage`` that stand in the way of ``study_name``:
+    every other one where ``study_name`` is not there; else those created
+    before it and those with trials (a study created after it with no trial
+    is another process racing to start a second study: that process refuses
+    and removes it)."""
+    studies = storage.get_all_studies()
+    mine = [s for s in studies if s.study_name == study_name]
+    others = [s for s in studies if s.study_name != study_name]
+    if not mine:
+        return sorted(s.study_name for s in others)
+    mine_id = mine[0]._study_id
+    return sorted(s.study_name for s in others
+                  if s._study_id < mine_id or storage.get_all_trials(s._study_id,
+                                                                     deepcopy=False))
 
 
 def _claim_study(optuna, out, base, study_name, ident):
     """Creates the study in ``out`` with ``ident``, or checks that the
-    existing one searches the same way (:class:`StudyMismatch`).  Returns
-    True where this call created it."""
+    existing one searches the same way (:class:`StudyMismatch`); a study of
+    another name in ``out`` is :class:`OtherStudy`.  Returns True where
+    this call created it."""
     from chainer_irnn.training import run_folder
     storage = _storage(optuna, out)
+    others = _other_studies(storage, study_name)
+    if others:
+        raise OtherStudy(out, study_name, others)
     try:
         study = optuna.create_study(storage=storage, study_name=study_name,
                                     direction=_direction(base), load_if_exists=False)
         study.set_user_attr(IDENTITY_ATTR, ident)
-        return True
     except optuna.exceptions.DuplicatedStudyError:
         pass
+    else:
+        # another process may have created a study of another name meanwhile:
+        # the later of the two gives way
+        others = _other_studies(storage, study_name)
+        if others:
+            try:
+                optuna.delete_study(study_name=study_name, storage=storage)
+            except KeyError:
+                pass
+            raise OtherStudy(out, study_name, others)
+        return True
     study = optuna.load_study(study_name=study_name, storage=storage)
     old = study.user_attrs.get(IDENTITY_ATTR)
     if old is None:
@@ -388,7 +443,8 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
         seed (int): seeds the sampler (each process and each resumed run
             draws anew from a seed derived from it).
         device: as for ``fit`` (one device for every process).
-        study_name (str): the study's name inside ``study.db``.
+        study_name (str): the study's name inside ``study.db``; a folder
+            holds one study (another name is :class:`OtherStudy`).
         test: a dataset that judges no trial: the best trial's model is
             scored on it once, after the search (:attr:`TuneResult.test`).
     """
@@ -490,13 +546,20 @@ def _finish(optuna, study, out, base):
     if not count[TrialState.COMPLETE]:
         raise UserError('no trial completed ({} pruned, {} failed); give a larger budget'.format(
             count[TrialState.PRUNED], count[TrialState.FAIL]))
-    best = study.best_trial
-    src = os.path.join(out, 'trials', '{:04d}'.format(best.number))
     from chainer_irnn import models
-    for name in (models.MODEL_FILE, models.CONFIG_FILE):
-        tmp = os.path.join(out, name + '.tmp')
-        shutil.copyfile(os.path.join(src, name), tmp)
-        os.replace(tmp, os.path.join(out, name))
+    with _export_lock(out):
+        # the best trial as it stands now, under the lock: processes that
+        # finish together write one pair after the other, the last one the
+        # study's best at its end
+        study = optuna.load_study(study_name=study.study_name, storage=_storage(optuna, out))
+        best = study.best_trial
+        src = os.path.join(out, 'trials', '{:04d}'.format(best.number))
+        pair = []
+        for name in (models.MODEL_FILE, models.CONFIG_FILE):
+            with open(os.path.join(src, name), 'rb') as f:
+                pair.append((os.path.join(out, name), f.read()))
+        # unique temporaries, both on disk before either is renamed
+        irnn_io.write_pair(*pair)
     settings = best.user_attrs.get('settings', {})
     logger.info('best of %d trials (%d complete, %d pruned, %d failed): trial %d, validation '
                 '%s %.4f (accuracy %s): %s; model written to %s', len(trials),
@@ -507,6 +570,23 @@ def _finish(optuna, study, out, base):
     return TuneResult(study=study, best_params=settings, best_value=best.value,
                       best_trial=best.number, out=out, n_complete=count[TrialState.COMPLETE],
                       n_pruned=count[TrialState.PRUNED], n_failed=count[TrialState.FAIL])
+
+
+@contextlib.contextmanager
+def _export_lock(out):
+    """Holds ``OUT/.export.lock`` (``flock``) while the best model is
+    exported, so that processes finishing together do not interleave."""
+    try:
+        import fcntl
+    except ImportError:       # no flock (Windows): the pair is still written atomically
+        yield
+        return
+    fd = os.open(os.path.join(out, EXPORT_LOCK), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _rows(study):
@@ -583,4 +663,5 @@ def plot_study(study, path):
     os.replace(tmp, path)
 
 
-__all__ = ['tune', 'suggest', 'TuneResult', 'write_table', 'plot_study', 'SEARCHED']
+__all__ = ['tune', 'suggest', 'TuneResult', 'StudyMismatch', 'OtherStudy', 'write_table',
+           'plot_study', 'SEARCHED']

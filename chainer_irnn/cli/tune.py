@@ -16,10 +16,11 @@ def add_parser(sub):
                     'set what every trial shares (run length, patience, ...). The study is '
                     'kept in OUT/study.db: run the same command again to resume a killed '
                     'search, or in several shells (or with --jobs) to search together. OUT '
-                    'ends with the best model (model.npz + model.json, for predict), '
-                    'trials.csv, trials.md and study.png. Without --csv it tunes MNIST from '
-                    'the irnn preset (give --epoch or --iteration, and --n-train/--n-test, '
-                    'to size the trials).')
+                    'holds one study (another --study there is refused: tune it into another '
+                    'folder) and ends with its best model (model.npz + model.json, for '
+                    'predict), trials.csv, trials.md, study.png and trials/NNNN. Without '
+                    '--csv it tunes MNIST from the irnn preset (give --epoch or --iteration, '
+                    'and --n-train/--n-test, to size the trials).')
     g = p.add_argument_group('search')
     g.add_argument('--trials', type=common.positive_int, metavar='N',
                    help='trials in all, counting those of earlier runs and other processes '
@@ -28,7 +29,9 @@ def add_parser(sub):
                    help='stop starting trials after this long')
     g.add_argument('--jobs', type=common.positive_int, default=1, metavar='N',
                    help='processes searching together (default 1)')
-    g.add_argument('--study', default='chainer-irnn', help='study name in OUT/study.db')
+    g.add_argument('--study', default='chainer-irnn',
+                   help='study name in OUT/study.db (default chainer-irnn; a folder holds '
+                        'one study)')
     train.add_arguments(p)
     p.set_defaults(out='tune')
     return p
