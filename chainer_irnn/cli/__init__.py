@@ -41,7 +41,9 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, '{}: error: {} (see {} --help)\n'.format(self.prog, message, self.prog))
 
 
-def build_parser():
+def build_parser(commands=None):
+    """The parser of every subcommand, or of ``commands`` only: only their
+    modules are imported (``migrate`` starts without Chainer or NumPy)."""
     parser = ArgumentParser(
         prog='chainer-irnn',
         description='Identity-initialised ReLU RNNs (IRNN) in Chainer.')
@@ -49,7 +51,7 @@ def build_parser():
                         version='chainer-irnn ' + __version__)
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     sub.required = True
-    for name in COMMANDS:
+    for name in commands or COMMANDS:
         module = importlib.import_module('chainer_irnn.cli.' + name.replace('-', '_'))
         p = module.add_parser(sub)
         p.set_defaults(_run=module.run)
@@ -57,7 +59,9 @@ def build_parser():
 
 
 def main(argv=None):
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `chainer-irnn COMMAND ...`: only that command's module is imported
+    parser = build_parser([argv[0]] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     common.configure_logging(args.command)
     with errors.naming(common.FLAGS):

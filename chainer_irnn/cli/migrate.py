@@ -10,12 +10,14 @@ it; if one of them is Python 2, all of them are treated as Python 2 (a module
 valid in both keeps Python 2's ``/``) unless ``--no-py2``.
 """
 import difflib
+import errno
 import importlib
 import os
 import re
 import shutil
 import stat
 import sys
+import tempfile
 
 from chainer_irnn.errors import UserError
 
@@ -146,26 +148,61 @@ def _walk(root):
 
 def _copy_folder(root, output, folders, files, links):
     """Copy the walked tree to ``output``; links inside it stay links, made
-    relative so they point into the copy."""
+    relative so they point into the copy.  OSError is the caller's."""
     real_root = os.path.realpath(root)
+    os.makedirs(output)
+    for d in folders:
+        os.mkdir(os.path.join(output, os.path.relpath(d, root)))
+    for f in files:
+        shutil.copy2(f, os.path.join(output, os.path.relpath(f, root)),
+                     follow_symlinks=False)
+    for path, target in links:
+        new = os.path.join(output, os.path.relpath(path, root))
+        new_target = os.path.join(output, os.path.relpath(target, real_root))
+        os.symlink(os.path.relpath(new_target, os.path.dirname(new)), new)
+
+
+def _write_output_folder(root, output, folders, files, links, migrated):
+    """``-o``: the copy of ``root`` with the ``migrated`` files (``{path under
+    root: bytes}``), built in a hidden folder beside ``output`` and renamed to
+    ``output`` when complete: ``output`` is the whole result or absent."""
+    parent = os.path.dirname(os.path.abspath(output))
+    staging = None
     try:
-        os.makedirs(output)
-        for d in folders:
-            os.mkdir(os.path.join(output, os.path.relpath(d, root)))
-        for f in files:
-            shutil.copy2(f, os.path.join(output, os.path.relpath(f, root)),
-                         follow_symlinks=False)
-        for path, target in links:
-            new = os.path.join(output, os.path.relpath(path, root))
-            new_target = os.path.join(output, os.path.relpath(target, real_root))
-            os.symlink(os.path.relpath(new_target, os.path.dirname(new)), new)
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix='.' + os.path.basename(os.path.abspath(output)) + '.',
+                                   suffix='.tmp', dir=parent)
+        new = os.path.join(staging, 'new')
+        _copy_folder(root, new, folders, files, links)
+        for path, data in migrated.items():
+            with open(os.path.join(new, os.path.relpath(path, root)), 'wb') as f:
+                f.write(data)
+        if os.path.lexists(output):
+            raise FileExistsError(errno.EEXIST, 'it was created meanwhile')
+        os.rename(new, output)
     except OSError as e:
-        raise UserError('cannot copy {} to {}: {}'.format(
-            root, output, e.strerror or e))
+        raise UserError('cannot write {}: {}; nothing was written there'.format(
+            output, e.strerror or e))
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _failed(root, errors, n, what):
+    for _, message in sorted(errors):
+        print('chainer-irnn migrate: error: {}'.format(message), file=sys.stderr)
+    return UserError('{}: {} of {} file(s) could not be migrated (each named above); '
+                     '{}'.format(root, len(errors), n, what))
 
 
 def run_folder(args):
     """``migrate DIR``: every ``.py`` under DIR; -o copies the folder first.
+
+    All or nothing: every file is read and migrated in memory first; a file
+    that cannot be (a syntax error, an encoding) is named on stderr, one line
+    each, and nothing is written (exit 2).  Only then are the files written:
+    ``--in-place`` replaces them together (:func:`replace_files`), ``-o``
+    renames a complete copy into place.
 
     No link is followed: links out of DIR are neither read, written nor copied
     (each is named on stderr); links inside it are kept as links (their
@@ -174,7 +211,7 @@ def run_folder(args):
     from chainer_irnn.migrate import migrate_source, py2
     from chainer_irnn.migrate.findings import format_report
     from chainer_irnn.migrate.project import V1_PATTERN
-    from chainer_irnn.migrate.source import read_source, write_source
+    from chainer_irnn.migrate.source import encode_source, read_source, replace_files
     root = args.script
     if not (args.output or args.in_place or args.diff):
         raise UserError('{} is a folder: give -o NEW_FOLDER, --in-place or --diff'
@@ -192,36 +229,56 @@ def run_folder(args):
         print('{}: skipped {} ({})'.format(root, path, why), file=sys.stderr)
     paths = [f for f in files if f.endswith('.py') and
              '.git' not in os.path.relpath(f, root).split(os.sep)]
-    read = {path: read_source(path) for path in paths}
+    nothing = 'nothing printed' if args.diff else 'nothing written'
+    errors = []
+    read = {}
+    for path in paths:
+        try:
+            read[path] = read_source(path)
+        except UserError as e:
+            errors.append((path, str(e)))
+    sources = {path: text for path, (text, _) in read.items()}
+    python2 = args.py2
+    if python2 is None:
+        python2 = any(py2.is_python2(src, path) for path, src in sources.items()) or None
+    chainer_project = any('chainer' in src for src in sources.values())
+    v1_project = any(V1_PATTERN.search(src) for src in sources.values())
+    results, data = {}, {}
+    for path in paths:
+        if path not in read:
+            continue
+        encoding = read[path][1]
+        try:
+            result = migrate_source(sources[path], path, python2=python2,
+                                    chainer_project=chainer_project,
+                                    v1_project=v1_project)
+            if not args.diff:
+                data[path] = encode_source(result.code, encoding, path)
+        except UserError as e:
+            errors.append((path, str(e)))
+            continue
+        results[path] = result
+    if errors:
+        raise _failed(root, errors, len(paths), nothing)
+    if python2:
+        print('{}: Python 2 project (a file is Python 2): every file translated'
+              .format(root), file=sys.stderr)
     if args.in_place:
         for path in paths:
             if os.lstat(path).st_nlink > 1:
                 print('{}: {} has other hard links: written as a new file, the other '
                       'names keep the old text'.format(root, path), file=sys.stderr)
-    sources = {path: text for path, (text, _) in read.items()}
-    python2 = args.py2
-    if python2 is None:
-        python2 = any(py2.is_python2(src, path) for path, src in sources.items()) or None
-        if python2:
-            print('{}: Python 2 project (a file is Python 2): every file translated'
-                  .format(root), file=sys.stderr)
-    if args.output:
-        _copy_folder(root, args.output, folders, files, links)
-    chainer_project = any('chainer' in src for src in sources.values())
-    v1_project = any(V1_PATTERN.search(src) for src in sources.values())
+        replace_files(data)
+    elif args.output:
+        _write_output_folder(root, args.output, folders, files, links, data)
     n_findings = 0
     out = _Output()
     for path in paths:
         encoding = read[path][1]
-        result = migrate_source(sources[path], path, python2=python2,
-                                chainer_project=chainer_project, v1_project=v1_project)
+        result = results[path]
         n_findings += len(result.findings)
         if args.diff:
             out.write(_diff(sources[path], result.code, path), _no_bom(encoding), path)
-        else:
-            target = path if args.in_place else os.path.join(
-                args.output, os.path.relpath(path, root))
-            write_source(target, result.code, encoding)
         notes = list(result.notes)
         note = _encoding_note(encoding)
         if note:

@@ -81,12 +81,15 @@ def write_source(path, text, encoding):
     symbolic link there to a file elsewhere leaves that file as it was, and an
     interrupted write leaves the old file whole.
     """
-    data = encode_source(text, encoding, path)
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = None
+    replace_files({path: encode_source(text, encoding, path)})
+
+
+def _stage(path, data):
+    """A new file beside ``path`` holding ``data``, with ``path``'s permission
+    bits (a new file's when there is none); its name.  OSError is the caller's."""
+    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
+                               suffix='.tmp', dir=os.path.dirname(os.path.abspath(path)))
     try:
-        fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
-                                   suffix='.tmp', dir=folder)
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
         try:
@@ -96,13 +99,48 @@ def write_source(path, text, encoding):
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        raise UserError('cannot write {}: {}'.format(path, e.strerror or e))
-    finally:
-        if tmp is not None:
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
+def _unlink(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def replace_files(files):
+    """Replace every ``path`` of ``{path: bytes}`` together; errors as UserError.
+
+    Every new file is written beside its path first; only when all are written
+    (the disk had room, every folder was writable) are they renamed over the
+    old ones, so a failure leaves every file as it was.  (A rename failing
+    after that, which a full disk or a read-only folder cannot cause, is
+    reported with the files already replaced.)
+    """
+    staged = {}
+    try:
+        for path, data in files.items():
             try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+                staged[path] = _stage(path, data)
+            except OSError as e:
+                raise UserError('cannot write {}: {}{}'.format(
+                    path, e.strerror or e,
+                    '; no file was changed' if len(files) > 1 else ''))
+        done = []
+        for path, tmp in list(staged.items()):
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise UserError('cannot write {}: {}{}'.format(
+                    path, e.strerror or e,
+                    '; {} of {} file(s) were already rewritten: {}'.format(
+                        len(done), len(files), ', '.join(done)) if done else ''))
+            del staged[path]
+            done.append(path)
+    finally:
+        for tmp in staged.values():
+            _unlink(tmp)

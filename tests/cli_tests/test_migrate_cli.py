@@ -344,3 +344,136 @@ def test_file_follows_its_local_imports_to_the_1x_model(tmp_path, capsys):
     capsys.readouterr()
     assert main(['migrate', str(proj / 'train.py'), '--strict']) == 1
     assert capsys.readouterr().err.count('used as an array') == 3
+
+
+# -- issue 22 (review): python -m runs nothing from the current folder; a folder
+# is migrated all or nothing -------------------------------------------------------
+
+SHADOWS = ('chainer', 'numpy', 'difflib', 'argparse', 'logging', 'json', 'six', 'filelock')
+
+
+def _shadow_modules(folder, marker, names=SHADOWS):
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        (folder / (name + '.py')).write_text(
+            'open({!r}, "a").write({!r})\n'.format(str(marker), name + ' '))
+
+
+def test_python_m_runs_nothing_from_the_current_folder(tmp_path):
+    marker = tmp_path / 'MARKER'
+    _shadow_modules(tmp_path, marker)
+    (tmp_path / 'x.py').write_text('from chainer import FunctionSet\n'
+                                   'import chainer.functions as F\n'
+                                   'm = FunctionSet(l=F.Linear(2, 2))\n')
+    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', 'x.py'],
+                       cwd=str(tmp_path), env=env(), capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert 'chainer.Chain(l=L.Linear(2, 2))' in p.stdout
+    assert not marker.exists(), marker.read_text()
+    # migrate starts without Chainer or NumPy (x.py needs no name checked in
+    # Chainer 7): shadows of the installed
+    # packages on PYTHONPATH say so (not the stdlib: Python itself would break)
+    shadows = tmp_path / 'shadows'
+    _shadow_modules(shadows, marker, ('chainer', 'numpy', 'six', 'filelock'))
+    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', str(tmp_path / 'x.py')],
+                       cwd=str(tmp_path), capture_output=True, text=True,
+                       env=env(PYTHONPATH=os.pathsep.join([ROOT, str(shadows)])))
+    assert p.returncode == 0, p.stderr
+    assert not marker.exists(), marker.read_text()
+    # a source checkout run from its root, without PYTHONPATH, still works
+    plain = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    p = subprocess.run([sys.executable, '-m', 'chainer_irnn', 'migrate', str(tmp_path / 'x.py')],
+                       cwd=ROOT, env=plain, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert 'chainer.Chain(l=L.Linear(2, 2))' in p.stdout
+
+
+def _half_bad_project(tmp_path, files):
+    proj = tmp_path / 'proj'
+    (proj / 'sub').mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (proj / name).write_bytes(data)
+    return proj
+
+
+def _unchanged(proj, files):
+    assert {os.path.relpath(os.path.join(d, n), str(proj))
+            for d, _, names in os.walk(str(proj)) for n in names} == set(files)
+    for name, data in files.items():
+        assert (proj / name).read_bytes() == data, name
+
+
+@pytest.mark.parametrize('mode', ['--in-place', '-o', '--diff'])
+def test_folder_with_a_bad_file_writes_nothing(tmp_path, capsys, mode):
+    files = {'a.py': b'import cPickle\nprint 7 / 2\n',
+             'z.py': b'def f(:\n    pass\n'}                # no Python at all
+    args = ['-o', str(tmp_path / 'new')] if mode == '-o' else [mode]
+    nothing = 'nothing printed' if mode == '--diff' else 'nothing written'
+    proj = _half_bad_project(tmp_path, files)
+    assert main(['migrate', str(proj)] + args) == 2
+    out, err = capsys.readouterr()
+    assert out == ''
+    _unchanged(proj, files)                      # a.py, valid, was not rewritten either
+    assert sorted(os.listdir(str(tmp_path))) == ['proj']   # no output folder, nothing hidden
+    lines = err.splitlines()
+    assert len(lines) == 2 and 'Traceback' not in err, err
+    assert 'z.py, line 1' in lines[0]
+    assert '1 of 2 file(s) could not be migrated' in lines[1] and nothing in lines[1]
+    # every failing file is named, one line each, in path order
+    files['sub/m.py'] = b'x = 1\ns = "caf\xe9"\n'         # not UTF-8, no declaration
+    _half_bad_project(tmp_path, files)
+    assert main(['migrate', str(proj)] + args) == 2
+    out, err = capsys.readouterr()
+    assert out == ''
+    _unchanged(proj, files)
+    assert sorted(os.listdir(str(tmp_path))) == ['proj']
+    lines = err.splitlines()
+    assert len(lines) == 3 and 'Traceback' not in err, err
+    assert 'm.py, line 2: not valid utf-8 text' in lines[0]
+    assert 'z.py, line 1' in lines[1]
+    assert '2 of 3 file(s) could not be migrated' in lines[2] and nothing in lines[2]
+
+
+def _fail_for(name, real):
+    def fail(*a, **k):
+        if name in ' '.join(map(str, a)) + ' '.join(map(str, k.values())):
+            raise OSError(28, 'No space left on device')
+        return real(*a, **k)
+    return fail
+
+
+def test_folder_in_place_write_failure_changes_no_file(tmp_path, capsys, monkeypatch):
+    import tempfile
+    proj = tmp_path / 'proj'
+    proj.mkdir()
+    files = {'a.py': b'print 7 / 2\n', 'z.py': b'print 9 / 2\n'}
+    for name, data in files.items():
+        (proj / name).write_bytes(data)
+    monkeypatch.setattr(tempfile, 'mkstemp', _fail_for('z.py', tempfile.mkstemp))
+    assert main(['migrate', str(proj), '--in-place']) == 2
+    err = capsys.readouterr().err
+    assert 'cannot write {}: No space left on device; no file was changed'.format(
+        proj / 'z.py') in err, err
+    _unchanged(proj, files)                      # a.py, staged first, not replaced
+    monkeypatch.undo()
+    assert main(['migrate', str(proj), '--in-place']) == 0
+    assert all('_py2_div' in (proj / n).read_text() for n in files)
+
+
+def test_folder_output_write_failure_leaves_no_output(tmp_path, capsys, monkeypatch):
+    import shutil
+    proj = tmp_path / 'proj'
+    proj.mkdir()
+    for name in ('a.py', 'b.txt', 'z.py'):
+        (proj / name).write_text('x = 1\n')
+    monkeypatch.setattr(shutil, 'copy2', _fail_for('z.py', shutil.copy2))
+    new = tmp_path / 'new'
+    assert main(['migrate', str(proj), '-o', str(new)]) == 2
+    err = capsys.readouterr().err
+    assert 'cannot write {}: No space left on device; nothing was written there'.format(
+        new) in err, err
+    assert sorted(os.listdir(str(tmp_path))) == ['proj']
+    monkeypatch.undo()
+    assert main(['migrate', str(proj), '-o', str(new)]) == 0
+    assert sorted(os.listdir(str(new))) == ['a.py', 'b.txt', 'z.py']
+    assert oct(new.stat().st_mode & 0o777) == oct(proj.stat().st_mode & 0o777)
