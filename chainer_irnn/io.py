@@ -14,6 +14,16 @@ line naming the file; the arrays are then read with ``allow_pickle=False``
 and handed to Chainer's ``NpzDeserializer``, which checks each shape
 exactly (Chainer's broadcasts a ``(1,)`` array into any parameter).
 
+Nothing is allocated on a header's word either.  A member's header can
+declare any size, and a compressed archive of a megabyte can unpack to a
+gigabyte (a "decompression bomb"): before a member is read its declared
+size is checked against a cap its caller gives (:data:`MAX_BYTES` by
+default; the shape of the parameter it is read into, where that is known:
+:func:`load_npz` reads each entry only when the target asks for it, after
+comparing the header's shape with the target's), and a member that claims
+more than :data:`MAX_RATIO` times its compressed size (more than deflate,
+the compression of ``numpy.savez_compressed``, can give) is refused.
+
 Writes go to a temporary file in the destination's folder, are flushed to
 disk and renamed into place (:func:`write_file`, :func:`write_json`), so a
 reader sees the old file or the new one, never a part.  Two files cannot be
@@ -37,6 +47,22 @@ from chainer_irnn.errors import UserError
 #: Array kinds a member may hold: booleans, integers, floats, complex
 #: numbers, text and bytes.  Never objects (pickles) or structured records.
 PLAIN_KINDS = 'biufcUS'
+#: The most bytes one member may unpack to unless its caller says otherwise
+#: (the largest file chainer-irnn reads, Chainer's MNIST cache, holds a
+#: 47 MB member; parameters are checked against their exact shapes).
+MAX_BYTES = 256 * 2 ** 20
+#: The most a member may unpack to per compressed byte: deflate gives at
+#: most about 1032 (all zeros); more is a forged size or a bomb built with
+#: another compression.  Members under :data:`RATIO_FLOOR` bytes are exempt.
+MAX_RATIO = 1100
+RATIO_FLOOR = 2 ** 20
+
+
+def _size(n):
+    for unit, scale in (('GiB', 2 ** 30), ('MiB', 2 ** 20), ('KiB', 2 ** 10)):
+        if n >= scale:
+            return '{:.3g} {}'.format(n / scale, unit)
+    return '{} bytes'.format(n)
 
 
 def _name(source, name):
@@ -82,6 +108,13 @@ def _header(zf, info, what, name):
             'arrays'.format(name, key, 'a Python object array' if dtype.hasobject
                             else 'records of dtype {}'.format(dtype), what))
     size = offset + math.prod(shape) * dtype.itemsize
+    if info.file_size > RATIO_FLOOR and \
+            info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise UserError('{}: refused: entry {!r} claims to unpack {} from {} ({:.0f} times its '
+                        'compressed size; numpy.savez_compressed gives at most about 1000): a '
+                        'forged size or a decompression bomb'.format(
+                            name, key, _size(info.file_size), _size(info.compress_size),
+                            info.file_size / max(info.compress_size, 1)))
     if size != info.file_size:
         raise UserError('{}: not a readable {} file (damaged: entry {!r} of shape {} needs {} '
                         'bytes, the archive holds {})'.format(
@@ -116,29 +149,107 @@ def npz_headers(source, what='model', name=None):
             name, what, type(e).__name__, e))
 
 
-def read_npz(source, what='model', name=None, keys=None):
+def _check_member(key, shape, dtype, what, name, max_bytes=None, want=None):
+    """Refuses, before anything is read, a member of another shape than
+    ``want`` (when given) or declaring more than ``max_bytes``."""
+    if want is not None and tuple(shape) != tuple(want):
+        raise UserError('{}: refused: entry {!r} has shape {}; this {} needs {} (nothing read; '
+                        'was it written for another architecture?)'.format(
+                            name, key, tuple(shape), what, tuple(want)))
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > limit:
+        raise UserError('{}: refused: entry {!r} declares {} (shape {}, {}), more than the {} '
+                        'such an entry of a {} file may hold (nothing read)'.format(
+                            name, key, _size(nbytes), tuple(shape), dtype, _size(limit),
+                            what))
+
+
+def _limit(max_bytes, key):
+    if isinstance(max_bytes, dict):
+        return max_bytes.get(key)
+    return max_bytes
+
+
+def _read_member(zf, info):
+    with zf.open(info) as f:
+        return numpy.lib.format.read_array(f, allow_pickle=False)
+
+
+def read_npz(source, what='model', name=None, keys=None, max_bytes=None, shapes=None):
     """The arrays of an ``.npz`` as a dict, read with ``allow_pickle=False``
     after every member's header passed :func:`npz_headers`' checks.
 
-    ``keys`` (optional) reads only those entries (their headers are all
-    checked).  Raises :class:`UserError` as :func:`npz_headers` does.
+    Args:
+        keys: read only those entries (the headers of all are checked).
+        max_bytes: the most bytes an entry read may declare: a number, or
+            ``{key: number}`` (:data:`MAX_BYTES` for an entry not given).
+        shapes (dict): ``{key: shape}``: an entry read must have that shape.
+
+    Every entry to be read is checked against ``max_bytes`` and ``shapes``
+    before any is read.  Raises :class:`UserError` as :func:`npz_headers`
+    does, and for an entry that is too large or of another shape.
     """
     name = _name(source, name)
     zf = _open_zip(source, what, name)
     try:
         with zf:
-            infos = [(info, _header(zf, info, what, name)[0]) for info in zf.infolist()]
-            out = {}
-            for info, key in infos:
-                if keys is None or key in keys:
-                    with zf.open(info) as f:
-                        out[key] = numpy.lib.format.read_array(f, allow_pickle=False)
-            return out
+            members = [(info, _header(zf, info, what, name)) for info in zf.infolist()]
+            members = [(info, key, shape, dtype) for info, (key, shape, dtype) in members
+                       if keys is None or key in keys]
+            for info, key, shape, dtype in members:
+                _check_member(key, shape, dtype, what, name, _limit(max_bytes, key),
+                              (shapes or {}).get(key))
+            return {key: _read_member(zf, info) for info, key, _, _ in members}
     except UserError:
         raise
     except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError, OSError, ...
         raise UserError('{}: not a readable {} file (truncated or damaged: {}: {})'.format(
             name, what, type(e).__name__, e))
+
+
+class _LazyArrays(object):
+    """The members of an open ``.npz`` as a read-only mapping whose values
+    are read when first asked for (Chainer's deserializer asks only for the
+    entries its target has, after our shape check)."""
+
+    def __init__(self, zf, what, name, max_bytes):
+        self.zf, self.what, self.name, self.max_bytes = zf, what, name, max_bytes
+        self.members = {}
+        for info in zf.infolist():
+            key, shape, dtype = _header(zf, info, what, name)
+            self.members[key] = (info, shape, dtype)
+        self.read = {}
+
+    def shape(self, key):
+        return self.members[key][1]
+
+    def check(self, key, want=None):
+        _, shape, dtype = self.members[key]
+        _check_member(key, shape, dtype, self.what, self.name,
+                      _limit(self.max_bytes, key), want)
+
+    def __contains__(self, key):
+        return key in self.members
+
+    def __iter__(self):
+        return iter(self.members)
+
+    def __len__(self):
+        return len(self.members)
+
+    def keys(self):
+        return self.members.keys()
+
+    def __getitem__(self, key):
+        if key not in self.read:
+            self.check(key)
+            try:
+                self.read[key] = _read_member(self.zf, self.members[key][0])
+            except Exception as e:  # zlib.error, EOFError, ValueError, OSError, ...
+                raise UserError('{}: not a readable {} file (truncated or damaged: {}: '
+                                '{})'.format(self.name, self.what, type(e).__name__, e))
+        return self.read[key]
 
 
 class _ShapeMismatch(Exception):
@@ -166,21 +277,31 @@ def _deserializer():
             full = self.path + key.lstrip('/')
             if full in self.npz:
                 self.used.add(full)
-                data = self.npz[full]
-                shape = getattr(value, 'shape', None)
-                if shape is not None and not isinstance(value, numpy.generic) and \
-                        tuple(shape) != data.shape:
-                    raise _ShapeMismatch('entry {} has shape {}; this {{what}} needs {}'.format(
-                        full, data.shape, tuple(shape)))
+                shape, have = getattr(value, 'shape', None), self.npz.shape(full)
+                if value is None:            # an uninitialized parameter: any shape
+                    pass
+                elif shape is not None and not isinstance(value, numpy.generic):
+                    if tuple(shape) != have:
+                        raise _ShapeMismatch('entry {} has shape {}; this {{what}} needs '
+                                             '{}'.format(full, have, tuple(shape)))
+                elif math.prod(have) != 1:    # a number or a text: one element
+                    raise _ShapeMismatch('entry {} has shape {}; this {{what}} needs one '
+                                         'value'.format(full, have))
+                self.npz.check(full)            # the size cap, before reading
             return super().__call__(key, value)
 
     return Deserializer
 
 
-def load_npz(source, target, what='model', name=None, exact=False, ignore=()):
+def load_npz(source, target, what='model', name=None, exact=False, ignore=(),
+             max_bytes=None):
     """Loads an ``.npz`` into a Chainer object (a link, a trainer), as
     ``chainer.serializers.load_npz(source, target)`` does, but safely: no
-    pickle is ever read, and every array must have its target's shape.
+    pickle is ever read, every array must have its target's shape, and an
+    entry is read only after its header was compared with the target's
+    shape (an entry whose shape the target leaves open, an uninitialized
+    parameter, may declare at most ``max_bytes``, :data:`MAX_BYTES` by
+    default).
 
     Args:
         source: a path, the file's bytes or a binary file object.
@@ -191,28 +312,38 @@ def load_npz(source, target, what='model', name=None, exact=False, ignore=()):
             (a model file of another architecture); entries in ``ignore``
             are exempt.
         ignore (iterable of str): entries that are not the target's.
+        max_bytes: as for :func:`read_npz`.
 
     Returns:
-        dict: the arrays read.
+        dict: the arrays read (those the target has).
 
     Raises:
         UserError: a missing, damaged or unsafe file, or one that does not
             fit ``target``, named in one line.
     """
     name = _name(source, name)
-    arrays = read_npz(source, what, name)
-    d = _deserializer()(arrays)
+    zf = _open_zip(source, what, name)
     try:
-        d.load(target)
-    except _ShapeMismatch as e:
-        raise UserError('{}: does not fit this {} ({}); was it written for another '
-                        'architecture?'.format(name, what, str(e).format(what=what)))
-    except KeyError as e:
-        raise UserError('{}: does not hold this {} (no entry {}); was it written for '
-                        'another architecture?'.format(name, what, e))
-    except (TypeError, ValueError) as e:
-        raise UserError('{}: does not fit this {} ({}); was it written for another '
-                        'architecture?'.format(name, what, e))
+        with zf:
+            arrays = _LazyArrays(zf, what, name, max_bytes)
+            d = _deserializer()(arrays)
+            try:
+                d.load(target)
+            except _ShapeMismatch as e:
+                raise UserError('{}: does not fit this {} ({}; nothing of it read); was it '
+                                'written for another architecture?'.format(
+                                    name, what, str(e).format(what=what)))
+            except KeyError as e:
+                raise UserError('{}: does not hold this {} (no entry {}); was it written for '
+                                'another architecture?'.format(name, what, e))
+            except (TypeError, ValueError) as e:
+                raise UserError('{}: does not fit this {} ({}); was it written for '
+                                'another architecture?'.format(name, what, e))
+    except UserError:
+        raise
+    except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError, OSError, ...
+        raise UserError('{}: not a readable {} file (truncated or damaged: {}: {})'.format(
+            name, what, type(e).__name__, e))
     if exact:
         extra = sorted(set(arrays) - d.used - set(ignore))
         if extra:
@@ -220,23 +351,35 @@ def load_npz(source, target, what='model', name=None, exact=False, ignore=()):
                             'for another architecture?'.format(
                                 name, what, ', '.join(extra[:5]),
                                 ', ...' if len(extra) > 5 else ''))
-    return arrays
+    return dict(arrays.read)
 
 
 def load_json(path, what='settings', default=None, hint='remove it or start afresh in '
-              'another output folder'):
+              'another output folder', max_bytes=None):
     """The JSON value in ``path`` (``default`` when the file is missing and
-    ``default`` is not None); any damage is a :class:`UserError` naming it."""
+    ``default`` is not None); any damage (also nesting too deep for Python,
+    and a file over ``max_bytes`` when given) is a :class:`UserError`
+    naming it."""
+    hint = '; ' + hint if hint else ''
     try:
         with open(path, encoding='utf-8') as f:
+            if max_bytes is not None:
+                size = os.fstat(f.fileno()).st_size
+                if size > max_bytes:
+                    raise UserError('{}: not a readable {} file ({}, more than the {} such a '
+                                    'file may hold){}'.format(path, what, _size(size),
+                                                              _size(max_bytes), hint))
             return json.load(f)
     except FileNotFoundError:
         if default is not None:
             return default
         raise UserError('{}: missing ({} file)'.format(path, what))
+    except RecursionError:
+        raise UserError('{}: not a readable {} file (damaged: JSON nested too deeply){}'.format(
+            path, what, hint))
     except (ValueError, UnicodeDecodeError, OSError) as e:
         raise UserError('{}: not a readable {} file (damaged: {}){}'.format(
-            path, what, e, '; ' + hint if hint else ''))
+            path, what, e, hint))
 
 
 def json_text(value):

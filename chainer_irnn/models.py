@@ -7,6 +7,7 @@ feature statistics).
 """
 import io
 import json
+import logging
 import math
 import os
 
@@ -21,6 +22,12 @@ MODEL_FILE = 'model.npz'
 CONFIG_FILE = 'model.json'
 #: The entry of ``model.npz`` that holds the text of its ``model.json``.
 DESCRIPTION_ENTRY = 'chainer_irnn.model.json'
+#: The most bytes a model description (``model.json``, or its copy inside
+#: ``model.npz``) may hold before anything of it is read, beyond
+#: :data:`DESCRIPTION_BYTES_PER_ELEMENT` per parameter element (the class
+#: names, ``tabular.mean`` and ``tabular.std`` grow with the model).
+MAX_DESCRIPTION_BYTES = 4 * 2 ** 20
+DESCRIPTION_BYTES_PER_ELEMENT = 64
 ARCH_KEYS = ('model', 'in_size', 'hidden', 'input', 'activation',
              'identity_scale', 'input_std', 'n_class')
 
@@ -54,10 +61,11 @@ def build_model(config, impl='fused'):
 def save_model(model, config, directory):
     """Writes ``model.npz`` and ``model.json`` into ``directory``.
 
-    Each file is written whole and renamed into place; ``model.npz`` also
-    holds the text of ``model.json`` (entry :data:`DESCRIPTION_ENTRY`), so a
-    crash between the two renames leaves a pair that :func:`load_model`
-    refuses in one line instead of new weights under the old description.
+    Each file is written whole and renamed into place, ``model.npz`` first;
+    ``model.npz`` also holds the text of ``model.json`` (entry
+    :data:`DESCRIPTION_ENTRY`), so after a crash between the two renames
+    :func:`load_model` loads the new weights with their own description
+    (and rewrites ``model.json``), never under the old one.
     """
     import numpy
     from chainer.serializers.npz import serialize
@@ -78,38 +86,155 @@ def model_paths(path):
     return path, os.path.join(os.path.dirname(path) or '.', CONFIG_FILE)
 
 
+logger = logging.getLogger(__name__)
+
+
 def load_model(path, impl='fused'):
     """Loads a model saved by :func:`save_model`; returns ``(model, config)``.
 
     Every way this can fail (missing, truncated, foreign, unsafe or
     mismatched files) ends in a :class:`~chainer_irnn.errors.UserError`
-    naming the file: ``model.json`` must be the description stored inside
-    ``model.npz`` (when it holds one), its values must make sense
-    (:func:`check_description`), and every array of ``model.npz`` must be
-    one that description has, of the shape it gives, before anything is
-    built.  Nothing in either file is unpickled.
+    naming the file.  The description used is checked
+    (:func:`check_description`) and every array of ``model.npz`` must be
+    one it has, of the shape it gives, before anything is built or read
+    (only headers are read to compare; nothing is unpickled).
+
+    ``model.npz`` holds the description it was saved with: where
+    ``model.json`` is missing, unreadable or says something else (a save
+    killed between its two renames, or an edit) and that stored
+    description fits the arrays, the model loads with it, one warning
+    naming the files is logged and ``model.json`` is rewritten from it
+    (when the folder is writable).  A model saved before ``model.npz``
+    held its description needs a ``model.json`` that fits its arrays.
     """
     npz, cfg = model_paths(path)
     if not os.path.exists(npz):
         raise UserError('{}: no such model file (give a directory written by '
                         'training, or its model.npz)'.format(npz))
+    try:
+        # one open file for every read: a save renaming a new model.npz into
+        # place meanwhile cannot mix two saves in one load
+        f = open(npz, 'rb')
+    except OSError as e:
+        raise UserError('{}: not a readable model file ({})'.format(npz, e.strerror or e))
+    with f:
+        try:
+            headers = irnn_io.npz_headers(f, 'model', name=npz)
+        except UserError:
+            _config_problem(cfg, npz)   # a model.json at fault too is named first, as always
+            raise
+        cap = MAX_DESCRIPTION_BYTES + DESCRIPTION_BYTES_PER_ELEMENT * sum(
+            math.prod(shape) for key, (shape, _) in headers.items() if key != DESCRIPTION_ENTRY)
+        if DESCRIPTION_ENTRY not in headers:       # saved before model.npz held it
+            config = _read_config_file(cfg, npz, cap)
+            check_description(config, cfg)
+            _check_arrays(npz, cfg, config, headers)
+        else:
+            text, stored = _stored_description(f, npz, headers, cap)
+            try:
+                config = _read_config_file(cfg, npz, cap)
+            except UserError as e:
+                config, problem = None, 'is missing' if not os.path.exists(cfg) else \
+                    'is not usable ({})'.format(str(e).replace(cfg + ': ', '', 1))
+            else:
+                problem = None if _same(config, stored) else \
+                    _difference(cfg, npz, config, stored)
+            if problem is None:
+                check_description(config, cfg)
+                _check_arrays(npz, cfg, config, headers)
+            else:
+                entry = '{} (the description saved inside it)'.format(npz)
+                check_description(stored, entry)
+                _check_arrays(npz, entry, stored, headers)
+                config = stored
+                _repair(cfg, npz, text, problem, f)
+        model = build_model(config, impl=impl)
+        f.seek(0)
+        irnn_io.load_npz(f, model.predictor, 'model', name=npz, exact=True,
+                         ignore=(DESCRIPTION_ENTRY,))
+    return model, config
+
+
+def _read_config_file(cfg, npz, cap):
     if not os.path.exists(cfg):
         raise UserError('{}: missing; it describes the architecture of {} and '
                         'is written beside it by training'.format(cfg, npz))
-    config = irnn_io.load_json(cfg, 'chainer-irnn model description', hint=None)
+    config = irnn_io.load_json(cfg, 'chainer-irnn model description', hint=None, max_bytes=cap)
     if not isinstance(config, dict):
         raise UserError('{}: not a chainer-irnn model description (a JSON object)'.format(cfg))
+    return config
+
+
+def _config_problem(cfg, npz):
+    """Raises what is wrong with ``model.json`` on its own, if anything."""
+    config = _read_config_file(cfg, npz, None)
     missing = [k for k in ARCH_KEYS if k not in config]
     if missing:
         raise UserError('{}: missing keys {}'.format(cfg, ', '.join(missing)))
-    headers = irnn_io.npz_headers(npz, 'model')
-    if DESCRIPTION_ENTRY in headers:
-        _check_stored_description(npz, cfg, config)
-    check_description(config, cfg)
-    _check_arrays(npz, cfg, config, headers)
-    model = build_model(config, impl=impl)
-    irnn_io.load_npz(npz, model.predictor, 'model', exact=True, ignore=(DESCRIPTION_ENTRY,))
-    return model, config
+
+
+def _stored_description(f, npz, headers, cap):
+    """``(text, value)`` of the description inside ``model.npz``, its size
+    checked against ``cap`` before it is read."""
+    shape, dtype = headers[DESCRIPTION_ENTRY]
+    if len(shape) != 1 or dtype.kind != 'u' or dtype.itemsize != 1:
+        raise UserError('{}: not a readable model file (entry {} is not text: shape {}, '
+                        '{})'.format(npz, DESCRIPTION_ENTRY, shape, dtype))
+    f.seek(0)
+    raw = irnn_io.read_npz(f, 'model', name=npz, keys=(DESCRIPTION_ENTRY,),
+                           max_bytes=cap)[DESCRIPTION_ENTRY]
+    try:
+        text = raw.tobytes().decode('utf-8')
+        del raw
+        value = json.loads(text)
+    except RecursionError:
+        raise UserError('{}: not a readable model file (damaged description: JSON nested too '
+                        'deeply)'.format(npz))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError('{}: not a readable model file (damaged description: {})'.format(npz, e))
+    if not isinstance(value, dict):
+        raise UserError('{}: not a readable model file (its description is not a JSON '
+                        'object)'.format(npz))
+    return text, value
+
+
+def _same(a, b):
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _difference(cfg, npz, config, stored):
+    """How ``model.json`` differs from the description inside ``model.npz``."""
+    diffs = list(_differences(config, stored))
+    what = '; '.join('{} {} in {}, {} in {}'.format(
+        key, _short(a), os.path.basename(cfg), _short(b), os.path.basename(npz))
+        for key, a, b in diffs[:2])
+    return 'differs from the description saved inside {} ({}{})'.format(
+        os.path.basename(npz), what or 'different JSON', '; ...' if len(diffs) > 2 else '')
+
+
+_warned = set()
+
+
+def _repair(cfg, npz, text, problem, f):
+    """Rewrites ``model.json`` from the description inside ``model.npz``
+    (``f``, still open) and logs one line saying so."""
+    try:
+        current = os.stat(npz)
+        opened = os.fstat(f.fileno())
+        if (current.st_dev, current.st_ino) != (opened.st_dev, opened.st_ino):
+            raise OSError('{} was replaced meanwhile'.format(npz))   # a save is under way
+        irnn_io.write_file(cfg, text)
+    except OSError as e:
+        key = os.path.abspath(cfg)
+        if key not in _warned:
+            _warned.add(key)
+            logger.warning('%s %s: loaded %s with the description saved inside it; %s was '
+                           'left as it is (%s)', cfg, problem, npz, os.path.basename(cfg),
+                           getattr(e, 'strerror', None) or e)
+        return
+    logger.warning('%s %s: loaded %s with the description saved inside it and rewrote %s '
+                   'from it (the files came from different saves: an interrupted save, or '
+                   'an edit)', cfg, problem, npz, os.path.basename(cfg))
 
 
 def load_params(path, target, what='model'):
@@ -127,27 +252,6 @@ def _short(value, limit=60):
         return 'missing'
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
-def _check_stored_description(npz, cfg, config):
-    """``model.json`` must be the description saved inside ``model.npz``."""
-    stored = irnn_io.read_npz(npz, 'model', keys=(DESCRIPTION_ENTRY,))[DESCRIPTION_ENTRY]
-    try:
-        inside = json.loads(stored.tobytes().decode('utf-8'))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise UserError('{}: not a readable model file (damaged description: {})'.format(npz, e))
-    if json.dumps(inside, sort_keys=True) == json.dumps(config, sort_keys=True):
-        return
-    diffs = list(_differences(config, inside))
-    what = '; '.join('{} {} in {}, {} in {}'.format(
-        key, _short(a), os.path.basename(cfg), _short(b), os.path.basename(npz))
-        for key, a, b in diffs[:2])
-    arch = any(key.split('.')[0] in ARCH_KEYS for key, _, _ in diffs)
-    raise UserError('{}: describes another {} than {} ({}{}): the two files come from '
-                    'different saves (an interrupted save, or a model.json copied or '
-                    'edited); use the pair written together'.format(
-                        cfg, 'architecture' if arch else 'model', npz,
-                        what or 'different JSON', '; ...' if len(diffs) > 2 else ''))
 
 
 def _differences(a, b, prefix=''):

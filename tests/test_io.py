@@ -1,5 +1,6 @@
 """chainer_irnn.io: the one safe ``.npz`` loader, JSON reading and atomic
-writes (issue 22, items 1 and 8)."""
+writes (issue 22, items 1 and 8), and no allocation on a header's word
+(a decompression bomb)."""
 import ast
 import io as stdio
 import os
@@ -14,7 +15,10 @@ import chainer.links as L
 
 from chainer_irnn import io
 from chainer_irnn.errors import UserError
+from tests.npz_bomb import peak_bytes, write_bomb
 from tests.pickle_payload import payload_array, unpickled
+
+MiB = 2 ** 20
 
 
 def test_io_imports_nothing_of_the_package_but_errors():
@@ -166,6 +170,114 @@ def test_exact_refuses_entries_the_target_lacks(tmp_path):
     io.load_npz(str(path), L.Linear(3, 2), exact=True, ignore=('more',))
 
 
+# a decompression bomb: nothing is read before its declared size is checked
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The sizes of the arrays numpy reads from members."""
+    sizes = []
+    real = numpy.lib.format.read_array
+
+    def read_array(*args, **kwargs):
+        a = real(*args, **kwargs)
+        sizes.append(a.nbytes)
+        return a
+    monkeypatch.setattr(numpy.lib.format, 'read_array', read_array)
+    return sizes
+
+
+def refused(call, *args, **kwargs):
+    """The message of the UserError ``call`` raises, asserting little was
+    allocated on the way (the bombs below declare 64 to 512 MiB)."""
+    peak, e = peak_bytes(call, *args, **kwargs)
+    assert isinstance(e, UserError), e
+    assert peak < 8 * MiB, peak
+    assert '\n' not in str(e)
+    return str(e)
+
+
+def test_a_member_over_the_default_cap_is_refused_unread(tmp_path, reads):
+    """512 MiB declared in a 0.5 MB file (a deflate bomb's ratio)."""
+    path = tmp_path / 'bomb.npz'
+    write_bomb(path, {'y': numpy.zeros(3, 'u1')}, 'x', (512 * MiB,), 'u1')
+    assert os.path.getsize(str(path)) < MiB
+    for call in (lambda: io.read_npz(str(path)),
+                 lambda: io.read_npz(str(path), keys=('x', 'y')),
+                 lambda: io.read_npz(path.read_bytes(), name='the bytes')):
+        msg = refused(call)
+        assert "refused: entry 'x' declares 512 MiB" in msg and 'nothing read' in msg, msg
+    assert reads == []                      # not even 'y': all are checked first
+    assert set(io.read_npz(str(path), keys=('y',))) == {'y'}
+
+
+def test_a_caller_gives_a_smaller_cap_or_the_shapes(tmp_path, reads):
+    path = tmp_path / 'bomb.npz'
+    write_bomb(path, {'a': numpy.zeros(3, 'f')}, 'x', (16 * MiB,), 'u1')
+    msg = refused(io.read_npz, str(path), max_bytes={'x': MiB}, name='m.npz')
+    assert msg.startswith('m.npz: refused') and "'x'" in msg and 'more than the 1 MiB' in msg
+    msg = refused(io.read_npz, str(path), max_bytes=MiB)
+    assert "'x'" in msg
+    msg = refused(io.read_npz, str(path), shapes={'x': (28, 28)})
+    assert "entry 'x' has shape (16777216,)" in msg and 'needs (28, 28)' in msg
+    assert reads == []
+
+
+def test_an_absurd_ratio_is_refused_unread(tmp_path, reads):
+    """More than deflate can give: a forged size, or another compression."""
+    path = tmp_path / 'bomb.npz'
+    write_bomb(path, {}, 'x', (64 * MiB,), 'u1', filler=100)
+    for call in ('read_npz', 'npz_headers'):
+        msg = refused(getattr(io, call), str(path))
+        assert str(path) in msg and "entry 'x'" in msg and 'bomb' in msg
+    assert reads == []
+    ok = tmp_path / 'zeros.npz'                  # what deflate really gives
+    numpy.savez_compressed(str(ok), z=numpy.zeros(4 * MiB, 'f'))
+    assert io.read_npz(str(ok))['z'].shape == (4 * MiB,)
+
+
+def test_load_npz_compares_the_targets_shapes_before_reading(tmp_path):
+    """A parameter declaring 64 MiB for a (2,) bias: refused from its header."""
+    path = tmp_path / 'bomb.npz'
+    write_bomb(path, {'W': numpy.zeros((2, 3), 'f')}, 'b', (16 * MiB,))
+    msg = refused(io.load_npz, str(path), L.Linear(3, 2))
+    assert msg.startswith(str(path)) and 'entry b has shape (16777216,)' in msg
+    assert 'needs (2,)' in msg
+    msg = refused(io.load_npz, path.read_bytes(), L.Linear(3, 2), name='the pickled state')
+    assert msg.startswith('the pickled state')
+
+
+def test_an_entry_the_target_does_not_use_is_never_read(tmp_path, reads):
+    path = tmp_path / 'bomb.npz'
+    link = L.Linear(3, 2)
+    write_bomb(path, {'W': link.W.array, 'b': link.b.array}, 'other', (16 * MiB,))
+    io.load_npz(str(path), L.Linear(3, 2))          # snapshots tolerate extra entries
+    assert sorted(reads) == [8, 24]
+    with pytest.raises(UserError, match='other'):
+        io.load_npz(str(path), L.Linear(3, 2), exact=True)
+
+
+def test_a_number_and_an_uninitialized_parameter_are_capped(tmp_path):
+    """A persistent number needs one value; a parameter of open shape (an
+    uninitialized one) may declare at most the cap."""
+    link = L.Linear(3, 2)
+    with link.init_scope():
+        link.add_persistent('count', 0)
+    path = tmp_path / 'count.npz'
+    write_bomb(path, {'W': link.W.array, 'b': link.b.array}, 'count', (16 * MiB,), '<i8')
+    msg = refused(io.load_npz, str(path), link, what='snapshot')
+    assert 'entry count has shape (16777216,)' in msg and 'needs one value' in msg
+    path = tmp_path / 'open.npz'
+    write_bomb(path, {'b': numpy.zeros(2, 'f')}, 'W', (2, 64 * MiB))
+    msg = refused(io.load_npz, str(path), L.Linear(None, 2))
+    assert "entry 'W' declares 512 MiB" in msg
+    msg = refused(io.load_npz, str(path), L.Linear(None, 2), max_bytes=MiB)
+    assert 'more than the 1 MiB' in msg
+    lazy = L.Linear(None, 2)                         # a fitting one loads
+    chainer.serializers.save_npz(str(tmp_path / 'l.npz'), L.Linear(3, 2))
+    io.load_npz(str(tmp_path / 'l.npz'), lazy)
+    assert lazy.W.shape == (2, 3)
+
+
 def test_load_json(tmp_path):
     path = tmp_path / 's.json'
     assert io.load_json(str(path), default=[]) == []
@@ -174,6 +286,24 @@ def test_load_json(tmp_path):
     path.write_text('{"a": ')
     with pytest.raises(UserError, match='not a readable settings file'):
         io.load_json(str(path))
+
+
+@pytest.mark.parametrize('text', ['[' * 200000 + ']' * 200000, '{"a": ' * 100000 + '1'])
+def test_load_json_nested_too_deeply_is_one_line(tmp_path, text):
+    path = tmp_path / 'run.json'
+    path.write_text(text)
+    with pytest.raises(UserError) as e:
+        io.load_json(str(path), 'run identity')
+    msg = str(e.value)
+    assert msg.startswith(str(path)) and 'nested too deeply' in msg and '\n' not in msg
+
+
+def test_load_json_refuses_a_file_over_its_cap_unread(tmp_path):
+    path = tmp_path / 'model.json'
+    path.write_text('[' + '0,' * MiB + '0]')
+    assert len(io.load_json(str(path))) == MiB + 1
+    with pytest.raises(UserError, match='more than the 1 MiB'):
+        io.load_json(str(path), max_bytes=MiB)
 
 
 def leftovers(folder):

@@ -1,8 +1,11 @@
 """Saved models as files (issue 22): ``model.npz`` never unpickles (item 1),
 the ``model.npz``/``model.json`` pair stays consistent through a crash
-(item 8), and a ``model.json`` that does not describe ``model.npz`` is
-refused in one line (items 13 and 15)."""
+(item 8: the description saved inside ``model.npz`` wins and rewrites
+``model.json``), a ``model.json`` that does not describe a ``model.npz``
+without that description is refused in one line (items 13 and 15), and
+nothing is read on a header's word (a decompression bomb)."""
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -16,6 +19,7 @@ import pytest
 import chainer_irnn  # noqa: F401  (the shims, before chainer)
 from chainer_irnn import IRNNClassifier, load_model, models
 from chainer_irnn.errors import UserError
+from tests.npz_bomb import peak_bytes, write_bomb
 from tests.pickle_payload import poison, unpickled
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -49,6 +53,22 @@ def model(trained, tmp_path):
     out = str(tmp_path / 'm')
     shutil.copytree(trained, out)
     return out
+
+
+@pytest.fixture
+def warnings_logged():
+    """The lines ``chainer_irnn.models`` logs (the CLI's logging setup stops
+    them from reaching pytest's own capture)."""
+    lines = []
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+    handler = Handler(logging.WARNING)
+    logger = logging.getLogger('chainer_irnn.models')
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
 
 
 def npz_arrays(path):
@@ -137,33 +157,121 @@ CRASH = textwrap.dedent('''
 
 
 @pytest.mark.parametrize('crash_at', [1, 2, 3])
-def test_a_crash_while_saving_leaves_one_pair_or_a_clear_refusal(model, crash_at):
+def test_a_crash_while_saving_leaves_the_old_pair_or_the_new_model(model, crash_at,
+                                                                   warnings_logged):
     """Kill a save of a new model (same architecture, other classes order
-    and feature means) at each rename: the old pair loads, or the new one,
-    or the mismatch is refused in one line; never the new weights under the
-    old description."""
-    old_json = json.load(open(os.path.join(model, 'model.json')))
+    and feature means) at each rename: the old pair loads, or the new model
+    with its own description (killed between the renames: model.json is
+    rewritten from the copy inside model.npz, with one warning); never the
+    new weights under the old description."""
+    json_path = os.path.join(model, 'model.json')
+    old_json = json.load(open(json_path))
     old = npz_arrays(os.path.join(model, 'model.npz'))
     proc = subprocess.run([sys.executable, '-c', CRASH.format(root=ROOT), model,
                            str(crash_at)], capture_output=True, text=True)
     assert proc.returncode == (9 if crash_at < 3 else 0), proc.stderr
-    try:
-        loaded, config = models.load_model(model)
-    except UserError as e:
-        assert crash_at == 2
-        msg = str(e)
-        assert '\n' not in msg and 'model.json' in msg and 'model.npz' in msg
-        assert 'different saves' in msg and 'tabular.classes ["0", "1"] in model.json' in msg
-        return
+    assert (json.load(open(json_path)) == old_json) == (crash_at < 3)
+    loaded, config = models.load_model(model)
     params = {n.lstrip('/'): p.array for n, p in loaded.predictor.namedparams()}
-    if config == old_json:
-        assert crash_at == 1
+    if crash_at == 1:
+        assert config == old_json and warnings_logged == []
         for name, value in params.items():
             numpy.testing.assert_array_equal(value, old[name])
+        return
+    assert config['tabular']['classes'] == old_json['tabular']['classes'][::-1]
+    assert config['tabular']['mean'] == [m + 1.0 for m in old_json['tabular']['mean']]
+    assert all((value == 0.25).all() for value in params.values())
+    if crash_at == 3:
+        assert warnings_logged == []
+        return
+    assert len(warnings_logged) == 1, warnings_logged
+    line = warnings_logged[0]
+    assert '\n' not in line and line.startswith(json_path) and 'model.npz' in line
+    assert 'tabular.classes ["0", "1"] in model.json, ["1", "0"] in model.npz' in line
+    assert 'rewrote model.json' in line
+    assert json.load(open(json_path)) == config                  # repaired on disk ...
+    assert models.load_model(model)[1] == config and len(warnings_logged) == 1  # ... once
+
+
+def test_a_pair_that_cannot_be_repaired_still_loads_the_npz_description(
+        model, monkeypatch, warnings_logged):
+    """A read-only folder: the model loads with the description inside
+    model.npz, model.json stays, and the warning says so."""
+    json_path = os.path.join(model, 'model.json')
+    edit_json(model, lambda d: d['tabular'].update(classes=['1', '0']))
+    edited = open(json_path).read()
+
+    def read_only(path, data):
+        raise OSError(30, 'Read-only file system')
+    monkeypatch.setattr(models.irnn_io, 'write_file', read_only)
+    config = models.load_model(model)[1]
+    assert config['tabular']['classes'] == ['0', '1'] and open(json_path).read() == edited
+    assert len(warnings_logged) == 1 and 'Read-only file system' in warnings_logged[0]
+    assert 'left as it is' in warnings_logged[0]
+    models.load_model(model)
+    assert len(warnings_logged) == 1                            # once
+
+
+@pytest.mark.parametrize('damage', ['missing', 'nested', 'not JSON', 'a list'])
+def test_a_lost_or_damaged_model_json_is_rewritten_from_the_npz(model, damage,
+                                                                warnings_logged):
+    """A first save killed between the renames leaves no model.json."""
+    json_path = os.path.join(model, 'model.json')
+    before = open(json_path).read()
+    if damage == 'missing':
+        os.remove(json_path)
     else:
-        assert crash_at == 3
-        assert config['tabular']['classes'] == old_json['tabular']['classes'][::-1]
-        assert all((value == 0.25).all() for value in params.values())
+        open(json_path, 'w').write({'nested': '[' * 200000 + ']' * 200000,
+                                    'not JSON': '{"hidden": [6', 'a list': '[]'}[damage])
+    models.load_model(model)
+    assert open(json_path).read() == before
+    assert len(warnings_logged) == 1 and warnings_logged[0].startswith(json_path)
+    assert '\n' not in warnings_logged[0]
+
+
+def test_a_description_inside_the_npz_that_does_not_fit_its_arrays_is_refused(model):
+    """model.npz must agree with itself; model.json cannot rescue it."""
+    npz = os.path.join(model, 'model.npz')
+    arrays = npz_arrays(npz)
+    inside = json.loads(arrays[models.DESCRIPTION_ENTRY].tobytes())
+    inside['hidden'] = [7]
+    arrays[models.DESCRIPTION_ENTRY] = numpy.frombuffer(json.dumps(inside).encode(), 'u1')
+    numpy.savez(npz, **arrays)
+    with pytest.raises(UserError) as e:
+        load_model(model)
+    msg = str(e.value)
+    assert msg.startswith(npz) and 'the description saved inside it' in msg and '\n' not in msg
+    assert open(os.path.join(model, 'model.json')).read() != json.dumps(inside)
+
+
+def test_a_huge_description_inside_the_npz_is_refused_unread(model):
+    """1 GiB of description in a 1 MB model.npz (a deflate bomb's ratio)
+    peaked at 3.1 GB; now its header is refused before it is read."""
+    npz = os.path.join(model, 'model.npz')
+    arrays = npz_arrays(npz)
+    del arrays[models.DESCRIPTION_ENTRY]
+    write_bomb(npz, arrays, models.DESCRIPTION_ENTRY, (2 ** 30,), 'u1')
+    assert os.path.getsize(npz) < 2 * 2 ** 20
+    peak, e = peak_bytes(load_model, model)
+    assert isinstance(e, UserError), e
+    msg = str(e)
+    assert msg.startswith(npz) and models.DESCRIPTION_ENTRY in msg and '1 GiB' in msg, msg
+    assert '\n' not in msg and peak < 16 * 2 ** 20, peak
+
+
+def test_a_huge_parameter_in_a_pickled_estimator_is_refused_unread(trained, tmp_path):
+    clf = IRNNClassifier.load(trained)
+    state = clf.__getstate__()
+    path = tmp_path / 'p.npz'
+    path.write_bytes(state['_model_npz'])
+    arrays = npz_arrays(str(path))
+    del arrays['head/b']
+    write_bomb(path, arrays, 'head/b', (2 ** 28,))
+    state['_model_npz'] = path.read_bytes()
+    peak, e = peak_bytes(IRNNClassifier.__new__(IRNNClassifier).__setstate__, state)
+    assert isinstance(e, UserError), e
+    assert 'the pickled IRNNClassifier' in str(e) and 'head/b' in str(e), str(e)
+    assert peak < 16 * 2 ** 20, peak
 
 
 def test_a_save_removes_what_a_killed_save_left(model):
@@ -178,13 +286,24 @@ def test_a_save_removes_what_a_killed_save_left(model):
     models.load_model(model)
 
 
-def test_an_edited_model_json_is_refused_naming_the_key(model):
-    edit_json(model, lambda d: d['tabular'].update(classes=['1', '0']))
+@pytest.mark.parametrize('stored', ['kept', 'stripped'])
+def test_an_edited_model_json_that_contradicts_the_arrays(model, stored, warnings_logged):
+    """Kept: the description inside model.npz wins (named in one warning).
+    Stripped (a model saved before it held one): refused naming the key."""
+    if stored == 'stripped':
+        strip_description(model)
+    edit_json(model, lambda d: d.update(n_class=3))
+    json_path = os.path.join(model, 'model.json')
+    if stored == 'kept':
+        assert load_model(model).description['n_class'] == 2
+        assert json.load(open(json_path))['n_class'] == 2
+        assert len(warnings_logged) == 1 and 'n_class 3 in model.json, 2 in model.npz' in \
+            warnings_logged[0]
+        return
     with pytest.raises(UserError) as e:
         load_model(model)
     msg = str(e.value)
-    assert msg.startswith(os.path.join(model, 'model.json')) and 'tabular' in msg
-    assert '\n' not in msg
+    assert 'n_class' in msg and '\n' not in msg and 'model.json' in msg
 
 
 def test_a_model_saved_without_the_description_entry_still_loads(model):
@@ -229,7 +348,10 @@ def two_layer_npz_with_one_layer_json(folder):
     (lambda f: edit_json(f, lambda d: d.update(n_class=3)), ['n_class']),
     (lambda f: edit_json(f, lambda d: d.update(in_size=3)), ['in_size']),
 ])
-def test_a_model_json_that_does_not_describe_the_npz_is_refused(model, case, words, stored):
+def test_a_model_json_that_does_not_describe_the_npz_is_refused(model, case, words, stored,
+                                                                warnings_logged):
+    """Stripped (no description inside model.npz): refused in one line.
+    Kept: model.json is rewritten from the description inside model.npz."""
     if case is two_layer_npz_with_one_layer_json:
         case(model)
         if stored == 'stripped':
@@ -238,15 +360,20 @@ def test_a_model_json_that_does_not_describe_the_npz_is_refused(model, case, wor
         if stored == 'stripped':
             strip_description(model)
         case(model)
+    if stored == 'kept':
+        loaded, config = models.load_model(model)
+        assert json.load(open(os.path.join(model, 'model.json'))) == config
+        assert len(warnings_logged) == 1 and '\n' not in warnings_logged[0]
+        for w in words:
+            assert w in warnings_logged[0], warnings_logged
+        return
     with pytest.raises(UserError) as e:
         load_model(model)
     msg = str(e.value)
     assert '\n' not in msg and 'model.' in msg
     for w in words:
         assert w in msg, msg
-    if stored == 'kept':       # the description inside model.npz differs
-        assert 'different saves' in msg
-    elif case is two_layer_npz_with_one_layer_json:
+    if case is two_layer_npz_with_one_layer_json:
         assert 'encoder/proj1/W' in msg
 
 

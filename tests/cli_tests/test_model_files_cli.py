@@ -1,7 +1,9 @@
 """The command line on planted and mismatched model files (issue 22): a
 pickle in ``model.npz`` or in a snapshot never runs (item 1), and a
-``model.json`` that does not describe ``model.npz`` ends in one line with
-exit status 2 (items 13 and 15)."""
+``model.json`` that does not describe a ``model.npz`` without its own
+description ends in one line with exit status 2 (items 13 and 15); with
+that description the model loads, model.json is rewritten and one warning
+says so (item 8); JSON nested too deeply is one line too."""
 import json
 import os
 import shutil
@@ -135,6 +137,42 @@ def test_a_model_json_that_does_not_fit_is_one_line(run_dir, capsys, change, wor
         strip_description(folder)
     edit_json(folder, change)
     rc, _, err = use(capsys, command, run_dir)
+    if stored == 'kept':         # the description inside model.npz wins, once
+        assert rc == 0 and error_lines(err) == [], err
+        warned = [line for line in err.splitlines() if 'rewrote model.json' in line]
+        assert len(warned) == 1 and str(folder / 'model.json') in warned[0], err
+        assert word in warned[0]
+        assert (command == 'predict') == os.path.exists(str(run_dir / 'p.csv'))
+        rc, _, err = use(capsys, command, run_dir)
+        assert rc == 0 and 'model.json' not in err, err
+        return
     assert rc == 2 and len(error_lines(err)) == 1, err
     assert 'model.json' in err and word in err, err
     assert not os.path.exists(str(run_dir / 'p.csv'))
+
+
+DEEP = '[' * 200000 + ']' * 200000
+
+
+@pytest.mark.parametrize('stored', ['kept', 'stripped'])
+def test_a_model_json_nested_too_deeply(run_dir, capsys, stored):
+    """A RecursionError escaped as a traceback."""
+    folder = run_dir / 'run'
+    if stored == 'stripped':
+        strip_description(folder)
+    (folder / 'model.json').write_text(DEEP)
+    rc, _, err = use(capsys, 'evaluate', run_dir)
+    if stored == 'kept':
+        assert rc == 0 and 'nested too deeply' in err and 'rewrote model.json' in err, err
+        return
+    assert rc == 2 and len(error_lines(err)) == 1, err
+    assert str(folder / 'model.json') in err and 'nested too deeply' in err, err
+
+
+def test_a_train_config_nested_too_deeply_is_one_line(run_dir, capsys):
+    config = run_dir / 'deep.json'
+    config.write_text(DEEP)
+    rc, _, err = run(capsys, 'train', '--config', config, '--csv', run_dir / 'd.csv',
+                     '--out', run_dir / 'new', *FAST)
+    assert rc == 2 and len(error_lines(err)) == 1, err
+    assert str(config) in err and 'nested too deeply' in err, err

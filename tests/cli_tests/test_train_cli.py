@@ -182,14 +182,27 @@ def test_snapshot_of_another_architecture_is_a_clear_error(tmp_path, capsys):
 
 
 def test_model_npz_of_another_architecture_is_a_clear_error(tmp_path, capsys):
+    """model.npz holds the description it was saved with: that one is used
+    and model.json rewritten (one warning); without it (a model saved before
+    model.npz held one), a model.json of another architecture is refused."""
     assert train(tmp_path, '--iteration', '1', '--hidden', '8') == 0
+    capsys.readouterr()
     config = json.loads((tmp_path / 'model.json').read_text())
     config['hidden'] = [9]
     (tmp_path / 'model.json').write_text(json.dumps(config))
-    assert main(['evaluate', '--model', str(tmp_path), '--data', 'embedded',
-                 '--n-test', '4']) == 2
+    args = ['evaluate', '--model', str(tmp_path), '--data', 'embedded', '--n-test', '4']
+    assert main(args) == 0
     err = capsys.readouterr().err
-    assert 'model.npz' in err and 'another architecture' in err
+    assert 'hidden [9] in model.json, [8] in model.npz' in err and 'rewrote model.json' in err
+    assert json.loads((tmp_path / 'model.json').read_text())['hidden'] == [8]
+    npz = str(tmp_path / 'model.npz')
+    with numpy.load(npz) as f:
+        kept = {k: f[k] for k in f.files if k != 'chainer_irnn.model.json'}
+    numpy.savez(npz, **kept)
+    (tmp_path / 'model.json').write_text(json.dumps(config))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert 'model.npz' in err and 'different models' in err and 'hidden [9]' in err
 
 
 def test_truncated_model_npz_is_a_clear_error(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """Chainer's own MNIST cache (``train.npz``/``test.npz``) read through the
-one safe loader (issue 22, item 1): a planted pickle never runs and a
-damaged archive is passed over, never a traceback."""
+one safe loader (issue 22, item 1): a planted pickle never runs, a
+damaged archive or a decompression bomb is passed over, never a traceback
+(and the bomb never read)."""
 import os
 
 import numpy
@@ -9,6 +10,7 @@ import pytest
 from chainer_irnn.datasets import mnist
 from tests.datasets_tests.test_mnist import (  # noqa: F401  (fixtures)
     SYN, _chainer_npz, assert_synthetic, dead, full, no_real_mirrors)
+from tests.npz_bomb import peak_bytes, write_bomb
 from tests.pickle_payload import payload_array, unpickled
 
 
@@ -41,3 +43,18 @@ def test_a_damaged_chainer_cache_is_passed_over(tmp_path, dead, damage):  # noqa
     _chainer_npz(tmp_path / 'chainer', SYN)
     assert_synthetic(full(tmp_path / 'cache', [dead],
                           chainer_cache_dir=str(tmp_path / 'chainer')))
+
+
+def test_a_decompression_bomb_in_chainers_cache_is_passed_over_unread(tmp_path,
+                                                                      dead):  # noqa: F811
+    """x declaring 1 GiB in a 1 MB test.npz: refused from its header."""
+    _chainer_npz(tmp_path / 'chainer', SYN)
+    path = str(tmp_path / 'chainer' / 'test.npz')
+    with numpy.load(path) as f:
+        y = f['y']
+    write_bomb(path, {'y': y}, 'x', (2 ** 30 // 784, 784), 'u1')
+    assert os.path.getsize(path) < 2 * 2 ** 20
+    peak, e = peak_bytes(full, tmp_path / 'cache', [dead],
+                         chainer_cache_dir=str(tmp_path / 'chainer'))
+    assert isinstance(e, mnist.DownloadError), e
+    assert peak < 64 * 2 ** 20, peak
