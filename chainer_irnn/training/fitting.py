@@ -311,7 +311,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         model = models.build_model(description, impl=config.model.impl)
         model.to_device(device)
         trainer = trainer_mod.build_trainer(model, train, val, config, out, device, comm=comm,
-                                            select=meta.get('validation') != 'test')
+                                            select=meta.get('validation') != 'test',
+                                            identity=built.get('identity'))
         for extension in extensions:
             trainer.extend(extension)
         built.update(model=model, trainer=trainer)
@@ -320,7 +321,7 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     lock = RunLock(out) if distributed.is_writer(comm) else contextlib.nullcontext()
     with lock:
         # the folder holds one run: continue only that one, or start over
-        _claim_out(comm, out, config, train, val, meta, resume)
+        built['identity'] = _claim_out(comm, out, config, train, val, meta, resume)
         resume = distributed.resolve_resume(comm, out, resume)
         if comm is not None and run.on_divergence == 'rollback':
             distributed.require_shared_out(comm, out, str(Setting('on_divergence', 'rollback')))
@@ -422,7 +423,7 @@ def _after_interrupt(built, description, out, save, make_trainer):
     snapshot) after a Ctrl-C; returns ``(iteration, what was kept, the
     snapshot to continue from or None)``."""
     from chainer_irnn import models
-    from chainer_irnn.training import snapshots
+    from chainer_irnn.training import snapshots, trainer as trainer_mod
     trainer = built.get('trainer')
     at = trainer.updater.iteration if trainer is not None else 0
     found = snapshots.find_snapshots(out)
@@ -438,6 +439,7 @@ def _after_interrupt(built, description, out, save, make_trainer):
         try:
             model, fresh = make_trainer()
             snapshots.load_npz(found[-1][1], fresh, what='snapshot')
+            trainer_mod.check_snapshot(fresh, found[-1][1])
             kept = 'newest snapshot ({})'.format(os.path.basename(found[-1][1]))
         except Exception as e:    # keep the interruption's message, say why
             logger.warning('no model written: %s', e)
@@ -453,22 +455,26 @@ def _after_interrupt(built, description, out, save, make_trainer):
 
 def _claim_out(comm, out, config, train, val, meta, resume):
     """:func:`~chainer_irnn.training.run_folder.claim` on the writing rank;
-    with a ChainerMN ``comm`` its refusal is raised on every rank."""
+    with a ChainerMN ``comm`` its refusal is raised on every rank.  Returns
+    what ``claim`` returns, the same on every rank (the trainers' snapshots
+    carry the writing rank's run identity and are checked against it)."""
     from chainer_irnn.errors import UserError
     from chainer_irnn.training import run_folder
-    problem = ''      # ChainerMN broadcasts no None from the root
+    problem, claimed = '', None      # ChainerMN broadcasts no None from the root
     if distributed.is_writer(comm):
         try:
-            run_folder.claim(out, run_folder.identity(config, train, val, meta,
-                                                      distributed.size(comm)), resume)
+            claimed = run_folder.claim(out, run_folder.identity(config, train, val, meta,
+                                                                distributed.size(comm)), resume)
         except UserError as e:
             if comm is None:
                 raise
             problem = str(e)
     if comm is not None:
-        problem = comm.bcast_obj(problem if distributed.is_writer(comm) else None)
+        problem, claimed = comm.bcast_obj(
+            (problem, claimed) if distributed.is_writer(comm) else None)
         if problem:
             raise distributed.CollectiveError(problem)
+    return claimed
 
 
 def _best_message(best):
@@ -488,7 +494,7 @@ def _after_divergence(error, built, config, out, make_trainer):
     """``(model, what it is)`` to keep when rollbacks ran out: the best
     evaluated model of the last attempt, else the newest snapshot before the
     divergence; else ``error`` is raised again."""
-    from chainer_irnn.training import snapshots
+    from chainer_irnn.training import snapshots, trainer as trainer_mod
     if config.run.on_divergence != 'rollback':
         raise error
     monitor = getattr(built.get('trainer'), 'best_model', None)
@@ -510,5 +516,6 @@ def _after_divergence(error, built, config, out, make_trainer):
         raise error
     model, trainer = make_trainer()
     snapshots.load_npz(good[-1][1], trainer, what='snapshot')
+    trainer_mod.check_snapshot(trainer, good[-1][1])
     return model, 'newest snapshot before the divergence ({})'.format(
         os.path.basename(good[-1][1]))

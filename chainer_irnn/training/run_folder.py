@@ -15,19 +15,31 @@ with it:
 * ``resume='none'`` starts over: the files of the run the folder held
   (snapshots, log, plots, model, settings, rollback history) are removed
   first, so nothing of it is left to mix with the new one or to be resumed
-  later.  Files that are not a run's are left alone.
+  later.  Only a folder whose ``run.json`` says it holds a run is emptied,
+  and only of regular files (or links, never followed) with the exact
+  names a run writes; folders are never removed, and nothing else is.
+
+A folder with files named as a run's (``log``, ``test.json``,
+``snapshot_iter_*``, ...) but no ``run.json`` is not known to be a run's:
+it is refused in one line naming those files, not emptied and not written
+into -- except a folder written before ``run.json`` existed, whose
+``settings.json`` can be checked, which may be resumed (with a warning).
+
+Each snapshot also carries its run's identity
+(:class:`~chainer_irnn.training.trainer.RunIdentity`), compared as
+``run.json`` is when it is loaded, so that a snapshot copied out of its
+folder, or into another one, is still resumed only by its own run.
 
 The run's length (``epoch``, ``iteration``, ``min_iteration``) is not part
 of its identity: a finished run may be extended.  Nor are display and
 bookkeeping settings (progress, plots, report, log and snapshot intervals,
 snapshots kept).
 """
-import glob
 import hashlib
 import json
 import logging
 import os
-import shutil
+import re
 
 import numpy
 
@@ -42,7 +54,12 @@ NOT_SHAPING = ('preset', 'epoch', 'iteration', 'min_iteration', 'progress', 'plo
 #: files a training run writes into its folder (removed when starting over)
 RUN_FILES = (RUN_FILE, 'settings.json', 'log', 'rollbacks.json', 'world.json', 'model.npz',
              'model.json', 'loss.png', 'accuracy.png', 'test.json')
-_RUN_PATTERNS = ('snapshot_iter_*', 'tmpsnapshot_iter_*')
+#: temporaries of the files above (the plots write ``loss.png.tmp``)
+_TAILS = ('', '.tmp', '.tmp.npz', '.tmp.png')
+#: snapshots (and those a rollback set aside) a run writes; start over removes these
+_SNAPSHOT_FILE = re.compile(r'^snapshot_iter_\d+(\.diverged)?$')
+#: names that make a folder look like a run's (refused without ``run.json``)
+_RUN_LIKE = re.compile(r'^(tmp)?snapshot_iter_')
 #: data description keys that say where the data came from, not what it is
 _WHERE = ('data_source',)
 
@@ -112,7 +129,7 @@ def _show(value):
 def differences(old, new):
     """How run identity ``new`` differs from ``old``, in words (empty: the same run)."""
     out = []
-    od, nd = old.get('data', {}), new.get('data', {})
+    od, nd = old.get('data') or {}, new.get('data') or {}
     for key, what in (('train', 'training'), ('validation', 'validation')):
         if key in od and od.get(key) != nd.get(key):
             n_old, n_new = od.get('n_' + key), nd.get('n_' + key)
@@ -122,12 +139,16 @@ def differences(old, new):
     if 'description' in od and od.get('description') != nd.get('description') and \
             not any(d.startswith('other training') for d in out):
         out.append('another data description (classes, columns or preprocessing)')
-    os_, ns = old.get('settings', {}), new.get('settings', {})
+    os_, ns = old.get('settings') or {}, new.get('settings') or {}
     for key in sorted(set(os_) | set(ns)):
         if key in os_ and os_.get(key) != ns.get(key):
             out.append('{} {} there, {} here'.format(Setting(key), _show(os_.get(key)),
                                                      _show(ns.get(key))))
     return out
+
+
+#: what a run's ``settings.json`` always holds (one that does not is not a run's)
+_LEGACY_KEYS = ('n_class', 'in_size', 'hidden', 'lr')
 
 
 def _legacy_identity(out):
@@ -139,50 +160,112 @@ def _legacy_identity(out):
             settings = json.load(f)
     except (OSError, ValueError):
         return None
-    if not isinstance(settings, dict):
+    if not isinstance(settings, dict) or not all(k in settings for k in _LEGACY_KEYS):
         return None
     return {'settings': settings}
 
 
+def run_entries(out):
+    """The names in ``out`` that a training run writes (files or not),
+    sorted; empty when ``out`` is no folder."""
+    try:
+        names = os.listdir(out)
+    except OSError:
+        return []
+    return sorted(n for n in names if n in _NAMES or _RUN_LIKE.match(n))
+
+
+_NAMES = frozenset(name + tail for name in RUN_FILES for tail in _TAILS)
+
+
 def holds_run(out):
-    """Whether ``out`` holds files of a training run."""
-    if not os.path.isdir(out):
+    """Whether ``out`` holds files named as a training run's."""
+    return bool(run_entries(out))
+
+
+class NotARunFolder(UserError):
+    """``out`` holds files named as a run's but no ``run.json``: they are
+    left alone, and the folder is not used."""
+
+    def __init__(self, out, names):
+        self.out, self.names = out, list(names)
+        shown = ', '.join(self.names[:6]) + (', ...' if len(self.names) > 6 else '')
+        super().__init__(
+            '{} holds {} named as a training run\'s ({}) but no {}: not known to be a run '
+            'of this tool (or written before {}), so nothing there is removed or '
+            'resumed; train into another folder ({}) or remove them'.format(
+                out, 'an entry' if len(self.names) == 1 else 'entries', shown, RUN_FILE,
+                RUN_FILE, Setting('out')))
+
+
+def _ours(path):
+    """Whether ``path`` may be removed by starting over: a regular file or a
+    link (removing a link never touches what it points to), not a folder."""
+    try:
+        return not os.path.isdir(path) or os.path.islink(path)
+    except OSError:
         return False
-    if any(os.path.lexists(os.path.join(out, name)) for name in RUN_FILES):
-        return True
-    return bool(glob.glob(os.path.join(glob.escape(out), 'snapshot_iter_*')))
 
 
 def start_over(out):
-    """Removes the files of the run ``out`` holds (nothing else); returns
-    how many were removed."""
+    """Removes the files of the run ``out`` holds, which must record it in
+    ``run.json``; returns how many were removed.
+
+    Only regular files and links with the exact names a run writes
+    (:data:`RUN_FILES` and their temporaries, ``snapshot_iter_<n>``) go,
+    ``run.json`` last; folders are never removed, whatever their name.
+    Raises :class:`NotARunFolder` (removing nothing) when ``out`` holds
+    such names but no ``run.json``, and :class:`UserError` when its
+    ``run.json`` is damaged.
+    """
+    if read(out) is None:
+        found = run_entries(out)
+        if found:
+            raise NotARunFolder(out, found)
+        return 0
     removed = 0
-    paths = [os.path.join(out, name + tail) for name in RUN_FILES
-             for tail in ('', '.tmp', '.tmp.npz', '.tmp.png')]
-    for pattern in _RUN_PATTERNS:
-        paths.extend(glob.glob(os.path.join(glob.escape(out), pattern)))
-    for path in paths:
+    names = sorted(n for n in os.listdir(out) if n in _NAMES or _SNAPSHOT_FILE.match(n))
+    # run.json last: a start over killed midway is done again
+    names.sort(key=lambda n: n == RUN_FILE)
+    for name in names:
+        path = os.path.join(out, name)
+        if not _ours(path):
+            logger.warning('%s: a folder, not a file of the run; left alone', path)
+            continue
         try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.remove(path)
+            os.remove(path)
             removed += 1
         except FileNotFoundError:
             pass
     return removed
 
 
+def _damaged(path, why):
+    return UserError('{}: not a run identity ({}); train into another folder ({}), or '
+                     'remove the folder\'s run files (snapshot_iter_*, log, model.*, '
+                     'settings.json, {}) to start there afresh'.format(
+                         path, why, Setting('out'), RUN_FILE))
+
+
 def read(out):
-    """The identity recorded in ``out`` (None when there is none)."""
+    """The identity recorded in ``out`` (None when there is none); a
+    damaged ``run.json`` is a :class:`UserError` naming it."""
     path = os.path.join(out, RUN_FILE)
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         return None
-    from chainer_irnn.training import snapshots
-    value = snapshots.load_json(path, 'run identity')
+    if os.path.isdir(path):
+        raise _damaged(path, 'a folder, not a file')
+    try:
+        with open(path, encoding='utf-8') as f:
+            value = json.load(f)
+    except (OSError, ValueError) as e:     # UnicodeDecodeError is a ValueError
+        raise _damaged(path, 'damaged: {}'.format(e))
     if not isinstance(value, dict):
-        raise UserError('{}: not a run identity (a JSON object); start over with {} or '
-                        'train into another folder'.format(path, Setting('resume', 'none')))
+        raise _damaged(path, 'not a JSON object')
+    for key in ('data', 'settings'):
+        if not isinstance(value.get(key), dict):
+            raise _damaged(path, '"{}" is {}, not a JSON object'.format(
+                key, 'missing' if key not in value else type(value[key]).__name__))
     return value
 
 
@@ -191,39 +274,63 @@ def write(out, ident):
     snapshots.write_json(os.path.join(out, RUN_FILE), ident)
 
 
-def check(out, ident, what=None):
+def check(out, ident, what=None, foreign_ok=False):
     """Raises :class:`RunMismatch` unless ``out`` holds no run or the run
-    ``ident`` describes (``what`` names the folder in the message)."""
+    ``ident`` describes (``what`` names the folder in the message), and
+    :class:`NotARunFolder` where ``out`` holds files named as a run's but
+    records no run (unless ``foreign_ok``: a folder a snapshot is read from).
+
+    Returns whether ``out`` records a run (``run.json``, or the
+    ``settings.json`` of a folder written before it) found to be this one:
+    its snapshots that carry no identity may then be resumed.
+    """
     old = read(out)
     if old is None:
-        if not holds_run(out):
-            return
+        found = run_entries(out)
+        if not found:
+            return False
         old = _legacy_identity(out)
         if old is None:
-            return
+            if foreign_ok:
+                return False
+            raise NotARunFolder(what or out, found)
         old = {'settings': {k: v for k, v in old['settings'].items() if k in ident['settings']}}
         logger.warning('%s was written before runs recorded their data (%s): resuming '
-                       'it checks the settings only', out, RUN_FILE)
+                       'it checks the settings only', what or out, RUN_FILE)
     found = differences(old, ident)
     if found:
         raise RunMismatch(what or out, found)
+    return True
 
 
 def claim(out, ident, resume):
     """Makes ``out`` this run's folder, as ``resume`` says: ``'none'``
-    starts over (removing an earlier run's files); ``'auto'`` or a
-    snapshot path continues the run ``out`` holds, which must be this one
-    (:class:`RunMismatch` otherwise); so must the run of a snapshot given
-    by path, where its folder records one."""
+    starts over (removing the files of the run its ``run.json`` records:
+    :func:`start_over`); ``'auto'`` or a snapshot path continues the run
+    ``out`` holds, which must be this one (:class:`RunMismatch`
+    otherwise); so must the run of a snapshot given by path, where its
+    folder records one.  A folder holding files named as a run's but no
+    run record is refused (:class:`NotARunFolder`).
+
+    Returns ``(ident, vouched)``: this run's identity, which its
+    snapshots carry and a snapshot resumed must match, and the folders
+    (absolute paths) found to hold this run, whose snapshots written
+    before snapshots carried their identity may be resumed.
+    """
+    vouched = set()
     if resume in (None, 'none'):
-        if holds_run(out):
-            n = start_over(out)
+        n = start_over(out)
+        if n:
             logger.info('started over in %s: removed %d file(s) of the run it held', out, n)
     else:
-        check(out, ident)
+        if check(out, ident):
+            vouched.add(os.path.abspath(out))
         if resume != 'auto':
             where = os.path.dirname(os.path.abspath(resume))
-            if where != os.path.abspath(out) and os.path.exists(os.path.join(where, RUN_FILE)):
-                check(where, ident, what='{} (the folder of {})'.format(where, resume))
+            if where != os.path.abspath(out) and check(
+                    where, ident, what='{} (the folder of {})'.format(where, resume),
+                    foreign_ok=True):
+                vouched.add(where)
     os.makedirs(out, exist_ok=True)
     write(out, ident)
+    return ident, frozenset(vouched)

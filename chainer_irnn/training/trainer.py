@@ -1,4 +1,5 @@
 """Setting up and running Chainer's Trainer from a typed configuration."""
+import json
 import logging
 import os
 
@@ -21,6 +22,86 @@ logger = logging.getLogger(__name__)
 ROLLBACKS_FILE = 'rollbacks.json'
 #: Appended to snapshots set aside by a rollback (taken after the divergence began).
 DIVERGED_SUFFIX = '.diverged'
+
+
+class RunIdentity(object):
+    """Carries the run's identity
+    (:func:`~chainer_irnn.training.run_folder.identity`, as ``run.json``
+    records it) in every snapshot, and checks it when a snapshot is loaded
+    (:func:`check_snapshot`), as ``run.json`` is checked: a snapshot of
+    another run (other data or shaping settings) is refused, naming the
+    differences.
+
+    ``vouched``: folders found to hold this run (their ``run.json``, or an
+    older version's ``settings.json``, matched), whose snapshots written
+    before snapshots carried their identity may be resumed.  Any other
+    snapshot without one is refused: which run it is cannot be checked.
+    The extension never runs; it is only serialised (as the UTF-8 bytes of
+    its JSON, a ``uint8`` array: nothing to unpickle).
+    """
+    trigger = None          # never fires
+    name = 'run_identity'
+    priority = 0
+
+    def __init__(self, identity, vouched=()):
+        self.text = json.dumps(identity, sort_keys=True, default=str)
+        self.identity = json.loads(self.text)      # compared as run.json is
+        self.vouched = frozenset(os.path.abspath(v) for v in vouched)
+        #: the identity in the snapshot loaded last: a dict, None (it has
+        #: none) or a string saying why it cannot be read
+        self.loaded = None
+
+    def __call__(self, trainer):
+        pass
+
+    def serialize(self, serializer):
+        if isinstance(serializer, chainer.serializer.Serializer):
+            serializer('identity', numpy.frombuffer(self.text.encode(), numpy.uint8).copy())
+            return
+        npz = getattr(serializer, 'npz', None)
+        key = getattr(serializer, 'path', '') + 'identity'
+        self.loaded = None
+        if npz is not None and key in npz:
+            value = numpy.asarray(serializer('identity', None))
+            try:
+                loaded = json.loads(bytes(value.astype(numpy.uint8).ravel()).decode())
+            except (ValueError, TypeError) as e:     # UnicodeDecodeError is a ValueError
+                self.loaded = 'its run identity is damaged: {}'.format(e)
+                return
+            whole = isinstance(loaded, dict) and all(
+                isinstance(loaded.get(k), dict) for k in ('data', 'settings'))
+            self.loaded = loaded if whole else 'its run identity is damaged'
+
+    def check(self, path):
+        """Raises :class:`UserError` unless the snapshot ``path`` just
+        loaded is one of this run's."""
+        from chainer_irnn.training import run_folder
+        remedy = 'resume it only with its own data and settings, or start this run without ' \
+                 'it ({}, or another {})'.format(Setting('resume', 'none'), Setting('out'))
+        if isinstance(self.loaded, str):
+            raise UserError('{}: not a snapshot of this run ({}); {}'.format(
+                path, self.loaded, remedy))
+        if self.loaded is not None:
+            found = run_folder.differences(self.loaded, self.identity)
+            if found:
+                raise UserError('{}: a snapshot of another run ({}); {}'.format(
+                    path, '; '.join(found), remedy))
+            return
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in self.vouched:
+            raise UserError(
+                '{}: a snapshot written before snapshots recorded their run, and {} records no '
+                'run to check it against (no {} there), so it may be another run\'s; {}'.format(
+                    path, folder, run_folder.RUN_FILE, remedy))
+
+
+def check_snapshot(trainer, path):
+    """Refuses (:class:`UserError`) a snapshot just loaded into ``trainer``
+    that is not of the run the trainer's :class:`RunIdentity` describes (a
+    trainer without one checks nothing)."""
+    identity = getattr(trainer, 'run_identity', None)
+    if identity is not None:
+        identity.check(path)
 
 
 def make_optimizer(opt_config):
@@ -50,7 +131,7 @@ def setup_optimizer(model, opt_config):
 
 
 def build_trainer(model, train, test, config, out, device,
-                  converter=sequence_converter, comm=None, select=True):
+                  converter=sequence_converter, comm=None, select=True, identity=None):
     """Returns a ready :class:`chainer.training.Trainer`.
 
     Args:
@@ -63,6 +144,12 @@ def build_trainer(model, train, test, config, out, device,
             ``test`` are this rank's shards, gradients, logged losses and
             evaluation are averaged over ranks, and only rank 0 gets the
             writing extensions (snapshots, logs, plots, progress bar).
+        identity: ``(identity, vouched)`` as
+            :func:`~chainer_irnn.training.run_folder.claim` returns them:
+            every snapshot carries the identity, and a snapshot loaded
+            (:func:`check_snapshot`) must be of the same run (a
+            :class:`RunIdentity`, ``trainer.run_identity``); None checks
+            nothing.
 
     With ``test``, a :class:`~chainer_irnn.training.extensions.BestModel`
     (``trainer.best_model``; None without ``test``) follows every evaluation:
@@ -111,6 +198,10 @@ def build_trainer(model, train, test, config, out, device,
     trainer = training.Trainer(updater, stop if monitor is None else StopTrigger(stop, monitor),
                                out=out)
     trainer.best_model = monitor
+    trainer.run_identity = None
+    if identity is not None:
+        trainer.run_identity = RunIdentity(*identity)
+        trainer.extend(trainer.run_identity)
 
     iters = lambda n: None if n is None else (n, 'iteration')  # NOQA: E731
     per_epoch = max(1, len(train) // batchsize)
@@ -209,6 +300,7 @@ def load_snapshot(trainer, out, resume):
     if not found:
         return None
     snapshots.load_npz(found[0], trainer, what='snapshot')
+    check_snapshot(trainer, found[0])
     return found[0]
 
 
@@ -267,6 +359,9 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
                     raise
                 logger.warning('skipping a damaged snapshot: %s', e)
                 model, trainer = make_trainer()
+        if resumed:
+            # another run's snapshot is refused, not skipped for an older one
+            check_snapshot(trainer, resumed)
         optimizer = distributed.actual_optimizer(trainer.updater.get_optimizer('main'))
         if resumed:
             logger.info('resumed from %s (iteration %d)', resumed, trainer.updater.iteration)

@@ -104,3 +104,152 @@ def test_a_folder_of_an_older_version_is_checked_by_its_settings(tmp_path):
     os.remove(os.path.join(out, run_folder.RUN_FILE))
     with pytest.raises(run_folder.RunMismatch, match='lr 0.01 there, 0.03 here'):
         fit(config(lr=0.03), toy(seed=1), toy(16, seed=2), out=out, meta=meta())
+
+
+# ---------------------------------------------------------------- reviewed (issue 22.5)
+
+def one_line(error):
+    text = str(error)
+    assert len(text.splitlines()) == 1 and 'Traceback' not in text, text
+    return text
+
+
+@pytest.mark.parametrize('resume', ['none', 'auto'])
+def test_a_folder_with_run_names_but_no_run_json_is_refused_not_emptied(tmp_path, resume):
+    """Files or folders that merely bear a run's names are not a run: never
+    removed (a folder named log, a test.json of the user's)."""
+    (tmp_path / 'log' / 'keep').mkdir(parents=True)
+    (tmp_path / 'log' / 'keep' / 'a.txt').write_text('x')
+    (tmp_path / 'test.json').write_text('x')
+    (tmp_path / 'snapshot_iter_3').write_text('not ours')
+    with pytest.raises(UserError) as e:
+        fit(config(), toy(seed=1), toy(16, seed=2), out=str(tmp_path), meta=meta(),
+            resume=resume)
+    text = one_line(e.value)
+    assert 'log, snapshot_iter_3, test.json' in text and 'run.json' in text
+    assert 'another folder' in text and 'remove them' in text
+    assert (tmp_path / 'log' / 'keep' / 'a.txt').read_text() == 'x'
+    assert (tmp_path / 'test.json').read_text() == 'x'
+    assert (tmp_path / 'snapshot_iter_3').read_text() == 'not ours'
+    assert not (tmp_path / 'run.json').exists()
+
+
+def test_starting_over_removes_only_the_run_files_never_a_folder(tmp_path):
+    out = str(tmp_path)
+    fit(config(), toy(seed=1), toy(16, seed=2), out=out, meta=meta())
+    (tmp_path / 'snapshot_iter_99').mkdir()
+    (tmp_path / 'snapshot_iter_99' / 'mine.txt').write_text('x')
+    (tmp_path / 'snapshot_iter_7.npz').write_text('x')
+    (tmp_path / 'loss.png.bak').write_text('x')
+    removed = run_folder.start_over(out)
+    assert removed >= 5
+    left = sorted(os.listdir(out))
+    assert 'snapshot_iter_99' in left and 'snapshot_iter_7.npz' in left and \
+        'loss.png.bak' in left, left
+    assert (tmp_path / 'snapshot_iter_99' / 'mine.txt').read_text() == 'x'
+    assert not snapshots.find_snapshots(out)
+    assert not {'run.json', 'settings.json', 'log', 'model.npz', 'model.json'} & set(left)
+
+
+@pytest.mark.parametrize('text, named', [
+    ('{"version": 1, "data": {}, "settings": ["lr"]}', '"settings" is list'),
+    ('{"version": 1, "data": [1], "settings": {}}', '"data" is list'),
+    ('{"version": 1, "settings": {}}', '"data" is missing'),
+    ('[]', 'not a JSON object'),
+    ('{"data": {', 'damaged')])
+@pytest.mark.parametrize('resume', ['none', 'auto'])
+def test_a_damaged_run_json_is_one_line_naming_it(tmp_path, text, named, resume):
+    out = str(tmp_path)
+    fit(config(), toy(seed=1), toy(16, seed=2), out=out, meta=meta())
+    (tmp_path / 'run.json').write_text(text)
+    with pytest.raises(UserError) as e:
+        fit(config(), toy(seed=1), toy(16, seed=2), out=out, meta=meta(), resume=resume)
+    message = one_line(e.value)
+    assert os.path.join(out, 'run.json') in message and named in message, message
+    assert snapshots.find_snapshots(out)       # nothing removed
+
+
+def copy_snapshot(src, dst_folder, name=None):
+    os.makedirs(dst_folder, exist_ok=True)
+    dst = os.path.join(dst_folder, name or os.path.basename(src))
+    with open(src, 'rb') as f, open(dst, 'wb') as g:
+        g.write(f.read())
+    return dst
+
+
+def test_a_snapshot_outside_any_run_folder_resumes_only_its_own_run(tmp_path):
+    a = str(tmp_path / 'a')
+    first = fit(config(), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
+    loose = copy_snapshot(snapshots.find_snapshots(a)[-1][1], str(tmp_path / 'loose'))
+    with pytest.raises(UserError) as e:
+        fit(config(), toy(seed=1, swap=True), toy(16, seed=2), out=str(tmp_path / 'b'),
+            meta=meta(), resume=loose)
+    assert not snapshots.find_snapshots(str(tmp_path / 'b'))
+    assert 'a snapshot of another run (other training data)' in one_line(e.value)
+    assert loose in str(e.value)
+    with pytest.raises(UserError, match=r'another run \(lr 0.01 there, 0.02 here\)'):
+        fit(config(lr=0.02), toy(seed=1), toy(16, seed=2), out=str(tmp_path / 'c'),
+            meta=meta(), resume=loose)
+    # its own run resumes from it
+    result = fit(config(iteration=10), toy(seed=1), toy(16, seed=2), out=str(tmp_path / 'd'),
+                 meta=meta(), resume=loose)
+    assert result.log[-1]['iteration'] == 10 and result.log[:4] == first.log
+
+
+def test_a_snapshot_copied_into_another_run_folder_is_refused(tmp_path):
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    fit(config(), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
+    fit(config(), toy(seed=1, swap=True), toy(16, seed=2), out=b, meta=meta())
+    copy_snapshot(snapshots.find_snapshots(a)[-1][1], b, 'snapshot_iter_100')
+    with pytest.raises(UserError) as e:
+        fit(config(iteration=12), toy(seed=1, swap=True), toy(16, seed=2), out=b, meta=meta())
+    assert 'snapshot_iter_100: a snapshot of another run' in one_line(e.value)
+
+
+def test_a_snapshot_copied_into_a_folder_without_run_json_is_refused(tmp_path):
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    fit(config(), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
+    copy_snapshot(snapshots.find_snapshots(a)[-1][1], b)
+    with pytest.raises(UserError) as e:
+        fit(config(iteration=12), toy(seed=1, swap=True), toy(16, seed=2), out=b, meta=meta())
+    assert 'run.json' in one_line(e.value)
+
+
+def strip_identity(path):
+    """The snapshot as versions before snapshots carried their run wrote it."""
+    with numpy.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files if 'run_identity' not in k}
+    assert len(arrays) < len(numpy.load(path).files)
+    with open(path, 'wb') as f:
+        numpy.savez(f, **arrays)
+
+
+def test_a_snapshot_without_its_identity_resumes_only_where_its_folder_records_the_run(tmp_path):
+    a = str(tmp_path / 'a')
+    fit(config(), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
+    for _, path in snapshots.find_snapshots(a):
+        strip_identity(path)
+    loose = copy_snapshot(snapshots.find_snapshots(a)[-1][1], str(tmp_path / 'loose'))
+    # outside its folder nothing says which run it is: refused, even for other data
+    with pytest.raises(UserError) as e:
+        fit(config(), toy(seed=1, swap=True), toy(16, seed=2), out=str(tmp_path / 'b'),
+            meta=meta(), resume=loose)
+    assert 'records no run' in one_line(e.value)
+    # in its own folder (run.json matches) it resumes
+    result = fit(config(iteration=10), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
+    assert result.log[-1]['iteration'] == 10
+
+
+@pytest.mark.parametrize('payload', [b'[1, 2]', b'{"data": {}}', b'\xff\xfe', b'"text"'])
+def test_a_snapshot_with_a_damaged_identity_is_one_line(tmp_path, payload):
+    a = str(tmp_path / 'a')
+    fit(config(), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
+    path = snapshots.find_snapshots(a)[-1][1]
+    with numpy.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays['extensions/run_identity/identity'] = numpy.frombuffer(payload, numpy.uint8)
+    with open(path, 'wb') as f:
+        numpy.savez(f, **arrays)
+    with pytest.raises(UserError) as e:
+        fit(config(iteration=10), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
+    assert 'its run identity is damaged' in one_line(e.value) and path in str(e.value)
