@@ -172,9 +172,9 @@ def compare(description, path):
         init = p.array[idx]
         d = trained.astype(numpy.float64) - init
         out.append('  {:<15} {:>6} elements, {:>6} changed, L2 distance {:.4g}, largest '
-                   '|change| {:.3g}'.format(g, init.size, int((trained != init).sum()),
-                                           float(numpy.sqrt((d ** 2).sum())),
-                                           float(numpy.abs(d).max())))
+                   '|change| {:.3g}'.format(
+                       g, init.size, int((trained != init).sum()),
+                       float(numpy.sqrt((d ** 2).sum())), float(numpy.abs(d).max())))
     return out
 
 

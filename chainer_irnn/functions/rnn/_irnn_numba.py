@@ -34,8 +34,10 @@ _JIT = dict(nogil=True, cache=True, boundscheck=False)
 RELU, TANH = 0, 1
 
 #: Fortran BLAS ``?gemm`` addresses by dtype (13 pointer arguments each).
-_GEMM = {numpy.dtype(numpy.float32): get_cython_function_address('scipy.linalg.cython_blas', 'sgemm'),
-         numpy.dtype(numpy.float64): get_cython_function_address('scipy.linalg.cython_blas', 'dgemm')}
+_GEMM = {numpy.dtype(numpy.float32):
+         get_cython_function_address('scipy.linalg.cython_blas', 'sgemm'),
+         numpy.dtype(numpy.float64):
+         get_cython_function_address('scipy.linalg.cython_blas', 'dgemm')}
 _N = ord('N')
 
 

@@ -122,9 +122,9 @@ def resolve_kernel(kernel=None, xp=numpy):
     Returns ``'cuda'``, ``'numba'`` or ``'numpy'`` (the ``xp`` loop).
     ``'auto'`` is ``'numba'`` on NumPy arrays when Numba imports (the faster
     one where measured), else ``'numpy'``; on other arrays (CuPy's)
-    ``'cuda'`` when the CUDA kernels can run, else ``'numpy'``.  Raises :class:`ValueError` for an unknown
-    name and :class:`RuntimeError` when ``numba`` or ``cuda`` is asked for
-    but cannot run.
+    ``'cuda'`` when the CUDA kernels can run, else ``'numpy'``.  Raises
+    :class:`ValueError` for an unknown name and :class:`RuntimeError` when
+    ``numba`` or ``cuda`` is asked for but cannot run.
     """
     if kernel is None:
         kernel = os.environ.get(ENV_VAR, '').strip().lower() or 'auto'
