@@ -42,8 +42,9 @@ Peak memory: for one batch (``--memory-batch``) each implementation runs in
 a fresh process: after a short warm-up step (compilation, allocator set-up)
 the script reads the resident set size, resets the kernel's peak-RSS mark
 (``/proc/self/clear_refs``), runs one full training step and reports how
-far the peak (``VmHWM``) rose above that reading: ``peak RSS delta``.  For the Chainer implementations it also
-reports ``tracemalloc`` peak of NumPy's buffers during a second step.
+far the peak (``VmHWM``) rose above that reading: ``peak RSS delta``.  For
+the Chainer implementations it also reports ``tracemalloc`` peak of NumPy's
+buffers during a second step.
 """
 import argparse
 import json
@@ -883,7 +884,7 @@ def print_report(result):
         print('goals (wall-clock medians):')
         for g in result['goals']:
             print('  {:40s} {:9.3f}  {}'.format(g['goal'], g['value'],
-                                               'met' if g['met'] else 'NOT met'))
+                                                'met' if g['met'] else 'NOT met'))
 
 
 def main(argv=None):
