@@ -158,6 +158,7 @@ def cases(d):
 
     # issue 22: files from others (a pickle never runs; model.json must describe model.npz)
     yield from model_file_cases(p, p('model22'), train)
+    yield from later_cases(p, train)
 
 
 class Payload(object):
@@ -235,6 +236,53 @@ def model_file_cases(p, pristine, train):
             d['tabular'].update(classes=d['tabular']['classes'][::-1]))))
 
 
+def later_cases(p, train):
+    """Issue 22's data, label and folder cases, and its review's."""
+    big = p('bigint.csv')
+    with open(train) as f:
+        text = f.read().replace(',0\n', ',90071992547409921\n').replace(
+            ',1\n', ',90071992547409923\n')
+    with open(big, 'w') as f:
+        f.write(text)
+    yield 'train: labels 90071992547409921 and 90071992547409923 (equal as floats)', (
+        'train', '--csv', big, '--out', p('bigint'), *FAST)
+    tsv = p('train.tsv')
+    with open(train) as f, open(tsv, 'w') as g:
+        g.write(f.read().replace(',', '\t'))
+    yield 'train: a TSV file without --sep, with --no-header', (
+        'train', '--csv', tsv, '--no-header', '--out', p('tsv'), *FAST)
+    mine = p('mine')
+    os.makedirs(os.path.join(mine, 'log', 'keep'))
+    with open(os.path.join(mine, 'log', 'keep', 'notes.txt'), 'w') as f:
+        f.write('the user\'s own notes\n')
+    with open(os.path.join(mine, 'test.json'), 'w') as f:
+        f.write('{}\n')
+    yield "train --resume none into a folder holding the user's log/ and test.json", (
+        'train', '--csv', train, '--out', mine, '--resume', 'none', *FAST)
+    folder = p('oldcode')
+    os.makedirs(folder)
+    with open(os.path.join(folder, 'a.py'), 'w') as f:
+        f.write('import chainer\nv = chainer.Variable(x, volatile=True)\n')
+    with open(os.path.join(folder, 'z.py'), 'w') as f:
+        f.write('def broken(:\n')
+    yield 'migrate DIR --in-place with one file that does not parse (a.py is valid)', (
+        'migrate', folder, '--in-place')
+    hostile = p('hostile')
+    os.makedirs(hostile)
+    for name in ('chainer', 'numpy', 'argparse'):
+        with open(os.path.join(hostile, name + '.py'), 'w') as f:
+            f.write('open({!r}, "w").close()\n'.format(os.path.join(hostile, name + '.RAN')))
+    with open(os.path.join(hostile, 'old.py'), 'w') as f:
+        f.write('x = 1\n')
+
+    def migrate_among_hostile_modules():
+        status, err = cli('migrate', 'old.py', cwd=hostile)
+        ran = sorted(n for n in os.listdir(hostile) if n.endswith('.RAN'))
+        return status, ('RAN: {} '.format(', '.join(ran)) if ran else '') + err
+    yield 'python -m chainer_irnn migrate in a folder with chainer.py, numpy.py, argparse.py', \
+        migrate_among_hostile_modules
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--keep', metavar='DIR', help='work in DIR and keep it')
@@ -242,7 +290,9 @@ def main(argv=None):
     d = args.keep or tempfile.mkdtemp(prefix='reliability-')
     os.makedirs(d, exist_ok=True)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    os.environ['PYTHONPATH'] = root + os.pathsep + os.environ.get('PYTHONPATH', '')
+    # (no empty entry: an empty PYTHONPATH component is the current folder)
+    os.environ['PYTHONPATH'] = os.pathsep.join(
+        [root] + [e for e in os.environ.get('PYTHONPATH', '').split(os.pathsep) if e])
     print('| case | exit | stderr (last line; paths shortened) |')
     print('|---|---:|---|')
     try:
