@@ -228,10 +228,17 @@ def test_predict_out_must_be_a_writable_new_file(tmp_path, capsys, model):
 def test_truncated_rollback_history_is_a_one_line_error(tmp_path, capsys):
     csv = long_file(tmp_path / 'train.csv')
     out = tmp_path / 'rb'
-    out.mkdir()
+    rc, _, err = run(capsys, 'train', '--csv', csv, '--out', str(out), *FAST)
+    assert rc == 0, err                     # a run of this tool's, then its history damaged
     (out / 'rollbacks.json').write_text('[{')
     rc, _, err = run(capsys, 'train', '--csv', csv, '--out', str(out), *FAST)
     assert rc == 2 and 'rollbacks.json: not a readable rollback history' in err, err
+    # a folder that is no run of ours is refused before anything in it is read
+    other = tmp_path / 'other'
+    other.mkdir()
+    (other / 'rollbacks.json').write_text('[{')
+    rc, _, err = run(capsys, 'train', '--csv', csv, '--out', str(other), *FAST)
+    assert rc == 2 and 'no run.json' in err and (other / 'rollbacks.json').exists(), err
 
 
 # 9 -------------------------------------------------- a hint for the separator
