@@ -269,6 +269,22 @@ class Predictor(object):
             yield Batch(list(range(i, min(i + chunksize, len(xs)))), list(xs[i:i + chunksize]),
                         None if texts is None else texts[i:i + chunksize])
 
+    def file_batches(self, path, kind=None, labels=None, label_col=None, id_col=None,
+                     chunksize=50000):
+        """Batches of a file of ``kind`` ``'csv'`` or ``'images'`` (default:
+        ``images`` for ``.png``, ``.npy`` and IDX files, else ``csv``), read
+        by :meth:`csv_batches` or :meth:`image_batches`."""
+        if kind is None:
+            lower = str(path).lower()
+            kind = 'images' if lower.endswith(('.png', '.npy', '-ubyte', '-ubyte.gz')) \
+                else 'csv'
+        if kind == 'csv':
+            return self.csv_batches(path, label_col=label_col, id_col=id_col,
+                                    chunksize=chunksize)
+        if kind == 'images':
+            return self.image_batches(path, labels=labels, chunksize=chunksize)
+        raise ParameterError('kind', "must be 'csv' or 'images', not {!r}".format(kind))
+
     def predict_file(self, path, out, kind=None, labels=None, label_col=None, id_col=None,
                      chunksize=50000, batchsize=256):
         """Writes the predictions for a file to the CSV file ``out``.
@@ -283,17 +299,7 @@ class Predictor(object):
             dict: ``n`` predictions written, ``labelled`` and ``correct``
             counts, ``accuracy`` (None without labels).
         """
-        if kind is None:
-            lower = str(path).lower()
-            kind = 'images' if lower.endswith(('.png', '.npy', '-ubyte', '-ubyte.gz')) \
-                else 'csv'
-        if kind == 'csv':
-            batches = self.csv_batches(path, label_col=label_col, id_col=id_col,
-                                       chunksize=chunksize)
-        elif kind == 'images':
-            batches = self.image_batches(path, labels=labels, chunksize=chunksize)
-        else:
-            raise ParameterError('kind', "must be 'csv' or 'images', not {!r}".format(kind))
+        batches = self.file_batches(path, kind, labels, label_col, id_col, chunksize)
         _check_output(out, path)
         # a temporary file of its own beside ``out`` (two runs writing one
         # ``out`` never share it), renamed over ``out`` when complete
@@ -350,26 +356,14 @@ class Predictor(object):
             class; None when a true label is not one of the model's classes).
         """
         from chainer_irnn.evaluation import classification_summary
-        if kind is None:
-            lower = str(path).lower()
-            kind = 'images' if lower.endswith(('.png', '.npy', '-ubyte', '-ubyte.gz')) \
-                else 'csv'
-        if kind == 'csv':
-            batches = self.csv_batches(path, label_col=label_col, id_col=id_col,
-                                       chunksize=chunksize)
-        elif kind == 'images':
-            if labels is None:
-                raise ParameterError('labels', 'evaluating images needs their labels (an '
-                                     'IDX labels file)')
-            batches = self.image_batches(path, labels=labels, chunksize=chunksize)
-        else:
-            raise ParameterError('kind', "must be 'csv' or 'images', not {!r}".format(kind))
+        batches = self.file_batches(path, kind, labels, label_col, id_col, chunksize)
         index = {c: i for i, c in enumerate(self.classes)}
         true, predicted, log_loss = [], [], 0.0
         for batch in batches:
             if batch.labels is None:
-                raise UserError('{}: the file has no label column; evaluating needs the '
-                                'true label of every sequence'.format(path))
+                raise UserError('{}: the file has no label column (images: no labels file '
+                                'given); evaluating needs the true label of every '
+                                'sequence'.format(path))
             prob = self._proba(batch.xs, batchsize)
             predicted.extend(self.classes[i] for i in prob.argmax(axis=1))
             true.extend(batch.labels)

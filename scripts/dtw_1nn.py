@@ -16,37 +16,9 @@ import time
 
 import numpy
 
+from chainer_irnn.baselines import _dtw_kernel   # the DTW of chainer-irnn baseline
 from chainer_irnn.datasets.ts import read_ts
 from chainer_irnn.errors import DataError
-
-
-def _dtw_kernel():
-    import numba
-
-    @numba.njit(cache=False)
-    def dtw(a, b, best):
-        """DTW distance of ``a`` (n, k) and ``b`` (m, k); inf once above ``best``."""
-        n, m = a.shape[0], b.shape[0]
-        prev = numpy.full(m + 1, numpy.inf)
-        cur = numpy.full(m + 1, numpy.inf)
-        prev[0] = 0.0
-        for i in range(1, n + 1):
-            cur[0] = numpy.inf
-            row_min = numpy.inf
-            for j in range(1, m + 1):
-                d = 0.0
-                for c in range(a.shape[1]):
-                    diff = a[i - 1, c] - b[j - 1, c]
-                    d += diff * diff
-                step = min(prev[j], prev[j - 1], cur[j - 1])
-                cur[j] = d + step
-                if cur[j] < row_min:
-                    row_min = cur[j]
-            if row_min > best:        # every path through this row is worse already
-                return numpy.inf
-            prev, cur = cur, prev
-        return prev[m]
-    return dtw
 
 
 def main(argv=None):
