@@ -49,3 +49,10 @@ def test_iterations_as_the_length():
     ext._start = (clock[0], 0)
     assert ext.line(Updater(25, 1.25), 5.0) == (
         'progress: epoch 1.25, iteration 25 of 50 (50.0%), 5.0 it/s, about 5 s left')
+
+
+def test_the_total_is_the_iteration_where_the_run_ends():
+    # 30 epochs of 39.0625 iterations end at iteration 1172, not 1171
+    ext = PlainProgress((30, 'epoch'), interval=0, stream=io.StringIO())
+    ext._start = (0.0, 0)
+    assert 'iteration 274 of 1172 (' in ext.line(Updater(274, 274 / 39.0625), 30.0)

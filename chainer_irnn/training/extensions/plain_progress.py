@@ -1,4 +1,5 @@
 """Progress of a run: Chainer's progress bar on a terminal, plain lines elsewhere."""
+import math
 import sys
 import time
 
@@ -63,7 +64,8 @@ class PlainProgress(training.Extension):
         """The text of one progress line for ``updater`` at time ``now``."""
         iteration, epoch = updater.iteration, updater.epoch_detail
         if self.unit == 'epoch':
-            total = self.length * iteration / epoch if epoch > 0 else None
+            # the run ends at the first iteration whose epoch reaches the length
+            total = math.ceil(self.length * iteration / epoch - 1e-9) if epoch > 0 else None
         else:
             total = self.length
         rate = (iteration - self._start[1]) / max(now - self._start[0], 1e-9)
