@@ -20,7 +20,9 @@ class Setting(object):
 
     ``str(Setting('layout', 'wide'))`` is ``layout='wide'`` in library use and
     ``--layout wide`` while the CLI runs; ``str(Setting('lr'))`` is ``lr`` or
-    ``--lr``.
+    ``--lr``.  A boolean whose switch the CLI names (``(param, value)`` in
+    its flags) shows as that switch: ``Setting('header', False)`` is
+    ``header=False`` or ``--no-header``.
     """
 
     def __init__(self, param, value=_UNSET):
@@ -31,6 +33,8 @@ class Setting(object):
             if self.value is _UNSET:
                 return self.param
             return '{}={!r}'.format(self.param, self.value)
+        if isinstance(self.value, bool) and (self.param, self.value) in _flags:
+            return _flags[self.param, self.value]      # a switch: --no-header, --py2
         flag = _flags.get(self.param, '--' + self.param.replace('_', '-'))
         return flag if self.value is _UNSET else '{} {}'.format(flag, self.value)
 

@@ -53,6 +53,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
+from chainer_irnn.errors import Setting
 from chainer_irnn.migrate.findings import Finding
 
 V1_LINKS = ('Linear', 'EmbedID', 'Convolution2D', 'BatchNormalization',
@@ -426,7 +427,8 @@ class ChainerV1Transformer(cst.CSTTransformer):
                 _integral(right, self.integral_names):
             self._flag(node, '"{}" divides values that look integral: Python 2 floored '
                        'this (//), Python 3 gives a float; if the script is Python 2, '
-                       'migrate it with --py2, else ignore this'.format(code))
+                       'migrate it with {}, else ignore this'.format(
+                           code, Setting('python2', True)))
 
     def visit_BinaryOperation(self, node):
         if isinstance(node.operator, cst.Divide):

@@ -309,7 +309,11 @@ def test_python2_integer_division_is_flagged_when_not_told():
     assert [f.line for f in r.findings] == [3, 4, 6, 6, 8, 10], r.findings
     assert '"7 / 2" divides values that look integral' in r.findings[2].message + \
         r.findings[3].message
-    assert '--py2' in r.findings[0].message
+    assert 'python2=True' in r.findings[0].message      # the library's parameter
+    from chainer_irnn.cli.common import FLAGS
+    from chainer_irnn.errors import naming
+    with naming(FLAGS):                                  # as the CLI runs it: the flag
+        assert '--py2' in migrate_source(source, 'old.py').findings[0].message
     assert r.code.count('# MIGRATE:') == 6
     for python2 in (False, True):       # told: Python 3 meaning kept, or translated
         assert not migrate_source(source, 'old.py', python2=python2).findings

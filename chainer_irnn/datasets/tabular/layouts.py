@@ -170,7 +170,7 @@ def _feature_list(columns, spec, path, header):
 
 
 class _Placeholder(str):
-    """A value to fill in (``window=N``, ``--window N``), shown unquoted."""
+    """A value for the user to fill in (``N``), shown unquoted in messages."""
 
     def __repr__(self):
         return str(self)

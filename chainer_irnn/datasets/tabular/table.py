@@ -164,11 +164,10 @@ def _check_header(line, opts, path):
             return               # 0,1,2,.. or 1,2,3,..: column numbers as names
     shown = ', '.join(fields[:4]) + (', ...' if len(fields) > 4 else '')
     from chainer_irnn.errors import Setting
-    flag = str(Setting('header'))
     logging.getLogger(__name__).warning(
         '%s, line 1: the header line holds only numbers (%s), so it is probably a data row; '
         'it is read as column names, not as data: if the file has no header, set %s', path,
-        shown, '--no-header' if flag.startswith('--') else 'header=False')
+        shown, Setting('header', False))
 
 
 def spec_to_json(table):
