@@ -186,6 +186,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         input_noise (float): std of Gaussian noise added to the
             standardised inputs in training (float input only; 0.1 measured
             better than none on four UCR sets, docs/csv.md).
+        pool (str): what feeds the output layer: ``'last'`` (each
+            sequence's last state), ``'mean'`` or ``'max'`` (over its steps).
         best_by (str): with validation data, keep the model of the best
             validation ``'loss'`` or ``'accuracy'``.
         patience (int): stop after this many evaluations without
@@ -216,7 +218,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  batchsize=None, epoch=10, min_iteration=2000, validation_fraction=0.1,
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
                  verbose=False, impl='fused', dropout=0.0, input_dropout=0.0,
-                 input_noise=0.1, best_by='loss', patience=6, lr_patience=3, axis_order=None):
+                 input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
+                 axis_order=None):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -240,6 +243,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.input_noise = input_noise
+        self.pool = pool
         self.best_by = best_by
         self.patience = patience
         self.lr_patience = lr_patience
@@ -252,8 +256,9 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             preset=None, hidden=hidden, input=self.input, activation=self.activation,
             identity_scale=self.identity_scale, input_std=self.input_std, impl=self.impl,
             dropout=self.dropout, input_dropout=self.input_dropout,
-            input_noise=self.input_noise, best_by=self.best_by, patience=self.patience,
-            lr_patience=self.lr_patience, view='pixels' if self.input == 'embed' else 'floats',
+            input_noise=self.input_noise, pool=self.pool, best_by=self.best_by,
+            patience=self.patience, lr_patience=self.lr_patience,
+            view='pixels' if self.input == 'embed' else 'floats',
             optimizer=self.optimizer, lr=self.lr, clip=self.clip,
             weight_decay=self.weight_decay,
             batchsize=32 if self.batchsize is None else min(self.batchsize, n_train),
@@ -534,7 +539,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 #: TrainConfig settings that are IRNNClassifier parameters of the same name
 _FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimizer', 'lr', 'clip',
                   'weight_decay', 'epoch', 'min_iteration', 'seed', 'impl', 'dropout',
-                  'input_dropout', 'input_noise', 'best_by', 'patience', 'lr_patience')
+                  'input_dropout', 'input_noise', 'pool', 'best_by', 'patience', 'lr_patience')
 #: TrainConfig settings the estimator fixes: a run can be repeated only at its values
 _FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
                'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')

@@ -42,7 +42,8 @@ def build_model(config, impl='fused'):
                        input_std=config.get('input_std', 0.001), impl=impl,
                        dropout=config.get('dropout', 0.0),
                        input_dropout=config.get('input_dropout', 0.0),
-                       input_noise=config.get('input_noise', 0.0))
+                       input_noise=config.get('input_noise', 0.0),
+                       pool=config.get('pool', 'last'))
     elif kind in ('hrnn', 'rows-rnn'):
         hidden, n = tuple(config['hidden']), 2 if kind == 'hrnn' else 1
         if len(hidden) != n:
@@ -296,6 +297,8 @@ def check_description(config, path=CONFIG_FILE):
         bad('input', "must be 'embed' or 'linear'")
     if config['activation'] not in ('relu', 'tanh'):
         bad('activation', "must be 'relu' or 'tanh'")
+    if config.get('pool', 'last') not in ('last', 'mean', 'max'):
+        bad('pool', "must be 'last', 'mean' or 'max'")
     for key in ('identity_scale', 'input_std'):
         if not _number(config[key]):
             bad(key, 'must be a finite number')

@@ -52,6 +52,9 @@ def add_arguments(p, config=False):
                    help='dropout on the input features (float input)')
     g.add_argument('--input-noise', type=common.non_negative_float, metavar='STD',
                    help='Gaussian noise added to the (standardised) inputs in training')
+    g.add_argument('--pool', choices=('last', 'mean', 'max'),
+                   help="what feeds the output layer: each sequence's last state, or the "
+                        'mean or maximum of its states over its steps (irnn only)')
     g.add_argument('--impl', choices=('fused', 'naive'),
                    help='recurrence: one fused graph node or a node per step')
     g = p.add_argument_group('optimisation')
@@ -143,7 +146,7 @@ def _flag_settings(args):
         eval_interval=args.eval_interval, snapshot_interval=args.snapshot_interval,
         progress=not args.no_progress, view=args.view, permute=args.permute,
         dropout=args.dropout, input_dropout=args.input_dropout, input_noise=args.input_noise,
-        best_by=args.best_by, patience=args.patience, lr_patience=args.lr_patience,
+        pool=args.pool, best_by=args.best_by, patience=args.patience, lr_patience=args.lr_patience,
         lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, warmup=args.warmup,
         keep_snapshots=args.keep_snapshots)
 

@@ -14,6 +14,9 @@ from chainer import initializers
 from chainer_irnn.functions import embed_id, irnn_recurrence, naive_recurrence
 
 IMPLEMENTATIONS = ('fused', 'naive')
+#: what the encoder hands on: each sequence's last state, or the mean or the
+#: maximum of its states over its steps
+POOLS = ('last', 'mean', 'max')
 
 
 def _recurrence(impl):
@@ -54,6 +57,11 @@ class IRNN(chainer.Chain):
             (``input='linear'``).
         input_noise (float): standard deviation of Gaussian noise added to
             the float inputs.
+        pool (str): what :meth:`forward` returns for each sequence:
+            ``'last'`` — the last layer's state after its last step (the
+            blog's and the paper's model); ``'mean'`` or ``'max'`` — the
+            mean or the element-wise maximum of that layer's states over the
+            sequence's own steps (padding excluded).
 
     Dropout and noise act in training only (``chainer.config.train``);
     prediction and evaluation run in test mode and see the plain network.
@@ -66,7 +74,7 @@ class IRNN(chainer.Chain):
 
     def __init__(self, in_size, hidden=100, input='embed', activation='relu',
                  identity_scale=1.0, input_std=0.001, impl='fused', dropout=0.0,
-                 input_dropout=0.0, input_noise=0.0):
+                 input_dropout=0.0, input_noise=0.0, pool='last'):
         super().__init__()
         if isinstance(hidden, int):
             hidden = (hidden,)
@@ -78,6 +86,9 @@ class IRNN(chainer.Chain):
         if activation not in ('relu', 'tanh'):
             raise ValueError("activation must be 'relu' or 'tanh', not {!r}".format(activation))
         _recurrence(impl)  # validates impl early
+        if pool not in POOLS:
+            raise ValueError('pool must be one of {}, not {!r}'.format(POOLS, pool))
+        self.pool = pool
         self.in_size = in_size
         self.hidden = hidden
         self.input = input
@@ -140,7 +151,9 @@ class IRNN(chainer.Chain):
             h0: ``None`` or a list with one ``(B, hidden[k])`` initial state
                 per layer.
             return_sequences (bool): return all states ``(B, T, H)`` of the
-                last layer instead of each sequence's last state ``(B, H)``.
+                last layer instead of each sequence's pooled state ``(B, H)``
+                (its last state, or the mean or maximum over its steps: see
+                ``pool``).
         """
         recurrence = _recurrence(self.impl)
         if lengths is not None:
@@ -171,5 +184,21 @@ class IRNN(chainer.Chain):
         if return_sequences:
             hs = F.transpose(hs, (1, 0, 2))
             return F.dropout(hs, self.hidden_dropout) if self.hidden_dropout else hs
-        last = hs[-1]
-        return F.dropout(last, self.hidden_dropout) if self.hidden_dropout else last
+        out = self._pooled(hs, lengths)
+        return F.dropout(out, self.hidden_dropout) if self.hidden_dropout else out
+
+    def _pooled(self, hs, lengths):
+        # hs: (T, B, H).  Past its length a sequence's state stays its last
+        # state, so the last row needs no mask.  The maximum does: its
+        # gradient would flow once for each copy of a tied state.
+        if self.pool == 'last':
+            return hs[-1]
+        if lengths is None:
+            return F.max(hs, axis=0) if self.pool == 'max' else F.mean(hs, axis=0)
+        xp = backend.get_array_module(lengths)
+        T = hs.shape[0]
+        mask = xp.broadcast_to((xp.arange(T)[:, None] < lengths[None, :])[:, :, None], hs.shape)
+        if self.pool == 'max':
+            return F.max(F.where(mask, hs, xp.full(hs.shape, -xp.inf, hs.dtype)), axis=0)
+        total = F.sum(F.where(mask, hs, xp.zeros(hs.shape, hs.dtype)), axis=0)
+        return total / F.broadcast_to(lengths.astype(hs.dtype)[:, None], total.shape)

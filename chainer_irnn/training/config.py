@@ -23,6 +23,7 @@ MODELS = ('irnn', 'hrnn', 'rows-rnn')
 INPUTS = ('embed', 'linear')
 ACTIVATIONS = ('relu', 'tanh')
 IMPLS = ('fused', 'naive')
+POOLS = ('last', 'mean', 'max')
 OPTIMIZERS = ('sgd', 'momentum', 'rmsprop', 'adam')
 ON_DIVERGENCE = ('stop', 'rollback')
 BEST_BY = ('loss', 'accuracy')
@@ -69,9 +70,16 @@ class ModelConfig:
     input_dropout: float = 0.0     #: dropout on the input features (linear input; embed: unused)
     #: std of Gaussian noise on float inputs in training (embed: unused)
     input_noise: float = 0.0
+    #: what feeds the output layer: each sequence's last state, or the mean
+    #: or maximum of its states over its steps (irnn only)
+    pool: str = 'last'
 
     def __post_init__(self):
         _choice('model', self.model, MODELS)
+        _choice('pool', self.pool, POOLS)
+        if self.pool != 'last' and self.model != 'irnn':
+            raise ParameterError('pool', 'pooling the states is an irnn setting; model {!r} '
+                                 'reads its last state'.format(self.model))
         _choice('input', self.input, INPUTS)
         _choice('activation', self.activation, ACTIVATIONS)
         _choice('impl', self.impl, IMPLS)
