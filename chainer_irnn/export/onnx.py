@@ -20,7 +20,12 @@ ignores those steps too.  An ``embed`` input (``EmbedID``, no bias) is a
 identity (exact in float32: each output sums one product by 1 and zeros).
 Dropout and input noise act in training only, so the exported graph, like
 ``predict``, has none.  The head is ``Gemm`` (the ``Linear``) and
-``Softmax``.
+``Softmax``.  It reads ``Y_h`` of the last layer (``pool='last'``), or for a
+pooled model (``pool='mean'``/``'max'`` in ``model.json``) the mean or
+element-wise maximum of that layer's ``Y`` over each sequence's own steps:
+the steps at or past its length are masked out (``Range`` < ``lengths``,
+``Where``), as ``IRNN._pooled`` masks them, and the mean divides by the
+length (``ReduceSum``, ``Div``; ``ReduceMax`` over ``-inf`` for the maximum).
 
 The graph (opset :data:`OPSET`, IR version :data:`IR_VERSION`):
 
@@ -63,6 +68,9 @@ MIN_OPSET = 15
 INPUT, LENGTHS, OUTPUT = 'x', 'lengths', 'probabilities'
 _ACTIVATIONS = {'relu': 'Relu', 'tanh': 'Tanh'}
 _NO_LENGTH = numpy.iinfo(numpy.int64).max
+#: What feeds the head: each sequence's last state, or the mean or maximum of
+#: the last layer's states over its own steps (:class:`~chainer_irnn.links.IRNN`'s ``pool``).
+POOLS = ('last', 'mean', 'max')
 
 
 def _import_onnx():
@@ -120,10 +128,6 @@ def spec(model, description):
     for key in ('ensemble', 'members'):
         if description.get(key):
             _refuse('an ensemble ({!r} in model.json)'.format(key))
-    pool = description.get('pool')
-    if pool not in (None, 'last'):
-        _refuse('the pooled head (pool={!r}); only the last state feeds the head in the '
-                'exported graph'.format(pool))
     predictor = model.predictor if isinstance(model, L.Classifier) else model
     if type(predictor) is not RecurrentClassifier:
         _refuse('the classifier {} (not a RecurrentClassifier)'.format(type(predictor).__name__))
@@ -146,6 +150,12 @@ def spec(model, description):
     if names - expected:
         _refuse('parameters outside the IRNN and its head: {}'.format(
             ', '.join(sorted(names - expected))))
+    pool = getattr(encoder, 'pool', 'last')
+    if pool not in POOLS:
+        _refuse('the pooled head (pool={!r})'.format(pool))
+    if description.get('pool', 'last') != pool:
+        _refuse("model.json's pool {!r}, where the model pools {!r}".format(
+            description.get('pool', 'last'), pool))
     if encoder.activation not in _ACTIVATIONS:
         _refuse('activation {!r}'.format(encoder.activation))
     if any(p.array is None for _, p in predictor.namedparams()):
@@ -179,7 +189,7 @@ def spec(model, description):
                  activation=_ACTIVATIONS[encoder.activation], layers=layers,
                  embed=_cpu(encoder.input_map.W) if encoder.input == 'embed' else None,
                  head_W=head_W, head_b=head_b, n_class=int(head_W.shape[0]), prep=prep,
-                 kind=kind)
+                 kind=kind, pool=pool)
 
 
 def build(model, description, classes=None, opset=OPSET):
@@ -249,8 +259,8 @@ def build(model, description, classes=None, opset=OPSET):
     batch = node('Shape', [INPUT], ['batch_size'], start=0, end=1)
     steps = node('Shape', [INPUT], ['steps'], start=1, end=2)
     lens = node('Expand', [LENGTHS, batch], ['lengths_b'])
-    lens = node('Min', [lens, steps], ['lengths_clipped'])
-    lens = node('Cast', [lens], ['sequence_lens'], to=TensorProto.INT32)
+    lens64 = node('Min', [lens, steps], ['lengths_clipped'])
+    lens = node('Cast', [lens64], ['sequence_lens'], to=TensorProto.INT32)
 
     # ---------------------------------------------------------- input map
     if tokens:
@@ -283,12 +293,14 @@ def build(model, description, classes=None, opset=OPSET):
         B = const('B{}'.format(k), numpy.concatenate(
             [layer['b'], numpy.zeros(H, numpy.float32)])[None])
         final = k == len(s.layers) - 1
-        outs = ['', 'h{}_last'.format(k)] if final else ['Y{}'.format(k)]
+        outs = ['', 'h{}_last'.format(k)] if final and s.pool == 'last' else ['Y{}'.format(k)]
         res = node('RNN', [seq, W, R, B, lens], outs, hidden_size=H,
                    activations=[s.activation], direction='forward')
-        if final:
+        if final and s.pool == 'last':
             last = node('Squeeze', [res[1], const('axis0', numpy.asarray([0], numpy.int64))],
                         ['h_last'])
+        elif final:
+            last = _pool(TensorProto, node, const, res, lens64, steps, s.pool, opset)
         else:
             seq = node('Squeeze', [res, const('axis1_{}'.format(k),
                                               numpy.asarray([1], numpy.int64))],
@@ -302,11 +314,13 @@ def build(model, description, classes=None, opset=OPSET):
     graph = helper.make_graph(
         nodes, 'chainer_irnn_{}'.format(s.kind.replace('-', '_')), [x_info, len_info],
         [out_info], initializer=inits,
-        doc_string='chainer-irnn {} classifier: {} -> {} x {} ({}) -> Linear -> '
+        doc_string='chainer-irnn {} classifier: {} -> {} x {} ({}) -> {} -> Linear -> '
                    'Softmax'.format(s.kind, 'EmbedID({}, {})'.format(s.in_size, s.hidden[0])
                                     if tokens else 'Linear({}, {})'.format(s.in_size,
                                                                            s.hidden[0]),
-                                    len(s.hidden), list(s.hidden), s.activation))
+                                    len(s.hidden), list(s.hidden), s.activation,
+                                    'last state' if s.pool == 'last' else
+                                    '{} over steps'.format(s.pool)))
     from chainer_irnn._version import __version__
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)],
                               producer_name='chainer-irnn', producer_version=__version__,
@@ -321,6 +335,34 @@ def build(model, description, classes=None, opset=OPSET):
     helper.set_model_props(proto, props)
     onnx.checker.check_model(proto, full_check=True)
     return proto
+
+
+def _pool(TensorProto, node, const, Y, lengths, steps, pool, opset):
+    """The mean or element-wise maximum of the last layer's states ``Y``
+    ``(T, 1, B, H)`` over each sequence's own steps ``t < lengths`` (int64
+    ``(B,)``, already clipped to ``steps``), as ``IRNN._pooled``: the steps
+    past a length are masked here, not left to ``RNN``'s zero fill (tanh
+    states can be negative, and a mean divides by the length)."""
+    def ints(name, values):
+        return const(name, numpy.asarray(values, numpy.int64))
+
+    hs = node('Squeeze', [Y, ints('pool_axis1', [1])], ['states'])
+    T = node('Squeeze', [steps, ints('pool_axis0', [0])], ['steps_scalar'])
+    t = node('Range', [ints('pool_start', 0), T, ints('pool_delta', 1)], ['step_index'])
+    t = node('Unsqueeze', [t, ints('pool_col', [1])], ['step_index_col'])
+    valid = node('Less', [t, lengths], ['step_valid'])                   # (T, B)
+    valid = node('Unsqueeze', [valid, ints('pool_last', [2])], ['step_valid_3d'])
+    if pool == 'max':
+        masked = node('Where', [valid, hs, const('minus_inf', numpy.float32(-numpy.inf))],
+                      ['states_masked'])
+        if opset >= 18:       # ReduceMax takes its axes as an input from opset 18
+            return node('ReduceMax', [masked, ints('pool_axes', [0])], ['pooled'], keepdims=0)
+        return node('ReduceMax', [masked], ['pooled'], axes=[0], keepdims=0)
+    masked = node('Where', [valid, hs, const('pool_zero', numpy.float32(0))], ['states_masked'])
+    total = node('ReduceSum', [masked, ints('pool_axes', [0])], ['states_sum'], keepdims=0)
+    count = node('Cast', [lengths], ['lengths_f32'], to=TensorProto.FLOAT)
+    count = node('Unsqueeze', [count, ints('pool_row', [1])], ['lengths_col'])
+    return node('Div', [total, count], ['pooled'])
 
 
 def _ffill(helper, TensorProto, node, const, x, batch, mean, F):

@@ -28,15 +28,24 @@ def session(proto):
 
 
 def random_predictor(hidden, input='linear', activation='relu', kind='irnn', in_size=3,
-                     n_class=4, tabular=None, seed=0):
+                     n_class=4, tabular=None, seed=0, pool=None):
     """A model as load_model builds it, its weights moved off their
-    initialisation (so biases, identity and head all matter)."""
+    initialisation (so biases, identity and head all matter); the same
+    weights in every run (the initialisers draw from NumPy's global
+    generator: seeded here, and its state put back)."""
     config = {'model': kind, 'in_size': in_size, 'hidden': list(hidden), 'input': input,
               'activation': activation, 'identity_scale': 1.0, 'input_std': 0.5,
               'n_class': n_class, 'dropout': 0.3, 'input_noise': 0.1}
+    if pool is not None:
+        config['pool'] = pool
     if tabular is not None:
         config['tabular'] = tabular
-    model = models.build_model(config)
+    state = numpy.random.get_state()
+    try:
+        numpy.random.seed(seed)
+        model = models.build_model(config)
+    finally:
+        numpy.random.set_state(state)
     rng = numpy.random.RandomState(seed)
     for _, p in sorted(model.namedparams()):
         p.array[...] += rng.normal(0, 0.2, p.shape).astype(numpy.float32)
@@ -78,7 +87,7 @@ def test_equal_lengths(case):
     assert got.dtype == numpy.float32
     numpy.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
     # the weights matter: another draw of them gives other probabilities
-    other = session(random_predictor(seed=5, **CASES[case]).to_onnx()).run(None, {'x': X})[0]
+    other = session(random_predictor(seed=7, **CASES[case]).to_onnx()).run(None, {'x': X})[0]
     assert numpy.abs(other - expected).max() > 1e-2
 
 
@@ -210,12 +219,115 @@ def test_extra_parameters_are_refused():
         pred.to_onnx()
 
 
-@pytest.mark.parametrize('key,value,what', [('pool', 'mean', 'pooled head'),
-                                            ('ensemble', True, 'ensemble')])
-def test_pooling_and_ensembles_are_refused(key, value, what):
+POOL_TOL = 1e-6
+
+
+def unsaturated(pred, X):
+    """Shifts and scales the head of a random ReLU model so that its class
+    scores on ``X`` have mean 0 in each column and standard deviation 1: the
+    softmax is not saturated and no class wins every row, so the
+    probabilities and classes show any difference in the pooled states."""
+    import chainer
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        scores = pred.model.predictor(X).array
+    c = 1 / float(scores.std())
+    head = pred.model.predictor.head
+    head.W.array *= c
+    head.b.array[...] = (head.b.array - scores.mean(axis=0)) * c
+    return pred
+
+
+@pytest.mark.parametrize('pool', ['last', 'mean', 'max'])
+@pytest.mark.parametrize('hidden', [(5,), (6, 4)])
+@pytest.mark.parametrize('variable', [False, True])
+def test_pooled_heads_equal_predict(pool, hidden, variable):
+    """pool='mean'/'max': the mean or maximum over each sequence's own steps,
+    the padding (filled with 1e3) excluded; the same classes as predict."""
+    pred = random_predictor(hidden, pool=pool)
+    assert pred.model.predictor.encoder.pool == pool
+    X = inputs(pred, numpy.random.RandomState(8))
+    unsaturated(pred, X)
+    feed = {'x': X}
+    if variable:
+        lengths = numpy.array([9, 3, 1, 5, 9, 2, 7], dtype=numpy.int64)
+        seqs = [x[:n] for x, n in zip(X, lengths)]
+        expected = pred.predict_proba(seqs)
+        feed = {'x': padded(seqs, 1e3), 'lengths': lengths}
+    else:
+        expected = pred.predict_proba(X)
+    got = session(pred.to_onnx()).run(None, feed)[0]
+    numpy.testing.assert_allclose(got, expected, rtol=0, atol=POOL_TOL)
+    assert (got.argmax(1) == expected.argmax(1)).all()
+    assert expected.max(1).mean() < 0.95 and len(set(expected.argmax(1))) > 1
+    if variable:    # the lengths are honoured: one sequence alone gives its row
+        alone = session(pred.to_onnx()).run(None, {'x': seqs[1][None]})[0]
+        numpy.testing.assert_allclose(alone[0], got[1], rtol=0, atol=POOL_TOL)
+
+
+def test_the_pool_is_in_the_graph():
+    """The same weights pooled three ways give three sets of probabilities
+    (tanh: bounded states, so the softmax is not saturated)."""
+    X = inputs(random_predictor((6, 4)), numpy.random.RandomState(9))
+    got = {}
+    for pool in ('last', 'mean', 'max'):
+        proto = random_predictor((6, 4), activation='tanh', pool=pool).to_onnx()
+        got[pool] = session(proto).run(None, {'x': X})[0]
+        ops = {n.op_type for n in proto.graph.node}
+        assert ({'Range', 'Less', 'Where'} <= ops) == (pool != 'last')
+        assert ('ReduceMax' in ops) == (pool == 'max') and ('Div' in ops) == (pool == 'mean')
+        assert json.loads({p.key: p.value for p in proto.metadata_props}['model.json']).get(
+            'pool', 'last') == pool
+    for a, b in [('last', 'mean'), ('last', 'max'), ('mean', 'max')]:
+        assert numpy.abs(got[a] - got[b]).max() > 1e-2, (a, b)
+    assert max(p.max(1).mean() for p in got.values()) < 0.9
+
+
+@pytest.mark.parametrize('pool', ['mean', 'max'])
+@pytest.mark.parametrize('opset', [15, 18])
+def test_pooled_tanh_and_opsets(pool, opset):
+    """tanh states are negative too: the masked maximum is not the zero fill
+    of RNN's Y; ReduceMax takes its axes as an attribute before opset 18."""
+    pred = random_predictor((5, 3), activation='tanh', pool=pool)
+    X = inputs(pred, numpy.random.RandomState(10))
+    lengths = numpy.array([2, 9, 4, 1, 6, 9, 3], dtype=numpy.int64)
+    seqs = [x[:n] for x, n in zip(X, lengths)]
+    got = session(pred.to_onnx(opset=opset)).run(
+        None, {'x': padded(seqs, -1e3), 'lengths': lengths})[0]
+    numpy.testing.assert_allclose(got, pred.predict_proba(seqs), rtol=0, atol=POOL_TOL)
+
+
+def test_pooled_csv_model_exports_from_the_cli(tmp_path):
+    """A saved CSV model with "pool": "mean" in model.json (standardised
+    inside the graph) exports with the command and agrees with predict."""
+    from chainer_irnn.cli import main
+    pred = random_predictor((5, 3), tabular=tabular('mean'), pool='mean')
+    models.save_model(pred.model, pred.description, str(tmp_path / 'm'))
+    loaded = load_model(str(tmp_path / 'm'))
+    assert loaded.description['pool'] == 'mean'
+    assert loaded.model.predictor.encoder.pool == 'mean'
+    out = tmp_path / 'm.onnx'
+    assert main(['export', '--model', str(tmp_path / 'm'), '--onnx', str(out)]) == 0
+    X = inputs(pred, numpy.random.RandomState(11)) * 2 + 1
+    X[0, 2, 1] = numpy.nan
+    got = session(onnx.load(str(out))).run(None, {'x': X})[0]
+    numpy.testing.assert_allclose(got, loaded.predict_proba(X), rtol=0, atol=POOL_TOL)
+
+
+def test_ensembles_and_inconsistent_pools_are_refused():
     pred = random_predictor((4,))
-    pred.description[key] = value
-    with pytest.raises(UserError, match='cannot export to ONNX: .*' + what):
+    pred.description['ensemble'] = True
+    with pytest.raises(UserError, match='cannot export to ONNX: an ensemble'):
+        pred.to_onnx()
+    # model.json says one pool, the model computes another: neither is trusted
+    pred = random_predictor((4,))
+    pred.description['pool'] = 'mean'
+    with pytest.raises(UserError, match="cannot export to ONNX: model.json's pool 'mean', "
+                                        "where the model pools 'last'"):
+        pred.to_onnx()
+    pred = random_predictor((4,), pool='max')
+    pred.model.predictor.encoder.pool = 'attention'
+    with pytest.raises(UserError, match=r"cannot export to ONNX: the pooled head "
+                                        r"\(pool='attention'\)"):
         pred.to_onnx()
 
 
