@@ -202,6 +202,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             features than steps.  An sktime nested DataFrame is read as
             its rows of channels; a long-format DataFrame (a row per step)
             is refused (read it with ``read_csv(frame, layout='long')``).
+        ensemble (int): train this many models, seeds ``seed``, ``seed +
+            1``, ... on the same split, and predict with the mean of their
+            probabilities (:func:`chainer_irnn.training.ensemble.fit_ensemble`);
+            1 (default) trains one.
 
     Attributes:
         classes_ (ndarray): the class labels.
@@ -219,7 +223,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
                  verbose=False, impl='fused', dropout=0.0, input_dropout=0.0,
                  input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
-                 axis_order=None):
+                 axis_order=None, ensemble=1):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -248,6 +252,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.lr_patience = lr_patience
         self.axis_order = axis_order
+        self.ensemble = ensemble
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
@@ -373,9 +378,15 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         workdir = self.out if self.out is not None else tempfile.mkdtemp(prefix='irnn-fit-')
         talk = _log_to_stderr() if self.verbose else None
         try:
-            result = fit_mod.fit(config, train, val, out=workdir, meta=meta,
-                                 device=self.device, resume='none',
-                                 save=self.out is not None)
+            if self.ensemble == 1:
+                result = fit_mod.fit(config, train, val, out=workdir, meta=meta,
+                                     device=self.device, resume='none',
+                                     save=self.out is not None)
+            else:
+                from chainer_irnn.training.ensemble import fit_ensemble
+                result = fit_ensemble(config, train, val, members=self.ensemble, out=workdir,
+                                      meta=meta, device=self.device, resume='none',
+                                      save=self.out is not None)
         finally:
             if talk is not None:
                 talk()

@@ -16,7 +16,7 @@ from chainer import initializers
 
 from chainer_irnn import io as irnn_io
 from chainer_irnn.errors import ParameterError, UserError
-from chainer_irnn.links import HierarchicalRNN, IRNN, RecurrentClassifier, RowRNN
+from chainer_irnn.links import Ensemble, HierarchicalRNN, IRNN, RecurrentClassifier, RowRNN
 
 MODEL_FILE = 'model.npz'
 CONFIG_FILE = 'model.json'
@@ -33,7 +33,15 @@ ARCH_KEYS = ('model', 'in_size', 'hidden', 'input', 'activation',
 
 
 def build_model(config, impl='fused'):
-    """Returns ``L.Classifier(RecurrentClassifier(encoder, n_class))``."""
+    """Returns ``L.Classifier(RecurrentClassifier(encoder, n_class))``, or
+    ``L.Classifier(Ensemble(...))`` of ``config['ensemble']`` such members."""
+    k = config.get('ensemble') or 1
+    if k > 1:
+        return L.Classifier(Ensemble(_member(config, impl) for _ in range(k)))
+    return L.Classifier(_member(config, impl))
+
+
+def _member(config, impl):
     kind = config.get('model', 'irnn')
     if kind == 'irnn':
         encoder = IRNN(config['in_size'], tuple(config['hidden']), input=config['input'],
@@ -56,7 +64,7 @@ def build_model(config, impl='fused'):
     predictor = RecurrentClassifier(encoder, config['n_class'])
     if kind != 'irnn':  # Keras' Dense default, as in the Keras examples these reproduce
         initializers.GlorotUniform()(predictor.head.W.array)
-    return L.Classifier(predictor)
+    return predictor
 
 
 def save_model(model, config, directory):
@@ -88,6 +96,8 @@ def model_paths(path):
 
 
 logger = logging.getLogger(__name__)
+#: the most members a model file may describe (each is a whole network)
+MAX_MEMBERS = 100
 
 
 def load_model(path, impl='fused'):
@@ -297,6 +307,9 @@ def check_description(config, path=CONFIG_FILE):
         bad('input', "must be 'embed' or 'linear'")
     if config['activation'] not in ('relu', 'tanh'):
         bad('activation', "must be 'relu' or 'tanh'")
+    if 'ensemble' in config and config['ensemble'] is not None and \
+            not (_positive_int(config['ensemble']) and config['ensemble'] <= MAX_MEMBERS):
+        bad('ensemble', 'must be the number of members, 1 to {}'.format(MAX_MEMBERS))
     if config.get('pool', 'last') not in ('last', 'mean', 'max'):
         bad('pool', "must be 'last', 'mean' or 'max'")
     for key in ('identity_scale', 'input_std'):
@@ -361,6 +374,9 @@ def expected_shapes(config):
             shapes['encoder/rec{}/b'.format(k)] = (h,)
     shapes['head/W'] = (n, hidden[-1])
     shapes['head/b'] = (n,)
+    k = config.get('ensemble') or 1
+    if k > 1:
+        return {'{}/{}'.format(i, key): shape for i in range(k) for key, shape in shapes.items()}
     return shapes
 
 
