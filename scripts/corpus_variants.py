@@ -33,7 +33,28 @@ VARIANTS = {
     'last': {'pool': 'last'},
     'mean': {'pool': 'mean'},
     'max': {'pool': 'max'},
+    # the series averaged over windows of k steps first (k = the longest
+    # training length / 200, rounded up): a set with no series over 200
+    # steps is not run
+    'mean_paa200': {'pool': 'mean', 'max_steps': 200},
+    'last_paa200': {'pool': 'last', 'max_steps': 200},
+    # IRNNClassifier(ensemble=3): members at seeds S, S+1, S+2 on seed S's split
+    'last_ens3': {'pool': 'last', 'ensemble': 3},
+    'mean_ens3': {'pool': 'mean', 'ensemble': 3},
 }
+
+
+def paa(xs, k):
+    """Each series averaged over consecutive windows of ``k`` steps (the
+    last window over the steps it has)."""
+    out = []
+    for x in xs:
+        n = -(-len(x) // k)
+        idx = numpy.arange(len(x)) // k
+        total = numpy.zeros((n, x.shape[1]))
+        numpy.add.at(total, idx, x)
+        out.append(total / numpy.bincount(idx)[:, None])
+    return out
 
 
 def _read(path):
@@ -60,7 +81,17 @@ def run_baselines(xtr, ytr, xte, yte, seed=0):
             for key, row in zip(('dtw', 'minirocket'), rows)}
 
 
-def table(results):
+def ensemble_accuracy(runs):
+    """Accuracy of the mean of the runs' test probabilities (a seed ensemble)."""
+    proba = numpy.mean([r['proba'] for r in runs], axis=0)
+    classes = runs[0]['classes']
+    return float(numpy.mean(numpy.asarray(classes)[proba.argmax(1)] ==
+                            numpy.asarray(runs[0]['y_test'])))
+
+
+def summarize(results):
+    """Per (set, variant): the seeds' accuracies, their mean, spread, mean
+    seconds and, where the runs kept their probabilities, the ensemble's."""
     from collections import defaultdict
     cells, base, info = defaultdict(list), {}, {}
     for r in results:
@@ -69,10 +100,23 @@ def table(results):
             continue
         cells[r['set'], r['variant']].append(r)
         info[r['set']] = r['info']
+    out = {}
+    for (name, variant), rs in cells.items():
+        rs = sorted(rs, key=lambda r: r['seed'])
+        acc = [r['accuracy'] for r in rs]
+        out[name, variant] = {
+            'n': len(rs), 'mean': float(numpy.mean(acc)), 'spread': max(acc) - min(acc),
+            'seconds': float(numpy.mean([r['seconds'] for r in rs])),
+            'ensemble': ensemble_accuracy(rs) if all('proba' in r for r in rs) else None,
+            'n_test': len(rs[0].get('y_test', ())), 'stopped': [r['stopped'] for r in rs]}
+    return out, base, info
+
+
+def table(results):
+    cells, base, info = summarize(results)
     variants = sorted({v for _, v in cells}, key=lambda v: list(VARIANTS).index(v)
                       if v in VARIANTS else 99)
-    head = '| set | 1-NN DTW | MiniRocket | ' + ' | '.join(
-        '{} (mean, min-max, s)'.format(v) for v in variants) + ' |'
+    head = '| set (train x length) | 1-NN DTW | MiniRocket | ' + ' | '.join(variants) + ' |'
     lines = [head, '|' + '---|' * (3 + len(variants))]
     for name in [s for s in SETS if s in info]:
         b = base.get(name, {})
@@ -80,15 +124,33 @@ def table(results):
         for m in ('dtw', 'minirocket'):
             row.append('{:.3f}'.format(b[m]['accuracy']) if m in b else '—')
         for v in variants:
-            rs = cells.get((name, v), [])
-            if not rs:
+            c = cells.get((name, v))
+            if c is None:
                 row.append('—')
                 continue
-            acc = [r['accuracy'] for r in rs]
-            row.append('{:.3f} ({:.3f}-{:.3f}, n={}, {:.0f} s)'.format(
-                numpy.mean(acc), min(acc), max(acc), len(acc),
-                numpy.mean([r['seconds'] for r in rs])))
+            text = '{:.3f} ±{:.3f}'.format(c['mean'], c['spread'] / 2)
+            if c['ensemble'] is not None:
+                text += ', ens {:.3f}'.format(c['ensemble'])
+            row.append(text + ', {:.0f} s'.format(c['seconds']))
         lines.append('| ' + ' | '.join(row) + ' |')
+    lines += ['', 'cells: mean over seeds ±half the spread (max - min), the seed ensemble '
+              "(mean of the seeds' probabilities), mean seconds per run", '']
+    lines.append('| variant | mean >= DTW | ensemble >= DTW | mean within 2 pts of MiniRocket | '
+                 'spread <= 3 pts (100+ test) | runs not completed/early-stopped |')
+    lines.append('|---|---|---|---|---|---|')
+    for v in variants:
+        names = [s for s in SETS if (s, v) in cells and s in base]
+        c = [cells[s, v] for s in names]
+        dtw = [base[s]['dtw']['accuracy'] for s in names]
+        mr = [base[s]['minirocket']['accuracy'] for s in names]
+        big = [x for x in c if x['n_test'] >= 100]
+        ens = [(x['ensemble'], d) for x, d in zip(c, dtw) if x['ensemble'] is not None]
+        bad = sum(st not in ('completed', 'early stopping') for x in c for st in x['stopped'])
+        lines.append('| {} | {}/{} | {}/{} | {}/{} | {}/{} | {} |'.format(
+            v, sum(x['mean'] >= d - 1e-9 for x, d in zip(c, dtw)), len(c),
+            sum(e >= d - 1e-9 for e, d in ens), len(ens),
+            sum(x['mean'] >= m - 0.02 for x, m in zip(c, mr)), len(c),
+            sum(x['spread'] <= 0.03 for x in big), len(big), bad))
     return '\n'.join(lines)
 
 
@@ -121,13 +183,21 @@ def main(argv=None):
             for seed in args.seeds:
                 if (name, variant, seed) in done:
                     continue
+                params = dict(VARIANTS[variant])
+                max_steps = params.pop('max_steps', None)
+                k = 1 if max_steps is None else -(-max(len(x) for x in xtr) // max_steps)
+                if max_steps is not None and k == 1:
+                    continue
                 start = time.time()
-                clf = IRNNClassifier(seed=seed, **VARIANTS[variant]).fit(xtr, ytr)
+                train_x, test_x = (xtr, xte) if k == 1 else (paa(xtr, k), paa(xte, k))
+                clf = IRNNClassifier(seed=seed, **params).fit(train_x, ytr)
                 seconds = time.time() - start
                 best, log = clf.best_ or {}, clf.history_ or []
                 _append(args.results, {
                     'set': name, 'variant': variant, 'seed': seed, 'info': info,
-                    'accuracy': float(clf.score(xte, yte)), 'seconds': seconds,
+                    'accuracy': float(clf.score(test_x, yte)), 'seconds': seconds,
+                    'proba': numpy.round(clf.predict_proba(test_x), 5).tolist(),
+                    'classes': [str(c) for c in clf.classes_], 'y_test': [str(y) for y in yte],
                     'best_iteration': best.get('iteration'),
                     'last_iteration': log[-1].get('iteration') if log else None,
                     'stopped': clf.stopped_})
