@@ -13,7 +13,7 @@ Each trial is one :func:`chainer_irnn.training.fit` run (the base preset's
 run length, validation-driven: the best evaluation is the trial's value)
 with settings drawn by a TPE sampler from :func:`suggest`'s space: hidden
 sizes, layers, optimizer, learning rate, clipping, batch size, identity
-scale, dropout and weight decay.  A median pruner stops trials whose
+scale, dropout, weight decay and pooling.  A median pruner stops trials whose
 validation figure lags the others' at the same evaluation, through the
 :class:`~chainer_irnn.training.extensions.OptunaPruning` Trainer extension.
 
@@ -48,7 +48,7 @@ STUDY_FILE = 'study.db'
 EXPORT_LOCK = '.export.lock'
 #: settings the search draws (flat TrainConfig keys); ``fixed`` ones are left alone
 SEARCHED = ('hidden', 'optimizer', 'lr', 'clip', 'batchsize', 'identity_scale', 'dropout',
-            'input_dropout', 'weight_decay')
+            'input_dropout', 'weight_decay', 'pool')
 
 
 @dataclasses.dataclass
@@ -123,6 +123,8 @@ def suggest(trial, base, n_train, fixed=()):
         values['input_dropout'] = trial.suggest_float('input_dropout', 0.0, 0.3)
     if want('weight_decay'):
         values['weight_decay'] = trial.suggest_float('weight_decay', 1e-6, 1e-2, log=True)
+    if m.model == 'irnn' and want('pool'):
+        values['pool'] = trial.suggest_categorical('pool', ['last', 'mean', 'max'])
     return values
 
 
