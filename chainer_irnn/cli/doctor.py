@@ -23,6 +23,7 @@ def run(args):
 def kernel_report():
     """Which kernel the fused recurrence runs on NumPy arrays, and why."""
     from chainer_irnn.functions.rnn import irnn_recurrence as rec
+    from chainer_irnn.functions import _numba
     kernel = rec.resolve_kernel(None)
     if kernel == 'numba':
         text = 'numba (the compiled step)'
@@ -32,5 +33,5 @@ def kernel_report():
     else:
         text = ('numpy (the slower loop: numba does not import here: {}; install the '
                 "fast extra, pip install 'chainer-irnn[fast]')".format(
-                    str(rec._numba_error).splitlines()[0] if rec._numba_error else 'unknown'))
+                    str(_numba.error).splitlines()[0] if _numba.error else 'unknown'))
     return {'cpu_kernel': text}

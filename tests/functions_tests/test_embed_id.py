@@ -5,6 +5,7 @@ import pytest
 import chainer
 import chainer.functions as F
 
+from chainer_irnn.functions import _numba
 from chainer_irnn.functions.connection import embed_id as mod
 from chainer_irnn.functions.rnn import irnn_recurrence as rec_mod
 
@@ -15,8 +16,8 @@ def scatter_path(request, monkeypatch):
         if not rec_mod.numba_available():
             pytest.skip('numba cannot be imported here')
     else:
-        monkeypatch.setattr(rec_mod, '_numba_kernels', None)
-        monkeypatch.setattr(rec_mod, '_numba_error', ImportError('hidden by the test'))
+        monkeypatch.setattr(_numba, 'kernels', None)
+        monkeypatch.setattr(_numba, 'error', ImportError('hidden by the test'))
     return request.param
 
 

@@ -7,6 +7,7 @@ import chainer.functions as F
 from chainer import gradient_check
 from chainer.utils import type_check
 
+from chainer_irnn.functions import _numba
 from chainer_irnn.functions.rnn import irnn_recurrence as mod
 from chainer_irnn.functions.rnn.irnn_recurrence import irnn_recurrence
 from chainer_irnn.functions.rnn.naive_recurrence import naive_recurrence
@@ -215,8 +216,8 @@ def test_cupy_arrays_take_the_xp_loop():
 def test_numpy_fallback_without_numba(monkeypatch):
     """Where numba cannot be imported, the NumPy loop runs and an explicit
     'numba' is a clear error."""
-    monkeypatch.setattr(mod, '_numba_kernels', None)
-    monkeypatch.setattr(mod, '_numba_error', ImportError('No module named numba'))
+    monkeypatch.setattr(_numba, 'kernels', None)
+    monkeypatch.setattr(_numba, 'error', ImportError('No module named numba'))
     monkeypatch.delenv(mod.ENV_VAR, raising=False)
     assert mod.available_kernels() == ('numpy',)
     assert mod.resolve_kernel() == 'numpy'

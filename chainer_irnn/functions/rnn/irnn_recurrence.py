@@ -16,9 +16,8 @@ Kernels (the per-step loops; the node and its gradients are the same):
     call for the ``(B, H) x (H, H)`` product and one fused element-wise pass
     for the rest of the step (input, bias, activation, padding mask; in the
     backward pass the output gradient, ``f'`` and the bias gradient), with
-    no Python call inside the loop.  Measured on this project's 2-core
-    machine (docs/performance.md) it makes a training step 1.3 to 1.4 times
-    faster than ``numpy``.
+    no Python call inside the loop (docs/performance.md compares the
+    kernels).
 ``numpy``
     The loop written with array operations of ``xp`` (NumPy or CuPy via
     :func:`chainer.backend.get_array_module`): per step one ``(B, H) x (H,
@@ -56,27 +55,15 @@ import chainer
 from chainer import backend
 from chainer.utils import type_check
 
+from chainer_irnn.functions import _numba
+from chainer_irnn.functions.connection.embed_id import scatter_add_rows, scatter_add_rows_xp
+
 KERNELS = ('auto', 'numba', 'numpy', 'cuda')
 ACTIVATIONS = ('relu', 'tanh')
 ENV_VAR = 'CHAINER_IRNN_KERNEL'
 
-_numba_kernels = None
-_numba_error = None
 _cuda_kernels = None
 _cuda_error = None
-
-
-def _load_numba():
-    """Returns the module of compiled kernels, or None (reason kept)."""
-    global _numba_kernels, _numba_error
-    if _numba_kernels is None and _numba_error is None:
-        try:
-            from chainer_irnn.functions.rnn import _irnn_numba
-        except Exception as e:  # ImportError, or numba failing on this stack
-            _numba_error = e
-        else:
-            _numba_kernels = _irnn_numba
-    return _numba_kernels
 
 
 def _load_cuda():
@@ -104,7 +91,7 @@ def cuda_available():
 
 def numba_available():
     """True when the compiled kernel can be used."""
-    return _load_numba() is not None
+    return _numba.load() is not None
 
 
 def available_kernels():
@@ -120,8 +107,8 @@ def resolve_kernel(kernel=None, xp=numpy):
     """The kernel that runs for ``kernel`` (None: ``$CHAINER_IRNN_KERNEL``).
 
     Returns ``'cuda'``, ``'numba'`` or ``'numpy'`` (the ``xp`` loop).
-    ``'auto'`` is ``'numba'`` on NumPy arrays when Numba imports (the faster
-    one where measured), else ``'numpy'``; on other arrays (CuPy's)
+    ``'auto'`` is ``'numba'`` on NumPy arrays when Numba imports, else
+    ``'numpy'``; on other arrays (CuPy's)
     ``'cuda'`` when the CUDA kernels can run, else ``'numpy'``.  Raises
     :class:`ValueError` for an unknown name and :class:`RuntimeError` when
     ``numba`` or ``cuda`` is asked for but cannot run.
@@ -153,7 +140,7 @@ def resolve_kernel(kernel=None, xp=numpy):
         raise RuntimeError(
             'the numba kernel of irnn_recurrence was asked for ({}) but numba '
             'cannot be imported: {!r}. Install numba or use kernel '
-            "'numpy'.".format(source, _numba_error))
+            "'numpy'.".format(source, _numba.error))
     return 'numba'
 
 
@@ -314,7 +301,7 @@ class IRNNRecurrence(chainer.FunctionNode):
             shape = u.shape if self.ids is None else self.ids.shape
             self._lengths_i64 = _lengths_for_numba(self.lengths, shape)
             # the compiled loop reads the embedding rows itself
-            hs = _load_numba().forward(u, W, b, h0, self._lengths_i64,
+            hs = _numba.load().forward(u, W, b, h0, self._lengths_i64,
                                        self.activation, ids=self.ids)
         else:
             if self.ids is not None:
@@ -365,7 +352,7 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
         if fwd._kernel == 'numba':
             # with ids, dz is scratch (gu is the table's gradient, a new
             # array): its buffer is reused; without ids dz is the output gu
-            dz, gh0, gb = _load_numba().backward(
+            dz, gh0, gb = _numba.load().backward(
                 hs, W, gy, fwd._lengths_i64, fwd.activation,
                 dz=None if fwd.ids is None else _scratch(hs.shape, hs.dtype))
         elif fwd._kernel == 'cuda':
@@ -380,8 +367,6 @@ class IRNNRecurrenceGrad(chainer.FunctionNode):
         if fwd.ids is None:
             gu = dz
         else:   # the table's gradient: each step's dz added to its row
-            from chainer_irnn.functions.connection.embed_id import (
-                scatter_add_rows, scatter_add_rows_xp)
             gu = scatter_add_rows(fwd._table_rows, fwd.ids, dz) if xp is numpy else \
                 scatter_add_rows_xp(xp, fwd._table_rows, fwd.ids, dz)
         out = [gu, gW]
