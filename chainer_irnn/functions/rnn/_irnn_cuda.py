@@ -206,7 +206,7 @@ def launch_config(B, H, itemsize, seqs=None, threads=None, w_shared=None, backwa
     ``$CHAINER_IRNN_CUDA_THREADS`` threads, else ``seqs * H`` rounded up to
     whole warps (at most 1024; fewer threads loop); ``W`` in shared memory
     when it fits in 48 KiB together with the state buffers.  (The variables
-    are for tuning on a GPU, e.g. ``bench_irnn.py --cuda-seqs 1,2,4``.)
+    are for tuning on a GPU.)
     """
     if seqs is None:
         seqs = os.environ.get(SEQS_VAR, '').strip() or 1

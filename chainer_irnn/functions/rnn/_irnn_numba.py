@@ -13,8 +13,8 @@ for the bias and for ``f'``; here no call leaves compiled code but the BLAS
 one, and no temporary larger than ``(B, H)`` is made.
 
 The products are the same BLAS kernels in the same order as NumPy's (both
-libraries are OpenBLAS builds), so the results match the NumPy loop's to the
-last bit where measured; the tests compare them to a tolerance.
+libraries are OpenBLAS builds), so the results are meant to match the NumPy
+loop's; the tests compare them to a tolerance.
 
 The BLAS routine is called through its address (an integer argument of the
 compiled loops, cast to a function pointer by :func:`_call_blas`), so that

@@ -1,9 +1,8 @@
 """The IRNN recurrence as a per-step Chainer graph (the reference).
 
-This is how the 2015 blog post ran it: one graph node per operation per time
-step.  It is slow (784 steps build thousands of nodes per batch) but obviously
-right, so the fused node in :mod:`chainer_irnn.functions.rnn.irnn_recurrence` is
-tested against it.
+One graph node per operation per time step.  It is slow (784 steps build
+thousands of nodes per batch) but obviously right, so the fused node in
+:mod:`chainer_irnn.functions.rnn.irnn_recurrence` is tested against it.
 """
 import chainer
 import chainer.functions as F
