@@ -74,6 +74,25 @@ non_negative_float = number(float, minimum=0)
 finite_float = number(float)
 
 
+def duration(text):
+    """Seconds from ``'600'``, ``'90s'``, ``'10m'``, ``'1.5h'`` or ``'1h30m'``."""
+    import argparse
+    import re
+    parts = re.fullmatch(r'\s*(?:(\d+(?:\.\d*)?)h)?\s*(?:(\d+(?:\.\d*)?)m)?\s*'
+                         r'(?:(\d+(?:\.\d*)?)s?)?\s*', text or '')
+    if parts is None or not any(parts.groups()):
+        raise argparse.ArgumentTypeError(
+            "expected a duration such as 600, 90s, 10m or 1h30m, not {!r}".format(text))
+    h, m, s = (float(g) if g else 0.0 for g in parts.groups())
+    seconds = 3600 * h + 60 * m + s
+    if not seconds > 0 or not math.isfinite(seconds):
+        raise argparse.ArgumentTypeError('expected a positive duration, not {!r}'.format(text))
+    return seconds
+
+
+duration.__name__ = 'duration'
+
+
 def hidden_sizes(text):
     """``'100'`` or ``'100,50'`` -> ``(100,)`` / ``(100, 50)``."""
     import argparse

@@ -25,8 +25,8 @@ def add_parser(sub):
     g.add_argument('--trials', type=common.positive_int, metavar='N',
                    help='trials in all, counting those of earlier runs and other processes '
                         '(default 30 unless --timeout is given)')
-    g.add_argument('--timeout', type=common.positive_float, metavar='SECONDS',
-                   help='stop starting trials after this long')
+    g.add_argument('--timeout', '--time', type=common.duration, metavar='DURATION',
+                   help='stop starting trials after this long: seconds, or e.g. 90s, 10m, 1h30m')
     g.add_argument('--jobs', type=common.positive_int, default=1, metavar='N',
                    help='processes searching together (default 1)')
     g.add_argument('--study', default='chainer-irnn',
