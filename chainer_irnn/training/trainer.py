@@ -11,7 +11,7 @@ from chainer.training import extensions
 from chainer_irnn.errors import ParameterError, Setting, UserError
 from chainer_irnn.training import distributed, extensions as ext, numerics, snapshots, threads
 from chainer_irnn.training.converter import sequence_converter
-from chainer_irnn.training.hooks import FiniteGradients
+from chainer_irnn.training.hooks import FiniteGradients, GradientClipping
 from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
 from chainer_irnn.training import rollback_order
 from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler
@@ -123,7 +123,7 @@ def setup_optimizer(model, opt_config):
     opt = make_optimizer(opt_config)
     opt.setup(model)
     if opt_config.clip:
-        opt.add_hook(chainer.optimizer_hooks.GradientClipping(opt_config.clip))
+        opt.add_hook(GradientClipping(opt_config.clip))
     if opt_config.weight_decay:
         opt.add_hook(chainer.optimizer_hooks.WeightDecay(opt_config.weight_decay))
     opt.add_hook(FiniteGradients())
