@@ -218,20 +218,14 @@ def run(args):
     settings = settings_args.apply_config(args, settings_args.given(args) or set())
     config = train_config(args, settings)
     device = get_device(args.device)
-    comm = distributed.create_communicator(args.communicator, device)
-    device = distributed.device_for_rank(comm, device)
-    if not distributed.is_writer(comm):
+    dist = distributed.create(args.communicator, device)   # one process without the flag
+    if not dist.is_writer:
         logging.getLogger('chainer_irnn').setLevel(logging.WARNING)
-    with distributed.guard(comm):
-        train, val, meta, test = distributed.load_and_scatter(
-            comm, lambda: load_data(args, config), args.seed)
-        if comm is not None:
-            logging.getLogger('chainer_irnn').info(
-                '%d processes (%s), batch %d per process = %d per step', comm.size,
-                args.communicator, config.run.batchsize, config.run.batchsize * comm.size)
+    with dist.guard():
+        train, val, meta, test = dist.load(lambda: load_data(args, config), args.seed)
         try:
             result = fit(config, train, val, out=args.out, meta=meta, device=device,
-                         resume=args.resume, comm=comm, test=test,
+                         resume=args.resume, distribution=dist, test=test,
                          record={'data_args': settings_args.data_args(args)})
         except TrainingInterrupted as e:     # Ctrl-C: the best model so far is kept
             import sys
@@ -240,7 +234,7 @@ def run(args):
                     e.snapshot) if e.snapshot else 'nothing to resume from yet'),
                   file=sys.stderr)
             return 130
-    if distributed.is_writer(comm):
+    if dist.is_writer:
         print(end_summary(result))
         if result.stopped == 'diverged':    # a kept model, but no success
             import sys

@@ -231,36 +231,36 @@ def _out_errors(function):
 
 @_out_errors
 def fit(config, train, val=None, *, out='result', meta=None, device=None, resume='auto',
-        comm=None, save=True, extensions=(), test=None, record=None):
+        distribution=None, save=True, extensions=(), test=None, record=None, comm=None):
     """Trains a model as ``config`` says, on ``train``, validating on ``val``.
 
     Args:
         config (TrainConfig): model, optimiser and run settings.
         train: a dataset of ``(x, label)``; ``x`` is ``(T,)`` integer tokens
             for ``input='embed'`` or ``(T, F)`` floats; labels are ``0..n-1``.
-            With a ChainerMN ``comm``, this rank's shard
-            (:func:`~chainer_irnn.training.distributed.load_and_scatter`).
+            With ChainerMN, this rank's shard (:meth:`.distributed.MultiNode.load`).
         val: the same, or None for no evaluation.
         out (str): output folder: snapshots, ``log``, plots,
             ``settings.json``, and ``model.npz`` + ``model.json``.
         meta (dict): the data description saved with the model (``in_size``,
             ``n_class``, and what reading new data needs); inferred from
             ``train`` when None.
-        device: ``'@numpy'``, ``'@cupy:0'``, a legacy integer, or a device.
+        device: ``'@numpy'``, ``'@cupy:0'``, a legacy integer, or a device
+            (with ChainerMN, each rank takes the GPU of its index on its node).
         resume: ``'auto'`` (the newest snapshot in ``out``), ``'none'`` or a
             snapshot path.
-        comm: a ChainerMN communicator, or None for one process.
+        distribution: a :class:`~chainer_irnn.training.distributed.Distribution`
+            (None: one process; ``distributed.create('naive')`` under
+            mpiexec: ChainerMN's ranks, of which only rank 0 writes).
         save (bool): write ``model.npz`` and ``model.json`` into ``out``.
-        extensions: more Trainer extensions (each with its default
-            trigger), added to every trainer the run builds (tuning adds
-            its pruning extension here).
-        test: a dataset like ``train`` that chooses nothing: the kept model
-            is scored on it once, after training (``FitResult.test`` and
-            ``test.json`` in ``out``).
-        record (dict): more JSON-safe entries for ``settings.json`` (the
-            CLI records how it read the data, ``data_args``, so that
-            :func:`~chainer_irnn.training.settings.read_settings` can redo
-            the run).
+        extensions: more Trainer extensions (each with its default trigger),
+            added to every trainer the run builds (tuning adds its pruning here).
+        test: a dataset like ``train`` that chooses nothing: the kept model is
+            scored on it once, after training (``FitResult.test``, ``test.json``).
+        record (dict): more JSON-safe entries for ``settings.json`` (the CLI
+            records how it read the data, ``data_args``, so that
+            :func:`~chainer_irnn.training.settings.read_settings` can redo it).
+        comm: a ChainerMN communicator: ``distribution=`` as it was spelt.
 
     With ``val``, the model kept (returned and saved) is the one of the
     best evaluation (:class:`~chainer_irnn.training.extensions.BestModel`),
@@ -280,9 +280,10 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         ParameterError, UserError: bad settings or data.
     """
     from chainer_irnn import models
-    from chainer_irnn.training import snapshots, trainer as trainer_mod
+    from chainer_irnn.training import run_folder, snapshots, trainer as trainer_mod
 
-    device = get_device(device)
+    dist = distributed.of(distribution, comm)
+    device = dist.device(get_device(device))
     device.use()
     if meta is None:
         meta = infer_meta(train, config)
@@ -295,9 +296,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
                     run.batchsize, Setting('batchsize'))
     config = config.replace(batchsize=run.batch_for(len(train)), auto_batchsize=False)
     run = config.run
-    if run.batchsize > len(train) and comm is None:    # before announcing a run length
-        raise ParameterError('batchsize', '{} is larger than the training set ({} '
-                             'examples)'.format(run.batchsize, len(train)))
+    dist.check_batch(run.batchsize, len(train))     # before announcing a run length
+    dist.announce(run.batchsize)
     if run.iteration is None and run.epochs_for(len(train)) > run.epoch:
         logger.info('%d epochs instead of %d, for at least %d updates on %d training '
                     'sequences (%s; set %s to choose)', run.epochs_for(len(train)),
@@ -312,7 +312,7 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         seed_everything(run.seed)
         model = models.build_model(description, impl=config.model.impl)
         model.to_device(device)
-        trainer = trainer_mod.build_trainer(model, train, val, config, out, device, comm=comm,
+        trainer = trainer_mod.build_trainer(model, train, val, config, out, device, dist=dist,
                                             select=meta.get('validation') != 'test',
                                             identity=built.get('identity'))
         for extension in extensions:
@@ -320,18 +320,19 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         built.update(model=model, trainer=trainer)
         return model, trainer
 
-    lock = RunLock(out) if distributed.is_writer(comm) else contextlib.nullcontext()
-    with lock:
-        # the folder holds one run: continue only that one, or start over
-        built['identity'] = _claim_out(comm, out, config, train, val, meta, resume)
-        resume = distributed.resolve_resume(comm, out, resume)
-        if comm is not None and run.on_divergence == 'rollback':
-            distributed.require_shared_out(comm, out, str(Setting('on_divergence', 'rollback')))
-        if distributed.is_writer(comm):
+    with RunLock(out) if dist.is_writer else contextlib.nullcontext():
+        # the folder holds one run: continue only that one, or start over; the
+        # snapshots carry the writing rank's identity and are checked against it
+        built['identity'] = dist.from_writer(lambda: run_folder.claim(
+            out, run_folder.identity(config, train, val, meta, dist.size), resume))
+        resume = dist.resume_from(out, resume)
+        if run.on_divergence == 'rollback':
+            dist.require_shared_out(out, str(Setting('on_divergence', 'rollback')))
+        if dist.is_writer:
             os.makedirs(out, exist_ok=True)
             snapshots.write_json(os.path.join(out, SETTINGS_FILE), dict(
                 description, **config.flat(), stop=list(run.stop_trigger(len(train))),
-                device=str(device), processes=distributed.size(comm), **(record or {})))
+                device=str(device), processes=dist.size, **(record or {})))
         opt = config.optimizer
         logger.info('%s (%s training / %s %s sequences from %s), %s, %s lr %g '
                     'clip %g batch %d, hidden %s on %s', description.get('data'), n_total,
@@ -343,7 +344,7 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         start = time.time()
         stopped, message = 'completed', ''
         try:
-            model = trainer_mod.run_training(make_trainer, out, config, resume=resume, comm=comm)
+            model = trainer_mod.run_training(make_trainer, out, config, resume=resume, dist=dist)
             _check_the_end(built, config, description)
         except trainer_mod.DivergenceError as e:
             # rollbacks ran out: keep what is worth keeping rather than nothing
@@ -358,7 +359,7 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
             logger.warning('%s', message)
             description = dict(description, stopped='diverged', diverged=message)
         except KeyboardInterrupt:
-            if distributed.is_writer(comm):
+            if dist.is_writer:
                 raise TrainingInterrupted(*_after_interrupt(built, description, out, save,
                                                             make_trainer))
             raise
@@ -373,15 +374,15 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
             message = _best_message(best)
             logger.info('%s', message)
         scored = None
-        if test is not None and distributed.is_writer(comm):
+        if test is not None and dist.is_writer:
             from chainer_irnn.training.scoring import kept_model, score_test
             scored = score_test(model, test, device, out, kept_model(best))
-        if save and distributed.is_writer(comm):
+        if save and dist.is_writer:
             models.save_model(model, description, out)
             logger.info('done in %.1f s; model written to %s', seconds,
                         os.path.join(out, models.MODEL_FILE))
     log = snapshots.load_json(os.path.join(out, 'log'), 'training log', default=[]) \
-        if distributed.is_writer(comm) and os.path.exists(os.path.join(out, 'log')) else []
+        if dist.is_writer and os.path.exists(os.path.join(out, 'log')) else []
     return FitResult(model=model, description=description, out=out, log=log, seconds=seconds,
                      best=best, stopped=stopped, message=message, test=scored)
 
@@ -453,30 +454,6 @@ def _after_interrupt(built, description, out, save, make_trainer):
     else:
         kept = 'no model written (no evaluation or snapshot yet)'
     return at, kept, found[-1][1] if found else None
-
-
-def _claim_out(comm, out, config, train, val, meta, resume):
-    """:func:`~chainer_irnn.training.run_folder.claim` on the writing rank;
-    with a ChainerMN ``comm`` its refusal is raised on every rank.  Returns
-    what ``claim`` returns, the same on every rank (the trainers' snapshots
-    carry the writing rank's run identity and are checked against it)."""
-    from chainer_irnn.errors import UserError
-    from chainer_irnn.training import run_folder
-    problem, claimed = '', None      # ChainerMN broadcasts no None from the root
-    if distributed.is_writer(comm):
-        try:
-            claimed = run_folder.claim(out, run_folder.identity(config, train, val, meta,
-                                                                distributed.size(comm)), resume)
-        except UserError as e:
-            if comm is None:
-                raise
-            problem = str(e)
-    if comm is not None:
-        problem, claimed = comm.bcast_obj(
-            (problem, claimed) if distributed.is_writer(comm) else None)
-        if problem:
-            raise distributed.CollectiveError(problem)
-    return claimed
 
 
 def _best_message(best):

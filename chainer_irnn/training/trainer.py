@@ -9,8 +9,9 @@ from chainer import training
 from chainer.training import extensions
 
 from chainer_irnn.errors import ParameterError, Setting, UserError
-from chainer_irnn.training import distributed, extensions as ext, numerics, snapshots, threads
+from chainer_irnn.training import extensions as ext, numerics, snapshots, threads
 from chainer_irnn.training.converter import sequence_converter
+from chainer_irnn.training.distributed import ONE_PROCESS, Resume, snapshots_to_try
 from chainer_irnn.training.hooks import FiniteGradients, GradientClipping
 from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
 from chainer_irnn.training import rollback_order
@@ -131,7 +132,7 @@ def setup_optimizer(model, opt_config):
 
 
 def build_trainer(model, train, test, config, out, device,
-                  converter=sequence_converter, comm=None, select=True, identity=None):
+                  converter=sequence_converter, dist=ONE_PROCESS, select=True, identity=None):
     """Returns a ready :class:`chainer.training.Trainer`.
 
     Args:
@@ -140,10 +141,11 @@ def build_trainer(model, train, test, config, out, device,
         config (TrainConfig): optimiser and run settings.
         out (str): output folder of snapshots, log and plots.
         device: a :class:`chainer.backend.Device`.
-        comm: a ChainerMN communicator, or None.  With one, ``train`` and
-            ``test`` are this rank's shards, gradients, logged losses and
-            evaluation are averaged over ranks, and only rank 0 gets the
-            writing extensions (snapshots, logs, plots, progress bar).
+        dist: a :class:`~chainer_irnn.training.distributed.Distribution`
+            (the default: one process).  With a ``MultiNode`` one, ``train``
+            and ``test`` are this rank's shards, gradients, logged losses
+            and evaluation are averaged over ranks, and only rank 0 gets
+            the writing extensions (snapshots, logs, plots, progress bar).
         identity: ``(identity, vouched)`` as
             :func:`~chainer_irnn.training.run_folder.claim` returns them:
             every snapshot carries the identity, and a snapshot loaded
@@ -166,18 +168,10 @@ def build_trainer(model, train, test, config, out, device,
     """
     run = config.run
     batchsize = run.batchsize
-    if batchsize > len(train):
-        if comm is not None:   # the same on every rank: shards have equal lengths
-            raise distributed.CollectiveError(
-                'batchsize {} (per process) is larger than each of the {} processes\' '
-                'shards of the training set ({} examples)'.format(batchsize, comm.size, len(train)))
-        raise ParameterError('batchsize', '{} is larger than the training set ({} '
-                             'examples)'.format(batchsize, len(train)))
+    dist.check_batch(batchsize, len(train))
     train_iter = chainer.iterators.SerialIterator(
         train, batchsize, order_sampler=ChainedShuffleOrderSampler(run.seed))
-    optimizer = setup_optimizer(model, config.optimizer)
-    if comm is not None:
-        optimizer = distributed.multi_node_optimizer(optimizer, comm)
+    optimizer = dist.optimizer(setup_optimizer(model, config.optimizer))
     updater = training.updaters.StandardUpdater(
         train_iter, optimizer, converter=converter, device=device)
     stop = run.stop_trigger(len(train))
@@ -214,25 +208,23 @@ def build_trainer(model, train, test, config, out, device,
     trainer.loss_guard = LossGuard(relapse=run.loss_guard)   # fit judges the end by it too
     trainer.extend(trainer.loss_guard)
     # dropout and input noise draw from (seed, iteration): resumes are exact
-    trainer.extend(ext.IterationSeed(run.seed, rank=0 if comm is None else comm.rank,
+    trainer.extend(ext.IterationSeed(run.seed, rank=dist.rank,
                                      gpu=device.xp is not numpy))
     if run.lr_decay_every or run.warmup:
         trainer.extend(ext.LearningRateSchedule(
             decay=run.lr_decay if run.lr_decay_every else 1.0,
             every=run.lr_decay_every or 1, warmup=run.warmup))
-    if comm is not None:
-        distributed.extend_trainer(trainer, comm)
+    dist.extend(trainer)
     if test is not None:
         test_iter = chainer.iterators.SerialIterator(
             test, max(batchsize, 128), repeat=False, shuffle=False)
         # means over examples, not over batches (the kept model is chosen on them)
-        evaluator = ext.ExampleEvaluator(test_iter, model, converter=converter, device=device)
-        if comm is not None:
-            evaluator = distributed.multi_node_evaluator(evaluator, comm)
+        evaluator = dist.evaluator(
+            ext.ExampleEvaluator(test_iter, model, converter=converter, device=device))
         trainer.extend(evaluator, trigger=AnyTrigger(eval_interval, stop))
         if monitor is not None:
             trainer.extend(monitor, name='best_model')
-    if not distributed.is_writer(comm):
+    if not dist.is_writer:
         return trainer
     # also at the last iteration (and where early stopping ends the run), so
     # that a finished run can be extended
@@ -274,20 +266,6 @@ def build_trainer(model, train, test, config, out, device,
     return trainer
 
 
-def resume_candidates(out, resume):
-    """Snapshots to try, newest first: ``resume`` is ``'auto'`` (the complete
-    snapshots in ``out``), ``'none'`` or a path.  Temporary leftovers of a
-    killed run are removed."""
-    if resume in (None, 'none'):
-        return []
-    if resume == 'auto':
-        snapshots.remove_partial_snapshots(out)
-        return [p for _, p in reversed(snapshots.find_snapshots(out))]
-    if not os.path.isfile(resume):
-        raise ParameterError('resume', '{}: no such snapshot to resume from'.format(resume))
-    return [resume]
-
-
 def load_snapshot(trainer, out, resume):
     """Loads a snapshot into ``trainer``; returns the path loaded or None.
 
@@ -296,7 +274,7 @@ def load_snapshot(trainer, out, resume):
     temporary directory and renamed into place, so a snapshot file that
     exists is complete.  A damaged one is a :class:`UserError` naming it.
     """
-    found = resume_candidates(out, resume)
+    found = snapshots_to_try(out, resume)
     if not found:
         return None
     snapshots.load_npz(found[0], trainer, what='snapshot')
@@ -320,11 +298,15 @@ def _remedies(config, rollback_tried):
     return 'Remedies: ' + ', '.join(items) + '.'
 
 
-def run_training(make_trainer, out, config, resume='auto', comm=None):
+def run_training(make_trainer, out, config, resume='auto', dist=ONE_PROCESS):
     """Runs a trainer to its end, resuming and rolling back as configured.
 
-    ``make_trainer()`` returns a fresh ``(model, trainer)``.  With
-    ``resume='auto'``, a damaged newest snapshot is skipped (with a warning)
+    ``make_trainer()`` returns a fresh ``(model, trainer)``.  ``resume``
+    is ``'auto'``, ``'none'`` or a snapshot path, resolved by ``dist`` (a
+    :class:`~chainer_irnn.training.distributed.Distribution`, one process
+    by default; :meth:`~.distributed.Distribution.resume_from`), or the
+    :class:`~chainer_irnn.training.distributed.Resume` it returned.
+    With ``'auto'``, a damaged newest snapshot is skipped (with a warning)
     for the newest one that loads.  On a :class:`DivergenceError` with
     ``config.run.on_divergence == 'rollback'``, a new trainer is built, the
     newest good snapshot loaded (or none: the run starts again from its
@@ -332,21 +314,23 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
     ``rollback_factor`` once more, and training continues, at most
     ``max_rollbacks`` times.  Rollbacks are recorded in
     ``out/rollbacks.json`` so that a later resume keeps the lowered learning
-    rate (with a ChainerMN ``comm``, by rank 0; every rank keeps the same
-    list).  Subnormal floats are flushed to zero and BLAS runs on one thread
-    while the trainer runs (:mod:`~chainer_irnn.training.numerics`,
+    rate (by the writing rank; every rank keeps the same list).  Subnormal
+    floats are flushed to zero and BLAS runs on one thread while the
+    trainer runs (:mod:`~chainer_irnn.training.numerics`,
     :mod:`~chainer_irnn.training.threads`).  Returns the trained model.
     """
     run = config.run
     path = os.path.join(out, ROLLBACKS_FILE)
+    if not isinstance(resume, Resume):
+        resume = dist.resume_from(out, resume)
     rollbacks = []
-    if resume != 'none':
+    if not resume.fresh:
         rollbacks = snapshots.load_json(path, 'rollback history', default=[])
         if not isinstance(rollbacks, list):
             raise snapshots.UserError('{}: not a rollback history (a JSON list); remove it '
                                       'or start afresh in another output folder'.format(path))
+    candidates = resume.paths
     while True:
-        candidates = resume_candidates(out, resume)
         model, trainer = make_trainer()
         resumed = None
         for i, candidate in enumerate(candidates):
@@ -355,14 +339,14 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
                 resumed = candidate
                 break
             except UserError as e:
-                if resume != 'auto' or i == len(candidates) - 1:
+                if i == len(candidates) - 1:
                     raise
                 logger.warning('skipping a damaged snapshot: %s', e)
                 model, trainer = make_trainer()
         if resumed:
             # another run's snapshot is refused, not skipped for an older one
             check_snapshot(trainer, resumed)
-        optimizer = distributed.actual_optimizer(trainer.updater.get_optimizer('main'))
+        optimizer = dist.unwrap(trainer.updater.get_optimizer('main'))
         if resumed:
             logger.info('resumed from %s (iteration %d)', resumed, trainer.updater.iteration)
         if rollbacks:
@@ -389,16 +373,15 @@ def run_training(make_trainer, out, config, resume='auto', comm=None):
             # from its (seeded, so identical) initial state
             rollbacks.append({'iteration': int(e.iteration),
                               'snapshot': os.path.basename(good[-1][1]) if good else None})
-            if distributed.is_writer(comm):
+            if dist.is_writer:
                 # snapshots taken after the last good iteration may hold the
                 # divergence: set aside (not deleted), never resumed from
                 for it, p in snapshots.find_snapshots(out):
                     if it > e.last_good:
                         os.replace(p, p + DIVERGED_SUFFIX)
                 snapshots.write_json(path, rollbacks)
-            if comm is not None:
-                comm.mpi_comm.Barrier()
+            dist.barrier()
             logger.info('divergence at iteration %d; rolling back to %s (%d of %d)',
                         e.iteration, rollbacks[-1]['snapshot'] or 'the start',
                         len(rollbacks), run.max_rollbacks)
-            resume = good[-1][1] if good else 'none'
+            candidates = [good[-1][1]] if good else []

@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from chainer_irnn.errors import QuietExit, UserError  # NOQA: E402
+from chainer_irnn.errors import ParameterError, QuietExit, UserError  # NOQA: E402
 from chainer_irnn.links import IRNN, RecurrentClassifier  # NOQA: E402
 from chainer_irnn.training import distributed  # NOQA: E402
 from chainer_irnn.training.loss_guard import DivergenceError  # NOQA: E402
@@ -55,7 +55,7 @@ def config(batchsize, stop, **over):
                                    plots=False, seed=SEED, **over)
 
 
-def factory(train, test, out, batchsize, stop, comm=None, dropout=0.0):
+def factory(train, test, out, batchsize, stop, dist=distributed.ONE_PROCESS, dropout=0.0):
     settings = config(batchsize, stop)
 
     def make():
@@ -63,7 +63,7 @@ def factory(train, test, out, batchsize, stop, comm=None, dropout=0.0):
         model = chainer.links.Classifier(RecurrentClassifier(
             IRNN(2, (6,), input='linear', input_std=0.3, impl='naive', dropout=dropout,
                  input_noise=dropout), 2))
-        tr = trainer_mod.build_trainer(model, train, test, settings, out, CPU, comm=comm)
+        tr = trainer_mod.build_trainer(model, train, test, settings, out, CPU, dist=dist)
         return model, tr
     return make
 
@@ -81,18 +81,16 @@ def read_log(out):
 
 def worker_train(out):
     """2 ranks x batch 4: a straight run, and a run stopped at 6 and resumed."""
-    comm = distributed.create_communicator('naive', CPU)
-    r = comm.rank
-    train, test = distributed.load_and_scatter(
-        comm, lambda: (toy_data(N_TRAIN, 0), toy_data(N_TEST, 1)), SEED)
+    dist = distributed.create('naive', CPU)
+    r = dist.rank
+    train, test = dist.load(lambda: (toy_data(N_TRAIN, 0), toy_data(N_TEST, 1)), SEED)
     shard = [int(train._order[i]) for i in range(train._start, train._finish)]
     with open(os.path.join(out, 'shard-rank{}.json'.format(r)), 'w') as f:
         json.dump({'shard': shard, 'n_test': len(test)}, f)
 
     def train_to(d, stop, dropout=0.0):
-        resume = distributed.resolve_resume(comm, d, 'auto')
-        return trainer_mod.run_training(factory(train, test, d, BATCH, stop, comm, dropout), d,
-                                        config(BATCH, stop), resume=resume, comm=comm)
+        return trainer_mod.run_training(factory(train, test, d, BATCH, stop, dist, dropout), d,
+                                        config(BATCH, stop), resume='auto', dist=dist)
 
     full = os.path.join(out, 'full')
     save_params(train_to(full, STEPS), os.path.join(out, 'full-rank{}.npz'.format(r)))
@@ -107,7 +105,7 @@ def worker_train(out):
     save_params(train_to(os.path.join(out, 'dpart'), STEPS, 0.3),
                 os.path.join(out, 'dresumed-rank{}.npz'.format(r)))
 
-    _, tr = factory(train, test, os.path.join(out, 'unused'), BATCH, 1, comm)()
+    _, tr = factory(train, test, os.path.join(out, 'unused'), BATCH, 1, dist)()
     with open(os.path.join(out, 'extensions-rank{}.json'.format(r)), 'w') as f:
         json.dump(sorted(tr._extensions), f)
 
@@ -115,36 +113,35 @@ def worker_train(out):
 def worker_rollback(out):
     """NaN in one example of rank 1's shard: both ranks diverge at the same
     step, roll back together, and end with the same DivergenceError."""
-    comm = distributed.create_communicator('naive', CPU)
+    dist = distributed.create('naive', CPU)
 
     def load():
         data = toy_data(N_TRAIN, 0)
         perm = numpy.random.RandomState(SEED).permutation(N_TRAIN)
         data._datasets[0][perm[40]] = numpy.nan          # position 8 of rank 1's shard
         return data, None
-    train, _ = distributed.load_and_scatter(comm, load, SEED)
-    if comm.rank == 0:   # progress from the writer rank, as the CLI sets it up
+    train, _ = dist.load(load, SEED)
+    if dist.is_writer:   # progress from the writer rank, as the CLI sets it up
         import logging
         logging.basicConfig(level=logging.INFO, format='%(message)s')
     d = os.path.join(out, 'rollback')
-    distributed.require_shared_out(comm, d, '--on-nan rollback')
+    dist.require_shared_out(d, '--on-nan rollback')
     try:
-        trainer_mod.run_training(factory(train, None, d, BATCH, STEPS, comm), d,
+        trainer_mod.run_training(factory(train, None, d, BATCH, STEPS, dist), d,
                                  config(BATCH, STEPS, on_divergence='rollback',
                                         max_rollbacks=2),
-                                 resume=distributed.resolve_resume(comm, d, 'auto'),
-                                 comm=comm)
+                                 resume=dist.resume_from(d, 'auto'), dist=dist)
         result = 'finished'
     except DivergenceError as e:
         result = str(e)
-    with open(os.path.join(out, 'rollback-rank{}.json'.format(comm.rank)), 'w') as f:
+    with open(os.path.join(out, 'rollback-rank{}.json'.format(dist.rank)), 'w') as f:
         json.dump(result, f)
 
 
 def worker_size1(out):
-    comm = distributed.create_communicator('naive', CPU)
+    dist = distributed.create('naive', CPU)
     with open(os.path.join(out, 'size1.json'), 'w') as f:
-        json.dump({'size': comm.size, 'rank': comm.rank}, f)
+        json.dump({'size': dist.size, 'rank': dist.rank, 'writer': dist.is_writer}, f)
 
 
 # ---------------------------------------------------------------- launching
@@ -309,9 +306,10 @@ def test_only_rank_0_writes(trained):
 
 def test_resuming_with_another_number_of_processes_is_refused(trained):
     out = use(trained)
+    one = distributed.ONE_PROCESS
     with pytest.raises(UserError, match='2 processes; this run has 1'):
-        distributed.resolve_resume(None, os.path.join(out, 'full'), 'auto')
-    assert distributed.resolve_resume(None, os.path.join(out, 'full'), 'none') == 'none'
+        one.resume_from(os.path.join(out, 'full'), 'auto')
+    assert one.resume_from(os.path.join(out, 'full'), 'none') == distributed.Resume((), True)
 
 
 def cli_args(out, *more, iteration=4):
@@ -400,7 +398,8 @@ def test_divergence_on_one_rank_rolls_back_every_rank_together(mpi, tmp_path):
 def test_one_process_under_mpiexec_is_allowed(mpi, tmp_path):
     res = mpi(1, [HERE, 'size1', str(tmp_path)])
     assert res.returncode == 0, res.stdout + res.stderr
-    assert json.load(open(str(tmp_path / 'size1.json'))) == {'size': 1, 'rank': 0}
+    seen = json.load(open(str(tmp_path / 'size1.json')))
+    assert seen == {'size': 1, 'rank': 0, 'writer': True}
 
 
 def test_communicator_without_mpiexec_is_a_user_error(mpi, tmp_path):
@@ -437,11 +436,35 @@ def test_pure_nccl_without_nccl_is_a_user_error(monkeypatch):
 
 def test_no_communicator_is_a_single_process():
     assert distributed.create_communicator(None, CPU) is None
-    assert distributed.is_writer(None) and distributed.size(None) == 1
-    assert distributed.device_for_rank(None, CPU) is CPU
+    one = distributed.create(None, CPU)
+    assert one is distributed.ONE_PROCESS is distributed.of(None)
+    assert one.is_writer and one.size == 1 and one.rank == 0 and one.comm is None
+    assert one.device(CPU) is CPU
     data = toy_data(8, 0)
-    assert distributed.load_and_scatter(None, lambda: (data, None, 'meta'), 0) == (
-        data, None, 'meta')
+    assert one.load(lambda: (data, None, 'meta'), 0) == (data, None, 'meta')
+    marker = object()
+    assert one.optimizer(marker) is marker and one.unwrap(marker) is marker
+    assert one.evaluator(marker) is marker
+    assert one.from_writer(lambda: marker) is marker
+    with pytest.raises(ParameterError, match='larger than the training set'):
+        one.check_batch(9, 8)
+
+
+def test_of_wraps_a_communicator_once():
+    comm = FakeComm(1)
+    multi = distributed.of(comm)
+    assert isinstance(multi, distributed.MultiNode) and multi.comm is comm
+    assert (multi.rank, multi.size, multi.is_writer) == (1, 2, False)
+    assert distributed.of(multi) is multi and distributed.of(comm=comm).comm is comm
+    with pytest.raises(TypeError, match='not both'):
+        distributed.of(multi, comm)
+
+
+def test_fit_takes_one_distribution(tmp_path):
+    from chainer_irnn.training import fit
+    with pytest.raises(TypeError, match='not both'):
+        fit(config(BATCH, 2), toy_data(16, 0), out=str(tmp_path),
+            distribution=distributed.ONE_PROCESS, comm=FakeComm(0))
 
 
 def test_launcher_detection():
@@ -451,16 +474,34 @@ def test_launcher_detection():
 
 
 def test_world_file_guards_resume(tmp_path):
-    out = str(tmp_path)
-    open(os.path.join(out, 'snapshot_iter_4'), 'w').close()
+    out, one = str(tmp_path), distributed.ONE_PROCESS
+    snapshot = os.path.join(out, 'snapshot_iter_4')
+    open(snapshot, 'w').close()
     with open(os.path.join(out, distributed.WORLD_FILE), 'w') as f:
         json.dump({'processes': 4}, f)
     with pytest.raises(UserError, match='4 processes; this run has 1.*mpiexec -n 4'):
-        distributed.resolve_resume(None, out, 'auto')
+        one.resume_from(out, 'auto')
+    with pytest.raises(UserError, match='4 processes; this run has 1'):
+        one.resume_from(out, snapshot)
     # a fresh start records this run's world; a later resume then agrees
-    assert distributed.resolve_resume(None, out, 'none') == 'none'
+    assert one.resume_from(out, 'none') == distributed.Resume((), fresh=True)
     assert json.load(open(os.path.join(out, distributed.WORLD_FILE)))['processes'] == 1
-    assert distributed.resolve_resume(None, out, 'auto') == 'auto'
+    assert one.resume_from(out, 'auto') == distributed.Resume((snapshot,), fresh=False)
+
+
+def test_resume_is_resolved_in_one_place(tmp_path):
+    """Newest first, leftovers of a killed run removed, a missing path
+    refused; run_training takes the result as it is."""
+    out, one = str(tmp_path), distributed.ONE_PROCESS
+    for it in (2, 10, 4):
+        open(os.path.join(out, 'snapshot_iter_{}'.format(it)), 'w').close()
+    os.makedirs(os.path.join(out, 'tmpsnapshot_iter_12', 'x'))
+    found = one.resume_from(out, 'auto')
+    assert [os.path.basename(p) for p in found.paths] == [
+        'snapshot_iter_10', 'snapshot_iter_4', 'snapshot_iter_2']
+    assert not found.fresh and not os.path.exists(os.path.join(out, 'tmpsnapshot_iter_12'))
+    with pytest.raises(ParameterError, match='nowhere: no such snapshot to resume from'):
+        one.resume_from(out, os.path.join(out, 'nowhere'))
 
 
 class FakeComm(object):
@@ -471,12 +512,26 @@ class FakeComm(object):
     def Abort(self, code):
         self.aborted = code
 
+    def bcast_obj(self, obj):
+        assert (obj is None) == (self.rank != 0)
+        return obj
+
+
+def test_a_writer_error_is_raised_on_every_rank():
+    multi = distributed.MultiNode(FakeComm(0))
+    assert multi.from_writer(lambda: 7) == 7
+
+    def fail():
+        raise ParameterError('resume', 'no such snapshot')
+    with pytest.raises(distributed.CollectiveError, match='no such snapshot'):
+        multi.from_writer(fail)
+
 
 def test_guard_aborts_on_one_rank_errors(monkeypatch):
     err = io.StringIO()
     monkeypatch.setattr(sys, 'stderr', err)
     comm = FakeComm(1)
-    with distributed.guard(comm):
+    with distributed.MultiNode(comm).guard():
         raise UserError('bad label in shard')
     assert comm.aborted == 2
     assert 'error on rank 1 of 2: bad label in shard' in err.getvalue()
@@ -484,16 +539,17 @@ def test_guard_aborts_on_one_rank_errors(monkeypatch):
 
 def test_guard_lets_collective_errors_end_quietly():
     with pytest.raises(QuietExit) as e:
-        with distributed.guard(FakeComm(1)):
+        with distributed.MultiNode(FakeComm(1)).guard():
             raise DivergenceError(5, 'loss is nan')
     assert e.value.status == 2
     with pytest.raises(distributed.CollectiveError):
-        with distributed.guard(FakeComm(0)):
+        with distributed.MultiNode(FakeComm(0)).guard():
             raise distributed.CollectiveError('no such file')
 
 
 def test_batch_larger_than_a_shard_is_a_collective_error(tmp_path):
-    make = factory(toy_data(8, 0), None, str(tmp_path), 40, 1, comm=FakeComm(0))
+    make = factory(toy_data(8, 0), None, str(tmp_path), 40, 1,
+                   dist=distributed.MultiNode(FakeComm(0)))
     with pytest.raises(distributed.CollectiveError, match="40 .per process.* 2 processes' "
                                                           r'shards .* \(8 examples\)'):
         make()
