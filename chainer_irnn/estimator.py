@@ -261,7 +261,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             preset=None, hidden=hidden, input=self.input, activation=self.activation,
             identity_scale=self.identity_scale, input_std=self.input_std, impl=self.impl,
             dropout=self.dropout, input_dropout=self.input_dropout,
-            input_noise=self.input_noise, pool=self.pool, best_by=self.best_by,
+            input_noise=self.input_noise, pool=self.pool, ensemble=self.ensemble,
+            best_by=self.best_by,
             patience=self.patience, lr_patience=self.lr_patience,
             view='pixels' if self.input == 'embed' else 'floats',
             optimizer=self.optimizer, lr=self.lr, clip=self.clip,
@@ -378,15 +379,9 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         workdir = self.out if self.out is not None else tempfile.mkdtemp(prefix='irnn-fit-')
         talk = _log_to_stderr() if self.verbose else None
         try:
-            if self.ensemble == 1:
-                result = fit_mod.fit(config, train, val, out=workdir, meta=meta,
-                                     device=self.device, resume='none',
-                                     save=self.out is not None)
-            else:
-                from chainer_irnn.training.ensemble import fit_ensemble
-                result = fit_ensemble(config, train, val, members=self.ensemble, out=workdir,
-                                      meta=meta, device=self.device, resume='none',
-                                      save=self.out is not None)
+            result = fit_mod.fit(config, train, val, out=workdir, meta=meta,
+                                 device=self.device, resume='none',
+                                 save=self.out is not None)
         finally:
             if talk is not None:
                 talk()
@@ -550,7 +545,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 #: TrainConfig settings that are IRNNClassifier parameters of the same name
 _FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimizer', 'lr', 'clip',
                   'weight_decay', 'epoch', 'min_iteration', 'seed', 'impl', 'dropout',
-                  'input_dropout', 'input_noise', 'pool', 'best_by', 'patience', 'lr_patience')
+                  'input_dropout', 'input_noise', 'pool', 'ensemble', 'best_by', 'patience',
+                  'lr_patience')
 #: TrainConfig settings the estimator fixes: a run can be repeated only at its values
 _FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
                'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')

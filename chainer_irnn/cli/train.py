@@ -106,6 +106,9 @@ def add_arguments(p, config=False):
                    help="snapshot to resume from: auto (newest in --out; default), none, or a path")
     g.add_argument('--seed', type=common.number(int, minimum=0, maximum=2 ** 32 - 1), default=0,
                    help='random seed')
+    g.add_argument('--ensemble', type=common.number(int, minimum=1, maximum=100), metavar='K',
+                   help='train K models (seeds --seed, --seed + 1, ..., on the same validation '
+                        'split, each in OUT/member-i) and predict with their mean probability')
     g.add_argument('--log-interval', type=common.positive_int, metavar='ITER',
                    help='iterations between log lines')
     g.add_argument('--eval-interval', type=common.positive_int, metavar='ITER',
@@ -148,7 +151,7 @@ def _flag_settings(args):
         dropout=args.dropout, input_dropout=args.input_dropout, input_noise=args.input_noise,
         pool=args.pool, best_by=args.best_by, patience=args.patience, lr_patience=args.lr_patience,
         lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, warmup=args.warmup,
-        keep_snapshots=args.keep_snapshots)
+        keep_snapshots=args.keep_snapshots, ensemble=args.ensemble)
 
 
 def train_config(args, settings=None):
@@ -254,6 +257,13 @@ def end_summary(result):
             test_summary(result.test)
     b = result.best
     acc = b.get('validation/main/accuracy')
+    if 'members' in b:
+        text = 'ensemble of {} members (each kept by {}): validation loss {:.4f}{}; written ' \
+            'to {}'.format(b['members'], b['by'], b['validation/main/loss'],
+                           '' if acc is None else ', accuracy {:.4f}'.format(acc), where)
+        if result.stopped != 'completed':
+            text += ' ({})'.format(result.stopped)
+        return text + test_summary(result.test)
     text = 'best model: epoch {:.4g}, iteration {}: validation loss {:.4f}{}; written to {}'.format(
         b['epoch'], b['iteration'], b['validation/main/loss'],
         '' if acc is None else ', accuracy {:.4f}'.format(acc), where)

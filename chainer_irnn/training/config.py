@@ -155,6 +155,9 @@ class RunConfig:
     lr_decay_every: int = 0            #: updates per scheduled decay (continuous); 0 = off
     warmup: int = 0                    #: linear learning-rate warm-up over this many updates
     keep_snapshots: int = 5            #: snapshots kept (the newest); 0 = all
+    #: train this many models (seeds seed, seed + 1, ...) and predict with
+    #: their mean probability (:mod:`chainer_irnn.training.ensemble`)
+    ensemble: int = 1
 
     def __post_init__(self):
         _number('batchsize', self.batchsize, int, minimum=1)
@@ -173,6 +176,7 @@ class RunConfig:
         _number('keep_snapshots', self.keep_snapshots, int, minimum=0)
         _number('lr_decay_every', self.lr_decay_every, int, minimum=0)
         _number('warmup', self.warmup, int, minimum=0)
+        _number('ensemble', self.ensemble, int, minimum=1, maximum=100)
         if self.lr_patience and (self.lr_decay_every or self.warmup):
             # both would set the rate: the schedule each update, plateaus at evaluations
             raise ParameterError('lr_decay_every', 'a learning-rate schedule (lr_decay_every, '

@@ -26,19 +26,19 @@ from chainer_irnn.errors import ParameterError, Setting, UserError
 
 logger = logging.getLogger(__name__)
 
-ENSEMBLE_LIMIT = 100
-
 
 def member_folder(out, i):
     """``OUT/member-<i+1>``."""
     return os.path.join(out, 'member-{}'.format(i + 1))
 
 
-def fit_ensemble(config, train, val=None, *, members, out='result', meta=None, device=None,
-                 resume='auto', save=True, test=None, record=None, extensions=()):
-    """Trains ``members`` runs of ``config`` (seeds ``config.run.seed + i``)
-    and returns a :class:`~chainer_irnn.training.FitResult` for their
-    ensemble.
+def fit_ensemble(config, train, val=None, *, out='result', meta=None, device=None,
+                 resume='auto', distribution=None, save=True, test=None, record=None,
+                 extensions=()):
+    """Trains ``config.run.ensemble`` runs of ``config`` (seeds
+    ``config.run.seed + i``) and returns a
+    :class:`~chainer_irnn.training.FitResult` for their ensemble;
+    :func:`~chainer_irnn.training.fit` calls it for ``ensemble > 1``.
 
     Arguments are :func:`~chainer_irnn.training.fit`'s.  The result's
     ``best`` is the ensemble's evaluation on ``val`` (``None`` without
@@ -46,12 +46,12 @@ def fit_ensemble(config, train, val=None, *, members, out='result', meta=None, d
     diverged (its kept model is still a member), and ``members`` lists the
     members' own results.
     """
+    from chainer_irnn.training import distributed, run_folder, scoring
     from chainer_irnn.training.fitting import FitResult, fit
-    from chainer_irnn.training import run_folder, scoring
-    if isinstance(members, bool) or not isinstance(members, int) or \
-            not 2 <= members <= ENSEMBLE_LIMIT:
-        raise ParameterError('ensemble', 'expected a number of members from 2 to {} (1 trains '
-                             'a single model), not {!r}'.format(ENSEMBLE_LIMIT, members))
+    members = config.run.ensemble
+    if distributed.of(distribution).size > 1:
+        raise ParameterError('ensemble', 'an ensemble trains its members one after another in '
+                             'one process; run it without ChainerMN')
     if os.path.exists(os.path.join(out, run_folder.RUN_FILE)):
         raise UserError('{} holds a single run (its {}); train the ensemble into another folder '
                         '({})'.format(out, run_folder.RUN_FILE, Setting('out')))
@@ -60,7 +60,7 @@ def fit_ensemble(config, train, val=None, *, members, out='result', meta=None, d
     for i in range(members):
         logger.info('ensemble member %d of %d (seed %d) in %s', i + 1, members,
                     config.run.seed + i, member_folder(out, i))
-        results.append(fit(config.replace(seed=config.run.seed + i), train, val,
+        results.append(fit(config.replace(ensemble=1, seed=config.run.seed + i), train, val,
                            out=member_folder(out, i), meta=meta, device=device, resume=resume,
                            save=save, record=record, extensions=extensions))
     model, description = combine(results, config.run.seed)

@@ -22,6 +22,7 @@ import numpy
 
 from chainer_irnn.errors import ParameterError, Setting
 from chainer_irnn.training import distributed
+from chainer_irnn.training.devices import get_device, seed_everything  # NOQA (re-exported)
 from chainer_irnn.training.lock import RunLock
 
 logger = logging.getLogger(__name__)
@@ -139,51 +140,6 @@ def infer_meta(train, config):
             'n_class': n_class, 'n_train': len(train)}
 
 
-def seed_everything(seed):
-    """Seeds Python's, NumPy's and (where present) CuPy's generators."""
-    import random
-    random.seed(seed)
-    numpy.random.seed(seed)
-    try:
-        from chainer.backends import cuda
-        if cuda.available:
-            cuda.cupy.random.seed(seed)
-    except Exception:   # a broken CuPy is reported where a GPU is asked for
-        pass
-
-
-def get_device(spec):
-    """A :class:`chainer.backend.Device` from ``spec``.
-
-    Accepts what :func:`chainer.get_device` takes (``@numpy``, ``@cupy:0``,
-    ``@intel64``), a device object, and the legacy integers of Chainer 1-6
-    scripts: ``-1`` for the CPU, ``N >= 0`` for GPU ``N``.
-    """
-    import chainer
-    if spec is None:
-        return chainer.get_device('@numpy')
-    if isinstance(spec, chainer.backend.Device):
-        return spec
-    text = str(spec).strip()
-    try:
-        number = int(text)
-    except ValueError:
-        number = None
-    if number is not None:
-        text = '@numpy' if number < 0 else '@cupy:{}'.format(number)
-    if text.startswith('@cupy'):
-        from chainer.backends import cuda
-        if not cuda.available:
-            raise ParameterError('device', '{}: CuPy with a working GPU is not available here '
-                                 '(install the gpu extra on a machine with CUDA, or use '
-                                 '@numpy)'.format(spec))
-    try:
-        return chainer.get_device(text)
-    except Exception as e:
-        raise ParameterError('device', '{!r}: {} (examples: @numpy, @cupy:0, -1, 0)'.format(
-            spec, e))
-
-
 #: how the output folder can fail to take a run's files, and what to do
 _OUT_ERRORS = {
     errno.ENOSPC: 'the disk is full; free some space and run again (the newest complete '
@@ -283,6 +239,11 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     from chainer_irnn.training import run_folder, snapshots, trainer as trainer_mod
 
     dist = distributed.of(distribution, comm)
+    if config.run.ensemble > 1:     # members one after another (training/ensemble.py)
+        from chainer_irnn.training.ensemble import fit_ensemble
+        return fit_ensemble(config, train, val, out=out, meta=meta, device=device,
+                            resume=resume, distribution=dist, save=save,
+                            extensions=extensions, test=test, record=record)
     device = dist.device(get_device(device))
     device.use()
     if meta is None:

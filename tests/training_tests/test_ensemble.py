@@ -12,6 +12,7 @@ from chainer_irnn import IRNNClassifier, load_model
 from chainer_irnn.errors import ParameterError, UserError
 from chainer_irnn.links import IRNN, Ensemble, RecurrentClassifier
 from chainer_irnn.training.config import TrainConfig
+from chainer_irnn.training import fit
 from chainer_irnn.training.ensemble import fit_ensemble
 
 
@@ -62,7 +63,8 @@ def test_fit_ensemble_trains_seeded_members_and_averages_them(tmp_path):
     meta = {'data': 'arrays', 'data_source': 'arrays', 'in_size': 2, 'n_class': 2,
             'n_train': len(train)}
     out = str(tmp_path / 'ens')
-    result = fit_ensemble(_config(seed=5), train, val, members=3, out=out, meta=meta, test=test)
+    result = fit_ensemble(_config(seed=5, ensemble=3), train, val, out=out, meta=meta,
+                          test=test)
     seeds = [json.load(open(os.path.join(out, 'member-{}'.format(i), 'settings.json')))['seed']
              for i in (1, 2, 3)]
     assert seeds == [5, 6, 7]
@@ -83,8 +85,8 @@ def test_fit_ensemble_trains_seeded_members_and_averages_them(tmp_path):
 def test_a_finished_ensemble_resumes_without_retraining(tmp_path):
     train, val = _data(), _data(30, 1)
     out = str(tmp_path / 'ens')
-    first = fit_ensemble(_config(), train, val, members=2, out=out)
-    again = fit_ensemble(_config(), train, val, members=2, out=out)
+    first = fit(_config(ensemble=2), train, val, out=out)
+    again = fit(_config(ensemble=2), train, val, out=out)
     x = numpy.stack([x for x, _ in val])
     with chainer.using_config('train', False):     # no input noise
         numpy.testing.assert_array_equal(first.model.predictor(x).array,
@@ -92,13 +94,14 @@ def test_a_finished_ensemble_resumes_without_retraining(tmp_path):
 
 
 def test_refusals(tmp_path):
-    with pytest.raises(ParameterError, match='ensemble.*2 to 100'):
-        fit_ensemble(_config(), _data(), members=1, out=str(tmp_path / 'a'))
+    for bad in (0, 101, 2.5):
+        with pytest.raises(ParameterError, match='ensemble'):
+            _config(ensemble=bad)
     single = tmp_path / 'single'
     single.mkdir()
     (single / 'run.json').write_text('{}')
     with pytest.raises(UserError, match='holds a single run'):
-        fit_ensemble(_config(), _data(), members=2, out=str(single))
+        fit(_config(ensemble=2), _data(), out=str(single))
 
 
 @pytest.mark.parametrize('value', [0, 101, 2.5, True, '3'])
@@ -130,3 +133,22 @@ def test_estimator_ensemble_predicts_the_mean_of_its_members():
     assert set(ens.predict(x)) <= {'up', 'down'}
     members = ens.predictor_.model.predictor
     assert isinstance(members, Ensemble) and len(members) == 2
+
+
+def test_cli_train_ensemble(tmp_path, capsys):
+    from chainer_irnn.cli import main
+    rng = numpy.random.RandomState(0)
+    rows = ['label,' + ','.join('x{}'.format(t) for t in range(6))]
+    for _ in range(60):
+        x = rng.randn(6)
+        rows.append('{},{}'.format(int(x.mean() > 0), ','.join('{:.4f}'.format(v) for v in x)))
+    (tmp_path / 'd.csv').write_text('\n'.join(rows) + '\n')
+    out = tmp_path / 'o'
+    assert main(['train', '--csv', str(tmp_path / 'd.csv'), '--ensemble', '2', '--epoch', '1',
+                 '--min-iteration', '0', '--out', str(out), '--no-progress']) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith('ensemble of 2 members') and str(out / 'model.npz') in last
+    assert json.loads((out / 'model.json').read_text())['ensemble'] == 2
+    assert json.loads((out / 'member-2' / 'settings.json').read_text())['seed'] == 1
+    assert main(['predict', '--model', str(out), '--csv', str(tmp_path / 'd.csv'),
+                 '--out', str(tmp_path / 'p.csv')]) == 0
