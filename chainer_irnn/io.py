@@ -31,149 +31,22 @@ renamed at once: :func:`write_pair` writes both before renaming either, and
 the pair must carry its own check (a model's ``model.npz`` holds a copy of
 its ``model.json``, compared at load).
 
-This module is the ground floor: it imports nothing from chainer-irnn but
-:mod:`chainer_irnn.errors`.
+The member checks are in :mod:`chainer_irnn.npz_members` (their names are
+imported here too).  Both modules are the ground floor: they import nothing
+from chainer-irnn but :mod:`chainer_irnn.errors` and each other (``io`` ->
+``npz_members``).
 """
-import io
 import json
 import math
 import os
-import zipfile
 
 import numpy
 
 from chainer_irnn.errors import UserError
-
-#: Array kinds a member may hold: booleans, integers, floats, complex
-#: numbers, text and bytes.  Never objects (pickles) or structured records.
-PLAIN_KINDS = 'biufcUS'
-#: The most bytes one member may unpack to unless its caller says otherwise
-#: (the largest file chainer-irnn reads, Chainer's MNIST cache, holds a
-#: 47 MB member; parameters are checked against their exact shapes).
-MAX_BYTES = 256 * 2 ** 20
-#: The most a member may unpack to per compressed byte: deflate gives at
-#: most about 1032 (all zeros); more is a forged size or a bomb built with
-#: another compression.  Members under :data:`RATIO_FLOOR` bytes are exempt.
-MAX_RATIO = 1100
-RATIO_FLOOR = 2 ** 20
-
-
-def _size(n):
-    for unit, scale in (('GiB', 2 ** 30), ('MiB', 2 ** 20), ('KiB', 2 ** 10)):
-        if n >= scale:
-            return '{:.3g} {}'.format(n / scale, unit)
-    return '{} bytes'.format(n)
-
-
-def _name(source, name):
-    if name is not None:
-        return str(name)
-    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else '<npz data>'
-
-
-def _open_zip(source, what, name):
-    """``(zipfile, file object or None)`` for a path, bytes or a file object."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        source = io.BytesIO(bytes(source))
-    elif isinstance(source, (str, os.PathLike)) and not os.path.isfile(source):
-        raise UserError('{}: no such {} file'.format(name, what))
-    try:
-        return zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-        raise UserError('{}: not a readable {} file (not an npz archive: {})'.format(
-            name, what, e))
-
-
-def _header(zf, info, what, name):
-    """``(key, shape, dtype)`` of one member, checked, without its data."""
-    key = info.filename
-    if not key.endswith('.npy'):
-        raise UserError('{}: not a {} file of arrays (member {!r} is not a .npy array)'.format(
-            name, what, key))
-    key = key[:-len('.npy')]
-    with zf.open(info) as f:
-        version = numpy.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, _, dtype = numpy.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, _, dtype = numpy.lib.format.read_array_header_2_0(f)
-        else:
-            raise ValueError('unsupported .npy format version {}'.format(version))
-        offset = f.tell()
-    if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None or \
-            dtype.kind not in PLAIN_KINDS:
-        raise UserError(
-            '{}: refused: entry {!r} holds {} (Python objects are pickles, which run code when '
-            'read); a {} file written by chainer-irnn or Chainer holds plain numeric '
-            'arrays'.format(name, key, 'a Python object array' if dtype.hasobject
-                            else 'records of dtype {}'.format(dtype), what))
-    size = offset + math.prod(shape) * dtype.itemsize
-    if info.file_size > RATIO_FLOOR and \
-            info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        raise UserError('{}: refused: entry {!r} claims to unpack {} from {} ({:.0f} times its '
-                        'compressed size; numpy.savez_compressed gives at most about 1000): a '
-                        'forged size or a decompression bomb'.format(
-                            name, key, _size(info.file_size), _size(info.compress_size),
-                            info.file_size / max(info.compress_size, 1)))
-    if size != info.file_size:
-        raise UserError('{}: not a readable {} file (damaged: entry {!r} of shape {} needs {} '
-                        'bytes, the archive holds {})'.format(
-                            name, what, key, tuple(shape), size, info.file_size))
-    return key, tuple(shape), dtype
-
-
-def npz_headers(source, what='model', name=None):
-    """The entries of an ``.npz`` as ``{key: (shape, dtype)}``, read from
-    the member headers only (no array data, nothing unpickled).
-
-    Args:
-        source: a path, the file's bytes or a binary file object.
-        what (str): what the file is, for messages (``'model'``,
-            ``'snapshot'``).
-        name (str): how messages name the file (default: the path).
-
-    Raises:
-        UserError: a missing or damaged file, or one with a member that is
-            not a plain array (see :data:`PLAIN_KINDS`), named.
-    """
-    name = _name(source, name)
-    zf = _open_zip(source, what, name)
-    try:
-        with zf:
-            return {key: (shape, dtype) for key, shape, dtype in
-                    (_header(zf, info, what, name) for info in zf.infolist())}
-    except UserError:
-        raise
-    except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError, OSError, ...
-        raise UserError('{}: not a readable {} file (truncated or damaged: {}: {})'.format(
-            name, what, type(e).__name__, e))
-
-
-def _check_member(key, shape, dtype, what, name, max_bytes=None, want=None):
-    """Refuses, before anything is read, a member of another shape than
-    ``want`` (when given) or declaring more than ``max_bytes``."""
-    if want is not None and tuple(shape) != tuple(want):
-        raise UserError('{}: refused: entry {!r} has shape {}; this {} needs {} (nothing read; '
-                        'was it written for another architecture?)'.format(
-                            name, key, tuple(shape), what, tuple(want)))
-    limit = MAX_BYTES if max_bytes is None else max_bytes
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes > limit:
-        raise UserError('{}: refused: entry {!r} declares {} (shape {}, {}), more than the {} '
-                        'such an entry of a {} file may hold (nothing read)'.format(
-                            name, key, _size(nbytes), tuple(shape), dtype, _size(limit),
-                            what))
-
-
-def _limit(max_bytes, key):
-    if isinstance(max_bytes, dict):
-        return max_bytes.get(key)
-    return max_bytes
-
-
-def _read_member(zf, info):
-    with zf.open(info) as f:
-        return numpy.lib.format.read_array(f, allow_pickle=False)
+# the member checks, and the names readers of this module use (npz_headers, the limits)
+from chainer_irnn.npz_members import (  # NOQA: F401
+    MAX_BYTES, MAX_RATIO, PLAIN_KINDS, RATIO_FLOOR, check_member, display_name, human_size,
+    member_header, member_limit, npz_headers, open_zip, read_member)
 
 
 def read_npz(source, what='model', name=None, keys=None, max_bytes=None, shapes=None):
@@ -190,17 +63,17 @@ def read_npz(source, what='model', name=None, keys=None, max_bytes=None, shapes=
     before any is read.  Raises :class:`UserError` as :func:`npz_headers`
     does, and for an entry that is too large or of another shape.
     """
-    name = _name(source, name)
-    zf = _open_zip(source, what, name)
+    name = display_name(source, name)
+    zf = open_zip(source, what, name)
     try:
         with zf:
-            members = [(info, _header(zf, info, what, name)) for info in zf.infolist()]
+            members = [(info, member_header(zf, info, what, name)) for info in zf.infolist()]
             members = [(info, key, shape, dtype) for info, (key, shape, dtype) in members
                        if keys is None or key in keys]
             for info, key, shape, dtype in members:
-                _check_member(key, shape, dtype, what, name, _limit(max_bytes, key),
-                              (shapes or {}).get(key))
-            return {key: _read_member(zf, info) for info, key, _, _ in members}
+                check_member(key, shape, dtype, what, name, member_limit(max_bytes, key),
+                             (shapes or {}).get(key))
+            return {key: read_member(zf, info) for info, key, _, _ in members}
     except UserError:
         raise
     except Exception as e:  # BadZipFile, zlib.error, EOFError, ValueError, OSError, ...
@@ -217,7 +90,7 @@ class _LazyArrays(object):
         self.zf, self.what, self.name, self.max_bytes = zf, what, name, max_bytes
         self.members = {}
         for info in zf.infolist():
-            key, shape, dtype = _header(zf, info, what, name)
+            key, shape, dtype = member_header(zf, info, what, name)
             self.members[key] = (info, shape, dtype)
         self.read = {}
 
@@ -226,8 +99,8 @@ class _LazyArrays(object):
 
     def check(self, key, want=None):
         _, shape, dtype = self.members[key]
-        _check_member(key, shape, dtype, self.what, self.name,
-                      _limit(self.max_bytes, key), want)
+        check_member(key, shape, dtype, self.what, self.name,
+                     member_limit(self.max_bytes, key), want)
 
     def __contains__(self, key):
         return key in self.members
@@ -245,7 +118,7 @@ class _LazyArrays(object):
         if key not in self.read:
             self.check(key)
             try:
-                self.read[key] = _read_member(self.zf, self.members[key][0])
+                self.read[key] = read_member(self.zf, self.members[key][0])
             except Exception as e:  # zlib.error, EOFError, ValueError, OSError, ...
                 raise UserError('{}: not a readable {} file (truncated or damaged: {}: '
                                 '{})'.format(self.name, self.what, type(e).__name__, e))
@@ -321,8 +194,8 @@ def load_npz(source, target, what='model', name=None, exact=False, ignore=(),
         UserError: a missing, damaged or unsafe file, or one that does not
             fit ``target``, named in one line.
     """
-    name = _name(source, name)
-    zf = _open_zip(source, what, name)
+    name = display_name(source, name)
+    zf = open_zip(source, what, name)
     try:
         with zf:
             arrays = _LazyArrays(zf, what, name, max_bytes)
@@ -367,8 +240,8 @@ def load_json(path, what='settings', default=None, hint='remove it or start afre
                 size = os.fstat(f.fileno()).st_size
                 if size > max_bytes:
                     raise UserError('{}: not a readable {} file ({}, more than the {} such a '
-                                    'file may hold){}'.format(path, what, _size(size),
-                                                              _size(max_bytes), hint))
+                                    'file may hold){}'.format(path, what, human_size(size),
+                                                              human_size(max_bytes), hint))
             return json.load(f)
     except FileNotFoundError:
         if default is not None:

@@ -21,11 +21,18 @@ from tests.pickle_payload import payload_array, unpickled
 MiB = 2 ** 20
 
 
-def test_io_imports_nothing_of_the_package_but_errors():
-    tree = ast.parse(open(io.__file__).read())
+def package_imports(module):
+    tree = ast.parse(open(module.__file__).read())
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-    assert [n for n in names if n and n.startswith('chainer_irnn')] == ['chainer_irnn.errors']
+    return [n for n in names if n and n.startswith('chainer_irnn')]
+
+
+def test_io_imports_nothing_of_the_package_but_errors_and_its_member_checks():
+    from chainer_irnn import npz_members
+    assert package_imports(io) == ['chainer_irnn.errors', 'chainer_irnn.npz_members']
+    assert package_imports(npz_members) == ['chainer_irnn.errors']
+    assert io.npz_headers is npz_members.npz_headers and io.MAX_BYTES == npz_members.MAX_BYTES
 
 
 def params_npz(path, **extra):
