@@ -21,6 +21,7 @@ the class argument of Python 2's ``types.MethodType(f, obj, cls)`` and writes
 ``time.perf_counter`` for ``time.clock`` (removed in Python 3.8).
 """
 import ast
+import linecache
 import re
 import warnings
 
@@ -30,6 +31,9 @@ from chainer_irnn.errors import UserError
 
 DIV_HELPER_NAME = '_py2_div'
 
+# Python 2's "/", the one definition: migrate writes this text into its output;
+# legacy run gives the function it defines (py2_div, compiled from this text)
+# to the modules it runs.
 DIV_HELPER = '''
 
 def _py2_div(a, b):
@@ -45,6 +49,16 @@ def _py2_div(a, b):
         return a // b
     return a / b
 '''
+
+
+def _compiled(code, name):
+    """The function ``name`` that the source ``code`` defines, compiled; its
+    lines are kept in :mod:`linecache` so that tracebacks show them."""
+    filename = '<chainer-irnn {}>'.format(name)
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    namespace = {'__name__': __name__}
+    exec(compile(code, filename, 'exec', dont_inherit=True), namespace)
+    return namespace[name]
 
 
 # Modules of Python 2's standard library that Python 3 renamed or removed.
@@ -310,23 +324,12 @@ def _insert_after_imports(module, code):
             getattr(rest[0], 'leading_lines', [])))
     body = body[:index] + helper + rest
     return module.with_changes(body=body)
-    return module.with_changes(body=body[:index] + list(helper) + body[index:])
 
 
-def py2_div(a, b):
-    """Python 2's ``/`` (``_py2_div`` of :data:`DIV_HELPER`), for code run by
-    ``legacy run``: given to the translated module instead of written into it,
-    so that its lines keep the original file's numbers."""
-    import numbers
-    import numpy
-
-    def is_int(v):
-        return (isinstance(v, numbers.Integral) or
-                (isinstance(v, numpy.ndarray) and v.dtype.kind in 'iub'))
-
-    if is_int(a) and is_int(b):
-        return a // b
-    return a / b
+#: Python 2's ``/``: the ``_py2_div`` of :data:`DIV_HELPER`, for code run by
+#: ``legacy run``: given to the translated module instead of written into it,
+#: so that its lines keep the original file's numbers.
+py2_div = _compiled(DIV_HELPER, DIV_HELPER_NAME)
 
 
 def to_python3(source, filename='<script>', div_helper=True):

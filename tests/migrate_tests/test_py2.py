@@ -44,6 +44,19 @@ def test_division_of_numpy_integers_floors_and_floats_do_not():
     assert run(code) == '[0 0 1 1 2] 1.5\n'
 
 
+def test_legacy_runs_the_division_written_into_migrated_code():
+    """One definition: py2_div (given to modules run by legacy run) is the
+    function DIV_HELPER (the text written into migrate's output) defines."""
+    import numpy
+    code, _ = py2.to_python3('print 7 / 2\n')
+    assert py2.DIV_HELPER.strip() in code
+    assert py2.py2_div.__name__ == py2.DIV_HELPER_NAME
+    assert py2.py2_div.__doc__ in py2.DIV_HELPER
+    assert py2.py2_div(7, 2) == 3 and py2.py2_div(7.0, 2) == 3.5
+    assert py2.py2_div(numpy.arange(3), 2).tolist() == [0, 0, 1]
+    assert py2.py2_div(numpy.int64(7), numpy.float32(2)) == 3.5
+
+
 def test_future_division_keeps_true_division():
     code, _ = py2.to_python3('from __future__ import division\nprint 7 / 2\n')
     assert '_py2_div' not in code and run(code) == '3.5\n'
