@@ -33,11 +33,7 @@ PACKAGE = 'chainer_irnn'
 
 #: Circles through imports inside functions, still to be taken apart:
 #: {frozenset of the modules: why}.
-KNOWN_DEFERRED = {
-    frozenset({'chainer_irnn.training.ensemble', 'chainer_irnn.training.fitting'}):
-        'fit hands ensemble > 1 to ensemble.fit_ensemble, which fits each member '
-        'with fitting.fit',
-}
+KNOWN_DEFERRED = {}
 
 
 def modules():

@@ -32,22 +32,21 @@ def member_folder(out, i):
     return os.path.join(out, 'member-{}'.format(i + 1))
 
 
-def fit_ensemble(config, train, val=None, *, out='result', meta=None, device=None,
+def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, device=None,
                  resume='auto', distribution=None, save=True, test=None, record=None,
                  extensions=()):
     """Trains ``config.run.ensemble`` runs of ``config`` (seeds
-    ``config.run.seed + i``) and returns a
+    ``config.run.seed + i``), each with ``fit``, and returns a
     :class:`~chainer_irnn.training.FitResult` for their ensemble;
-    :func:`~chainer_irnn.training.fit` calls it for ``ensemble > 1``.
-
-    Arguments are :func:`~chainer_irnn.training.fit`'s.  The result's
+    :func:`~chainer_irnn.training.fit` hands itself and its arguments here
+    for ``ensemble > 1`` (call ``fit``, not this).  The result's
     ``best`` is the ensemble's evaluation on ``val`` (``None`` without
     validation data), ``stopped`` is ``'diverged'`` when any member ended
     diverged (its kept model is still a member), and ``members`` lists the
     members' own results.
     """
     from chainer_irnn.training import distributed, run_folder, scoring
-    from chainer_irnn.training.fitting import FitResult, fit
+    from chainer_irnn.training.results import FitResult
     members = config.run.ensemble
     if distributed.of(distribution).size > 1:
         raise ParameterError('ensemble', 'an ensemble trains its members one after another in '

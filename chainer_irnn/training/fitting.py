@@ -10,19 +10,18 @@
     result.model            # the trained L.Classifier, also in result/irnn/model.npz
 """
 import contextlib
-import dataclasses
 import errno
 import logging
 import math
 import os
 import time
-from typing import Optional
 
 import numpy
 
 from chainer_irnn.errors import ParameterError, Setting
 from chainer_irnn.training import distributed
 from chainer_irnn.training.devices import get_device, seed_everything  # NOQA (re-exported)
+from chainer_irnn.training.results import FitResult  # NOQA (re-exported)
 from chainer_irnn.training.lock import RunLock
 
 logger = logging.getLogger(__name__)
@@ -30,51 +29,6 @@ logger = logging.getLogger(__name__)
 #: MNIST views each input kind reads
 VIEW_OF_INPUT = {'embed': ('pixels',), 'linear': ('floats', 'rows')}
 SETTINGS_FILE = 'settings.json'
-
-
-@dataclasses.dataclass
-class FitResult:
-    """What :func:`fit` returns.
-
-    Attributes:
-        model: the trained ``chainer.links.Classifier`` (on the run's device).
-        description (dict): the architecture and data description saved as
-            ``model.json`` beside ``model.npz`` (``None`` paths when ``out``
-            was None).
-        out (str): the output folder.
-        log (list of dict): the training log (``LogReport`` entries).
-        seconds (float): wall time of the run.
-        best (dict or None): with validation data, the evaluation whose
-            model was kept (``model`` holds it, and ``model.npz``):
-            ``iteration``, ``epoch``, ``validation/main/loss``,
-            ``validation/main/accuracy``, ``by`` (``best_by``),
-            ``evaluations``, ``lr_decays``, ``early_stopped``.  None without
-            validation data (the model is then the last iterate).
-        stopped (str): how the run ended: ``'completed'``, ``'early
-            stopping'`` or ``'diverged'`` (rollbacks ran out; the best
-            model was kept and ``message`` says what happened).
-        message (str): a line for the user about the end of the run.
-    """
-
-    model: object
-    description: dict
-    out: str
-    log: list
-    seconds: float
-    best: Optional[dict] = None
-    stopped: str = 'completed'
-    message: str = ''
-    #: with ``test=``: the kept model's score on the test data (``loss``,
-    #: ``accuracy``, ``n``, ...; also ``test.json`` in ``out``), measured once
-    #: after training; the test data chose nothing
-    test: Optional[dict] = None
-
-    def last(self, key, default=None):
-        """The last logged value of ``key`` (e.g. ``'validation/main/accuracy'``)."""
-        for entry in reversed(self.log):
-            if key in entry:
-                return entry[key]
-        return default
 
 
 def mnist_data(config, source='auto', n_train=None, n_test=None, progress=True):
@@ -241,7 +195,7 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     dist = distributed.of(distribution, comm)
     if config.run.ensemble > 1:     # members one after another (training/ensemble.py)
         from chainer_irnn.training.ensemble import fit_ensemble
-        return fit_ensemble(config, train, val, out=out, meta=meta, device=device,
+        return fit_ensemble(fit, config, train, val, out=out, meta=meta, device=device,
                             resume=resume, distribution=dist, save=save,
                             extensions=extensions, test=test, record=record)
     device = dist.device(get_device(device))

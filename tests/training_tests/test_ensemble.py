@@ -13,7 +13,6 @@ from chainer_irnn.errors import ParameterError, UserError
 from chainer_irnn.links import IRNN, Ensemble, RecurrentClassifier
 from chainer_irnn.training.config import TrainConfig
 from chainer_irnn.training import fit
-from chainer_irnn.training.ensemble import fit_ensemble
 
 
 def _members(k, dtype=numpy.float32):
@@ -63,8 +62,7 @@ def test_fit_ensemble_trains_seeded_members_and_averages_them(tmp_path):
     meta = {'data': 'arrays', 'data_source': 'arrays', 'in_size': 2, 'n_class': 2,
             'n_train': len(train)}
     out = str(tmp_path / 'ens')
-    result = fit_ensemble(_config(seed=5, ensemble=3), train, val, out=out, meta=meta,
-                          test=test)
+    result = fit(_config(seed=5, ensemble=3), train, val, out=out, meta=meta, test=test)
     seeds = [json.load(open(os.path.join(out, 'member-{}'.format(i), 'settings.json')))['seed']
              for i in (1, 2, 3)]
     assert seeds == [5, 6, 7]
