@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from chainer_irnn.datasets.tabular import preprocess as _prep
 from chainer_irnn.errors import ParameterError, UserError
 
 
@@ -169,6 +170,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             stratified, when ``fit`` is given no validation data; 0 = none.
         standardize (bool): standardise each float feature with the training
             data's mean and std (over all steps).
+        max_steps (int): when the longest sequence of ``X`` is longer, average
+            every float sequence (at fit and predict) over windows of ``k =
+            ceil(longest / max_steps)`` steps, kept with the model; None: no
+            averaging.  A dataset from ``read_csv`` was averaged by its own.
         n_tokens (int): vocabulary size of ``input='embed'``.
         seed (int): seeds initialisation, shuffling and the split.
         device: ``'@numpy'``, ``'@cupy:0'``, ... .
@@ -223,7 +228,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
                  verbose=False, impl='fused', dropout=0.0, input_dropout=0.0,
                  input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
-                 axis_order=None, ensemble=1):
+                 axis_order=None, ensemble=1, max_steps=_prep.DEFAULT_MAX_STEPS):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -238,6 +243,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.min_iteration = min_iteration
         self.validation_fraction = validation_fraction
         self.standardize = standardize
+        self.max_steps = max_steps
         self.n_tokens = n_tokens
         self.seed = seed
         self.device = device
@@ -332,7 +338,12 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         standardize = self.standardize and source is None   # read_csv standardised them
         mean, std = self._tabular(seqs, standardize)
         classes = [str(c) for c in self.classes_]
-        prep = Preprocessor(classes, mean.tolist(), std.tolist(), None, standardize)
+        k, longest = 1, max(len(x) for x in seqs)
+        max_steps = _prep.check_max_steps(self.max_steps)     # read_csv's data: averaged there
+        if max_steps is not None and source is None and self.input != 'embed':
+            k = _prep.window_size([longest], max_steps)
+            logger.info(_prep.window_note(k, longest, max_steps))
+        prep = Preprocessor(classes, mean.tolist(), std.tolist(), None, standardize, k)
 
         def prepared(xs):
             if self.input == 'embed':
@@ -468,6 +479,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         data = settings.data_args or {}
         if data.get('val_split') is not None:
             mine['validation_fraction'] = data['val_split']
+        if data.get('max_steps') is not None:
+            mine['max_steps'] = data['max_steps']
         tabular = settings.recorded.get('tabular')
         if isinstance(tabular, dict) and isinstance(tabular.get('standardize'), bool):
             mine['standardize'] = tabular['standardize']

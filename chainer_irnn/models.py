@@ -351,6 +351,9 @@ def check_description(config, path=CONFIG_FILE):
                 if isinstance(v, list) and len(v) != config['in_size'] else ''))
     if tab.get('standardize', True) and not all(x > 0 for x in tab['std']):
         raise UserError('{}: tabular.std must be positive (a divisor)'.format(path))
+    if 'window_mean' in tab and not _positive_int(tab['window_mean']):
+        raise UserError('{}: tabular.window_mean {} must be a positive integer (the steps '
+                        'averaged into one)'.format(path, _short(tab['window_mean'])))
 
 
 def expected_shapes(config):

@@ -33,7 +33,11 @@ The graph (opset :data:`OPSET`, IR version :data:`IR_VERSION`):
   holds them — the training fill of missing cells (``zero``, ``mean`` or
   ``ffill``) and standardisation (``(x - mean) / std``, in float64 as
   :class:`~chainer_irnn.datasets.tabular.Preprocessor` does) are inside the
-  graph — or, for ``embed`` models, ``(batch, steps)`` int64 tokens;
+  graph, and so is the averaging over windows of ``k`` steps of a model
+  trained with ``max_steps`` (``"window_mean": k`` in model.json: each
+  sequence's own steps, ``t < lengths``, in windows of ``k``, the last one
+  over the steps it has; the RNN then reads ``ceil(lengths / k)`` steps) —
+  or, for ``embed`` models, ``(batch, steps)`` int64 tokens;
 * input ``lengths`` (optional): ``(batch,)`` int64 true lengths, each in
   ``1..steps``, of a zero-padded batch; left out, every sequence has
   ``steps`` steps (its default is one huge value, clipped to ``steps``);
@@ -184,7 +188,8 @@ def spec(model, description):
             _refuse('the missing-value fill {!r}'.format(fill))
         prep = {'mean': numpy.asarray(tab['mean'], dtype=numpy.float64),
                 'std': numpy.asarray(tab['std'], dtype=numpy.float64),
-                'fill': fill, 'standardize': bool(tab.get('standardize', True))}
+                'fill': fill, 'standardize': bool(tab.get('standardize', True)),
+                'window_mean': int(tab.get('window_mean', 1))}
     return _Spec(input=encoder.input, in_size=int(encoder.in_size), hidden=hidden,
                  activation=_ACTIVATIONS[encoder.activation], layers=layers,
                  embed=_cpu(encoder.input_map.W) if encoder.input == 'embed' else None,
@@ -260,7 +265,6 @@ def build(model, description, classes=None, opset=OPSET):
     steps = node('Shape', [INPUT], ['steps'], start=1, end=2)
     lens = node('Expand', [LENGTHS, batch], ['lengths_b'])
     lens64 = node('Min', [lens, steps], ['lengths_clipped'])
-    lens = node('Cast', [lens64], ['sequence_lens'], to=TensorProto.INT32)
 
     # ---------------------------------------------------------- input map
     if tokens:
@@ -281,8 +285,12 @@ def build(model, description, classes=None, opset=OPSET):
             if p['standardize']:
                 x = node('Sub', [x, const('mean', p['mean'])], ['x_centred'])
                 x = node('Div', [x, const('std', p['std'])], ['x_scaled'])
+            if p['window_mean'] > 1:
+                x, lens64, steps = _window_mean(TensorProto, node, const, x, lens64, steps,
+                                                p['window_mean'], s.in_size)
             x = node('Cast', [x], ['x_f32'], to=TensorProto.FLOAT)
         seq = node('Transpose', [x], ['x_tm'], perm=[1, 0, 2])
+    lens = node('Cast', [lens64], ['sequence_lens'], to=TensorProto.INT32)
 
     # ---------------------------------------------------------- layers
     last = None
@@ -363,6 +371,49 @@ def _pool(TensorProto, node, const, Y, lengths, steps, pool, opset):
     count = node('Cast', [lengths], ['lengths_f32'], to=TensorProto.FLOAT)
     count = node('Unsqueeze', [count, ints('pool_row', [1])], ['lengths_col'])
     return node('Div', [total, count], ['pooled'])
+
+
+def _window_mean(TensorProto, node, const, x, lengths, steps, k, F):
+    """``(x, lengths, steps)`` averaged over windows of ``k`` steps, as
+    :func:`~chainer_irnn.datasets.tabular.preprocess.window_means` averages
+    each sequence alone: ``x`` ``(B, T, F)`` float64 with its steps at or past
+    ``lengths`` (int64 ``(B,)``, clipped to ``steps``) zeroed, padded to
+    ``n = ceil(T / k)`` windows, summed per window and divided by each
+    window's own count of steps, ``min(k, lengths - j k)``; the new lengths
+    are ``ceil(lengths / k)`` and the new ``steps`` ``n``."""
+    def ints(name, values):
+        return const(name, numpy.asarray(values, numpy.int64))
+
+    T = node('Squeeze', [steps, ints('wm_axis0', [0])], ['wm_steps_scalar'])
+    t = node('Range', [ints('wm_start', 0), T, ints('wm_delta', 1)], ['wm_step_index'])
+    t = node('Unsqueeze', [t, ints('wm_row', [0])], ['wm_step_row'])           # (1, T)
+    ends = node('Unsqueeze', [lengths, ints('wm_col', [1])], ['wm_lengths_col'])  # (B, 1)
+    valid = node('Less', [t, ends], ['wm_step_valid'])
+    valid = node('Unsqueeze', [valid, ints('wm_last', [2])], ['wm_step_valid_3d'])
+    x = node('Where', [valid, x, const('wm_zero', numpy.float64(0))], ['x_wm_masked'])
+    K = ints('wm_k', [k])
+    n = node('Div', [node('Add', [steps, ints('wm_k_1', [k - 1])], ['wm_steps_up']), K],
+             ['wm_windows'])                                                   # (1,)
+    pad = node('Sub', [node('Mul', [n, K], ['wm_padded_steps']), steps], ['wm_pad'])
+    pads = node('Concat', [ints('wm_pads_begin', [0, 0, 0, 0]), pad, ints('wm_pads_end', [0])],
+                ['wm_pads'], axis=0)
+    x = node('Pad', [x, pads], ['x_wm_padded'])
+    x = node('Reshape', [x, ints('wm_shape', [0, -1, k, F])], ['x_wm_windows'])
+    sums = node('ReduceSum', [x, ints('wm_axes', [2])], ['x_wm_sums'], keepdims=0)
+    j = node('Range', [ints('wm_start_j', 0),
+                       node('Squeeze', [n, ints('wm_axis0_n', [0])], ['wm_windows_scalar']),
+                       ints('wm_delta_j', 1)], ['wm_window_index'])
+    first = node('Unsqueeze', [node('Mul', [j, K], ['wm_window_start']), ints('wm_row_j', [0])],
+                 ['wm_window_start_row'])                                      # (1, n)
+    count = node('Sub', [ends, first], ['wm_left'])                           # (B, n)
+    count = node('Min', [node('Max', [count, ints('wm_one', [1])], ['wm_left_1']), K],
+                 ['wm_count'])
+    count = node('Cast', [count], ['wm_count_f64'], to=TensorProto.DOUBLE)
+    count = node('Unsqueeze', [count, ints('wm_last_c', [2])], ['wm_count_3d'])
+    x = node('Div', [sums, count], ['x_wm_means'])
+    lengths = node('Div', [node('Add', [lengths, ints('wm_k_1b', [k - 1])], ['wm_lengths_up']),
+                           K], ['wm_lengths'])
+    return x, lengths, n
 
 
 def _ffill(helper, TensorProto, node, const, x, batch, mean, F):

@@ -378,3 +378,33 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):
         assert err.startswith('chainer-irnn export: error: ' + message), err
         assert len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / 'h.onnx').exists() and not (tmp_path / 'x.onnx').exists()
+
+
+@pytest.mark.parametrize('pool', ['last', 'mean', 'max'])
+@pytest.mark.parametrize('fill', [None, 'ffill'])
+@pytest.mark.parametrize('opset', [15, 17])
+def test_window_mean_is_in_the_graph(pool, fill, opset):
+    """A model trained with max_steps ("window_mean": 3 in model.json): the
+    graph averages each sequence's own steps (t < lengths) over windows of
+    3, the last one partial, and the RNN reads ceil(lengths / 3) steps, as
+    predict does; the padding (1e3, or NaN) is never read."""
+    tab = dict(tabular(fill), window_mean=3)
+    pred = random_predictor((5, 3), tabular=tab, pool=pool)
+    rng = numpy.random.RandomState(12)
+    X = (rng.normal(size=(7, 10, 3)) * [2, 0.25, 10] + [1.5, -2, 30]).astype(numpy.float32)
+    if fill is not None:
+        X[0, 0, 0] = X[1, 2, 1] = X[4, 9, 2] = numpy.nan
+    lengths = numpy.array([10, 3, 1, 5, 9, 2, 7], dtype=numpy.int64)
+    seqs = [x[:n] for x, n in zip(X, lengths)]
+    assert [len(x) for x in pred.prepare(seqs)] == [4, 1, 1, 2, 3, 1, 3]
+    proto = pred.to_onnx(opset=opset)
+    expected = pred.predict_proba(seqs)
+    for garbage in (1e3, numpy.nan):
+        got = session(proto).run(None, {'x': padded(seqs, garbage), 'lengths': lengths})[0]
+        numpy.testing.assert_allclose(got, expected, rtol=0, atol=POOL_TOL)
+    full = session(proto).run(None, {'x': X})[0]       # no lengths: all 10 steps
+    numpy.testing.assert_allclose(full, pred.predict_proba(X), rtol=0, atol=POOL_TOL)
+    # the averaging matters: the same weights without it give other probabilities
+    plain = random_predictor((5, 3), tabular=tabular(fill), pool=pool).to_onnx(opset=opset)
+    assert numpy.abs(session(plain).run(None, {'x': X})[0] - full).max() > 1e-3
+    assert {'Pad', 'Reshape', 'ReduceSum'} <= {n.op_type for n in proto.graph.node}

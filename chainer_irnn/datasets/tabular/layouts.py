@@ -57,8 +57,13 @@ class Options:
     stride: int = 1
     fill: str = None
     standardize: bool = True
+    #: average each sequence over windows of ``ceil(longest training length /
+    #: max_steps)`` steps (:mod:`.preprocess`); None: never
+    max_steps: int = None
 
     def __post_init__(self):
+        from chainer_irnn.datasets.tabular.preprocess import check_max_steps
+        check_max_steps(self.max_steps)
         if self.layout not in LAYOUTS:
             raise ParameterError('layout', 'must be one of {}, not {!r}'.format(
                 ', '.join(LAYOUTS), self.layout))

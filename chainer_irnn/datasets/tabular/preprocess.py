@@ -1,12 +1,17 @@
-"""Labels to class numbers, missing values, standardisation, the split.
+"""Labels to class numbers, missing values, standardisation, window
+averaging, the split.
 
 Everything is fitted on the training split only and saved in the model
-config as plain JSON (lists of strings and floats), so prediction applies
-exactly what training applied.
+config as plain JSON (lists of strings and floats, the window an integer),
+so prediction applies exactly what training applied.
 """
 import numpy
 
-from chainer_irnn.errors import DataError
+from chainer_irnn.errors import DataError, ParameterError, Setting
+
+#: The default of ``max_steps`` (:func:`~chainer_irnn.read_csv`, ``--max-steps``,
+#: ``IRNNClassifier``): None = sequences are never averaged over windows.
+DEFAULT_MAX_STEPS = None
 
 
 def _label_key(text):
@@ -72,6 +77,51 @@ def _feature_stats(sequences):
     return mean, std
 
 
+def check_max_steps(value, param='max_steps'):
+    """``value`` as an int (None stays None); else a :class:`ParameterError`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)) or value < 1:
+        raise ParameterError(param, 'must be a positive integer (or None: no averaging), '
+                                    'not {!r}'.format(value))
+    return int(value)
+
+
+def window_size(lengths, max_steps):
+    """``k = ceil(longest / max_steps)``: the window that brings the longest
+    of ``lengths`` to at most ``max_steps`` steps; 1 when ``max_steps`` is
+    None or the longest fits."""
+    longest = max(lengths, default=0)
+    if max_steps is None or longest <= max_steps:
+        return 1
+    return -(-longest // max_steps)
+
+
+def window_note(k, longest, max_steps):
+    """The training log's line on the window averaging."""
+    if k == 1:
+        return 'sequences not averaged (the longest training sequence has {} steps; {})'.format(
+            longest, Setting('max_steps', max_steps))
+    return 'sequences averaged over windows of {} steps (the longest training sequence has ' \
+           '{} steps; {})'.format(k, longest, Setting('max_steps', max_steps))
+
+
+def window_means(x, k):
+    """``(T, ...)`` -> ``(ceil(T / k), ...)``: the means over consecutive
+    windows of ``k`` steps (piecewise aggregate approximation); the last
+    window averages the steps it has."""
+    x = numpy.asarray(x)
+    if k == 1:
+        return x
+    T = len(x)
+    n = -(-T // k)
+    padded = numpy.zeros((n * k,) + x.shape[1:], dtype=numpy.float64)
+    padded[:T] = x
+    sums = padded.reshape((n, k) + x.shape[1:]).sum(axis=1)
+    counts = numpy.minimum(k, T - k * numpy.arange(n)).astype(numpy.float64)
+    return sums / counts.reshape((n,) + (1,) * (x.ndim - 1))
+
+
 class Preprocessor(object):
     """Label mapping, fill and standardisation of the features of each step.
 
@@ -82,14 +132,17 @@ class Preprocessor(object):
             ``'ffill'`` (previous step's value; the training mean before the
             first value) or ``'mean'`` (the training mean).
         standardize (bool): subtract ``mean`` and divide by ``std``.
+        window_mean (int): then average each sequence over consecutive
+            windows of this many steps (:func:`window_means`); 1 = off.
     """
 
-    def __init__(self, classes, mean, std, fill=None, standardize=True):
+    def __init__(self, classes, mean, std, fill=None, standardize=True, window_mean=1):
         self.classes = [str(c) for c in classes]
         self.index = {c: i for i, c in enumerate(self.classes)}
         self.mean = numpy.asarray(mean, dtype=numpy.float64)
         self.std = numpy.asarray(std, dtype=numpy.float64)
         self.fill, self.standardize = fill, standardize
+        self.window_mean = int(window_mean)
 
     @classmethod
     def fit(cls, sequences, fill=None, standardize=True, path=None, label_column=None):
@@ -104,13 +157,19 @@ class Preprocessor(object):
         return cls(classes, mean.tolist(), std.tolist(), fill, standardize)
 
     def to_json(self):
-        return {'classes': list(self.classes), 'mean': [float(v) for v in self.mean],
-                'std': [float(v) for v in self.std], 'fill': self.fill,
-                'standardize': bool(self.standardize)}
+        """The model.json ``tabular`` entries (``window_mean`` only when > 1,
+        so that files without averaging are as before)."""
+        d = {'classes': list(self.classes), 'mean': [float(v) for v in self.mean],
+             'std': [float(v) for v in self.std], 'fill': self.fill,
+             'standardize': bool(self.standardize)}
+        if self.window_mean > 1:
+            d['window_mean'] = self.window_mean
+        return d
 
     @classmethod
     def from_json(cls, d):
-        return cls(d['classes'], d['mean'], d['std'], d.get('fill'), d.get('standardize', True))
+        return cls(d['classes'], d['mean'], d['std'], d.get('fill'), d.get('standardize', True),
+                   d.get('window_mean', 1))
 
     def encode(self, sequences, path=None, label_column=None):
         """Class numbers (int32); a label unseen in training is a :class:`DataError`."""
@@ -125,7 +184,8 @@ class Preprocessor(object):
         return out
 
     def transform(self, x):
-        """``(T, F)`` raw values -> float32, filled and standardised."""
+        """``(T, F)`` raw values -> float32, filled, standardised and averaged
+        over windows of ``window_mean`` steps (``(ceil(T / k), F)``)."""
         x = numpy.array(x, dtype=numpy.float64)
         missing = numpy.isnan(x)
         if missing.any():
@@ -143,6 +203,8 @@ class Preprocessor(object):
                 x[missing] = numpy.broadcast_to(self.mean, x.shape)[missing]
         if self.standardize:
             x = (x - self.mean) / self.std
+        if self.window_mean > 1:
+            x = window_means(x, self.window_mean)
         return x.astype(numpy.float32)
 
 

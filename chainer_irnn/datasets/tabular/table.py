@@ -198,7 +198,7 @@ def options_from_spec(spec, **overrides):
              feature_cols=None if feature_cols is None else ','.join(str(c) for c in feature_cols),
              features_per_step=spec.get('features_per_step', 1), window=spec.get('window'),
              stride=spec.get('stride', 1), fill=spec.get('fill'),
-             standardize=spec.get('standardize', True))
+             standardize=spec.get('standardize', True), max_steps=spec.get('max_steps'))
     d.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Options(**d)
