@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# One-shot GPU check of the fused IRNN kernel (issue 16), for a session that
+# One-shot GPU check of the fused IRNN kernel, for a session that
 # has a GPU for a few minutes.  It runs, in this order, writing everything to
 # OUT_DIR (default $OUT if set, else ./gpu_results):
 #
 #   env.txt          date, nvidia-smi, Python and library versions
 #   tests_gpu.txt    tests/functions_tests/test_irnn_cuda.py on the GPU
 #                    (CHAINER_IRNN_TEST_CUDA=gpu: CuPy arrays, real kernels)
-#   bench_gpu.txt    scripts/bench_irnn.py --device @cupy:0 (naive, fused-cuda,
+#   bench_gpu.txt    benchmarks/bench_irnn.py --device @cupy:0 (naive, fused-cuda,
 #   bench_gpu.json   the CuPy loop, cuDNN at batch 16/128/1024; the recurrence
 #                    alone in us/step; blog and batch-128 epochs end to end)
 #   racecheck.txt    compute-sanitizer racecheck and memcheck over the kernels'
@@ -91,7 +91,7 @@ cat "$out/env.txt"
 stage tests_gpu "${TEST_S:-120}" env CHAINER_IRNN_TEST_CUDA=gpu \
   "$py" -m pytest -q -p no:cacheprovider -x tests/functions_tests/test_irnn_cuda.py
 stage bench_gpu "${BENCH_S:-360}" \
-  "$py" scripts/bench_irnn.py --device @cupy:0 --cuda-seqs 1,2,4 --json "$out/bench_gpu.json"
+  "$py" benchmarks/bench_irnn.py --device @cupy:0 --cuda-seqs 1,2,4 --json "$out/bench_gpu.json"
 if command -v compute-sanitizer >/dev/null 2>&1; then
   for tool in racecheck memcheck; do
     stage "$tool" "${SANITIZER_S:-60}" env CHAINER_IRNN_TEST_CUDA=gpu \

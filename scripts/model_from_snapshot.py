@@ -7,8 +7,6 @@ Copies ``model.json``, ``settings.json`` and ``log`` of the run folder
 ``RUN_DIR`` into ``OUT_DIR`` and writes the parameters held in a snapshot
 (default: the run's newest ``snapshot_iter_N``) as ``OUT_DIR/model.npz``,
 so that ``chainer-irnn evaluate --model OUT_DIR`` scores that iterate.
-Issue 15's MNIST runs that began before MNIST runs stopped choosing their
-model on the test set were scored this way, on their last iterate.
 """
 import argparse
 import os

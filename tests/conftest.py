@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-# Third-party Chainer 1.x code kept as data for scripts/measure_legacy.py.
+# Third-party Chainer 1.x code kept as data for benchmarks/measure_legacy.py.
 collect_ignore_glob = ['legacy_corpus/*']
 
 

@@ -6,7 +6,7 @@ them: a parameter whose loss gradient is zero shrinks geometrically under
 weight decay with Adam (each step scales it by about ``1 - lr * rate / eps``)
 until it is subnormal, and then every product with it -- the recurrent
 matrix enters T products per step -- runs at a fraction of its speed.
-Measured on this project's machine (``scripts/bench_subnormal.py``,
+Measured on this project's machine (``benchmarks/bench_subnormal.py``,
 docs/performance.md): one step of the ``irnn`` model at batch 128 with 494
 subnormal parameters took 1063 ms, and 85.5 ms with subnormals flushed.
 

@@ -3,7 +3,7 @@
 The recurrence multiplies a small ``(B, H) x (H, H)`` matrix at every time
 step, one product after another.  Split over threads, each product costs
 more in hand-overs than it saves: measured on this project's 2-core machine
-(``scripts/bench_cores.py``, docs/performance.md), training the ``irnn``
+(``benchmarks/bench_cores.py``, docs/performance.md), training the ``irnn``
 preset at batch 128 ran at 1422 samples/s with one BLAS thread and 584 with
 two, on otherwise idle cores, while two ChainerMN processes of one thread
 each ran at 3104.  So :func:`single_blas_thread` holds every loaded BLAS

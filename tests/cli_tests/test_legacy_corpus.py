@@ -1,10 +1,10 @@
 """The held-out corpus (tests/legacy_corpus): a few scripts by others, end to end.
 
 Each runs under ``legacy run`` and, migrated with ``migrate DIR``, without the
-1.x shims, through ``scripts/measure_legacy.py`` (stand-in data, shrunk loop
+1.x shims, through ``benchmarks/measure_legacy.py`` (stand-in data, shrunk loop
 counts as the manifest says).  The whole corpus takes a few minutes: it runs
 only with ``CHAINER_IRNN_CORPUS=1`` (and is marked ``slow``);
-``python scripts/measure_legacy.py --corpus tests/legacy_corpus`` prints its
+``python benchmarks/measure_legacy.py --corpus tests/legacy_corpus`` prints its
 table.
 """
 import importlib.util
@@ -18,7 +18,7 @@ CORPUS = os.path.join(ROOT, 'tests', 'legacy_corpus')
 
 def measure():
     spec = importlib.util.spec_from_file_location(
-        'measure_legacy', os.path.join(ROOT, 'scripts', 'measure_legacy.py'))
+        'measure_legacy', os.path.join(ROOT, 'benchmarks', 'measure_legacy.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,4 +1,4 @@
-"""scripts/bench_irnn.py on the CPU, end to end at a toy size: a smoke test.
+"""benchmarks/bench_irnn.py on the CPU, end to end at a toy size: a smoke test.
 
 The figures of docs/performance.md come from this script; it runs here in
 a subprocess (its thread settings must precede NumPy's import) so that a
@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_quick_cpu_run_reports_rates(tmp_path):
     out = tmp_path / 'bench.json'
     res = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'scripts', 'bench_irnn.py'), '--quick',
+        [sys.executable, os.path.join(ROOT, 'benchmarks', 'bench_irnn.py'), '--quick',
          '--impls', 'naive,fused-numpy,fused-numba', '--json', str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert res.returncode == 0, res.stderr

@@ -1,4 +1,4 @@
-"""scripts/bench_irnn.py's GPU-only code, run on the CPU before a GPU is lent.
+"""benchmarks/bench_irnn.py's GPU-only code, run on the CPU before a GPU is lent.
 
 A GPU session has minutes; the report code that only a ``--device @cupy:0``
 run reaches (device properties, limits, goals, the tables, the end-to-end
@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.fixture
 def bench():
     spec = importlib.util.spec_from_file_location(
-        'bench_irnn', os.path.join(ROOT, 'scripts', 'bench_irnn.py'))
+        'bench_irnn', os.path.join(ROOT, 'benchmarks', 'bench_irnn.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,4 +1,4 @@
-"""scripts/ts_to_csv.py and scripts/dtw_1nn.py on tiny hand-written .ts files."""
+"""scripts/ts_to_csv.py and benchmarks/dtw_1nn.py on tiny hand-written .ts files."""
 import os
 import subprocess
 import sys
@@ -8,6 +8,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPTS = os.path.join(ROOT, 'scripts')
+BENCHMARKS = os.path.join(ROOT, 'benchmarks')
 
 UNIVARIATE = """# a comment
 @problemName toy
@@ -22,8 +23,8 @@ MULTIVARIATE = """@data
 """
 
 
-def run(script, *args):
-    return subprocess.run([sys.executable, os.path.join(SCRIPTS, script)] + [str(a) for a in args],
+def run(script, *args, folder=SCRIPTS):
+    return subprocess.run([sys.executable, os.path.join(folder, script)] + [str(a) for a in args],
                           capture_output=True, text=True)
 
 
@@ -64,7 +65,7 @@ def test_dtw_1nn_aligns_shifted_shapes(tmp_path):
     # would pick the other class for the second one, DTW aligns it
     (tmp_path / 'train.ts').write_text('@data\n0,0,5,0,0,0:peak\n0,0,0,1,1,1:step\n')
     (tmp_path / 'test.ts').write_text('@data\n0,0,0,0,5,0:peak\n0,1,1,1,1,1:step\n')
-    res = run('dtw_1nn.py', tmp_path / 'train.ts', tmp_path / 'test.ts')
+    res = run('dtw_1nn.py', tmp_path / 'train.ts', tmp_path / 'test.ts', folder=BENCHMARKS)
     assert res.returncode == 0, res.stderr
     assert 'accuracy 1.0000 (2/2)' in res.stdout
 

@@ -5,7 +5,7 @@
 # import chainer).  A developer tool: CI does not run it, and it downloads
 # nothing.  Results and the explanation of every failure: docs/peer-suite.md.
 #
-#   scripts/peer_suite.sh [--venv DIR] [--lenient] CHAINER_SRC [-- PYTEST_ARGS...]
+#   benchmarks/peer_suite.sh [--venv DIR] [--lenient] CHAINER_SRC [-- PYTEST_ARGS...]
 #
 # CHAINER_SRC  a Chainer v7.8.1 source checkout (with setup.cfg and tests/),
 #              or its tests/ folder alone.  With the checkout, pytest uses

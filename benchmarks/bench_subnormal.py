@@ -1,15 +1,15 @@
 #!/usr/bin/env python
 """What subnormal parameters cost a training step, with and without flushing.
 
-Builds the benchmark's training step (scripts/bench_irnn.py: the blog model,
+Builds the benchmark's training step (benchmarks/bench_irnn.py: the blog model,
 T=784, H=100, one thread), sets ``--count`` entries of the recurrent and
 embedding matrices to a subnormal float32 (1e-39, as weight decay with Adam
 leaves unused parameters), and times steps with the learning rate at 0 (the
 parameters stay as set) twice: as NumPy leaves the CPU, and inside
 :func:`chainer_irnn.training.numerics.flush_denormals` (what training does).
 
-    python scripts/bench_subnormal.py                 # batch 128, 494 entries
-    python scripts/bench_subnormal.py --batch 16 --count 0
+    python benchmarks/bench_subnormal.py                 # batch 128, 494 entries
+    python benchmarks/bench_subnormal.py --batch 16 --count 0
 """
 import argparse
 import os
@@ -30,7 +30,7 @@ def main(argv=None):
     for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
         os.environ[var] = '1'
     sys.path.insert(0, ROOT)
-    sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
     import numpy
     import bench_irnn
     from chainer_irnn.training import numerics

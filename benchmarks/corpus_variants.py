@@ -1,10 +1,10 @@
 #!/usr/bin/env python
-"""IRNNClassifier variants on the issue-23 corpus, several seeds each: the
+"""IRNNClassifier variants on a corpus of archive sets, several seeds each: the
 measurement behind the csv preset's defaults (docs/csv.md, *Corpus*).
 
-    OMP_NUM_THREADS=1 python scripts/corpus_variants.py --variants last mean max \\
+    OMP_NUM_THREADS=1 python benchmarks/corpus_variants.py --variants last mean max \\
         --seeds 0 1 2 --results corpus.jsonl
-    python scripts/corpus_variants.py --results corpus.jsonl --table
+    python benchmarks/corpus_variants.py --results corpus.jsonl --table
 
 Each variant is ``IRNNClassifier(seed=S, **VARIANTS[name])`` fitted on a
 set's published training split (its own stratified 10% validation split

@@ -2,7 +2,7 @@
 """1-nearest-neighbour DTW accuracy on a UCR/UEA train/test pair: the baseline
 the CSV checks in docs/csv.md are compared with, recomputed on the same files.
 
-    python scripts/dtw_1nn.py GunPoint_TRAIN.ts GunPoint_TEST.ts
+    python benchmarks/dtw_1nn.py GunPoint_TRAIN.ts GunPoint_TEST.ts
 
 Full-window DTW with squared point distances summed over dimensions
 (dependent DTW, "DTW_D", for multivariate series), as the archives' DTW

@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """Which validation criterion keeps the better model: ``best_by='loss'`` (the
-default) or ``'accuracy'`` (issue 23).  ``IRNNClassifier`` defaults on each
+default) or ``'accuracy'``.  ``IRNNClassifier`` defaults on each
 set's training split (its own stratified 10% validation split chooses the
 kept model); the archive's test split is scored once per run and chooses
 nothing.  One JSON line per run.
 
-    python scripts/best_by_compare.py --data-dir DIR --sets ItalyPowerDemand GunPoint
+    python benchmarks/best_by_compare.py --data-dir DIR --sets ItalyPowerDemand GunPoint
 
 ``DIR`` holds ``NAME/NAME_TRAIN.ts`` and ``NAME/NAME_TEST.ts`` (e.g. the
 ``aeon/datasets/data`` folder of the aeon wheel).

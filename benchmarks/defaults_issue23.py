@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""The batch and plateau variants of docs/csv.md's *Measured for issue 23*:
-``IRNNClassifier`` defaults with the batch rule and the update from which
+"""The batch and plateau comparison of docs/csv.md (*batch, plateaus,
+criterion*): ``IRNNClassifier`` defaults with the batch rule and the update from which
 plateaus count replaced, on archive sets (``DIR/NAME/NAME_TRAIN.ts`` and
 ``_TEST.ts``, e.g. the aeon wheel's ``aeon/datasets/data``) or on a
 synthetic set (``synthetic``: 250 sequences of 40 steps, 3 sine frequencies
@@ -8,7 +8,7 @@ in noise; 1000 more for the test).  The model's own stratified 10%
 validation split chooses; the test data are scored once.  One JSON line
 per run.
 
-    python scripts/defaults_issue23.py --data-dir DIR --sets UnitTest synthetic \\
+    python benchmarks/defaults_issue23.py --data-dir DIR --sets UnitTest synthetic \\
         --batch-divisor 1 --plateau-fraction 1.0
 """
 import argparse

@@ -3,13 +3,12 @@
 "How the defaults were chosen"): IRNNClassifier with the preset and one
 change each, on UCR sets' published splits, one run each.
 
-    OMP_NUM_THREADS=1 python scripts/defaults_variants.py \\
+    OMP_NUM_THREADS=1 python benchmarks/defaults_variants.py \\
         B_patience_after_min,C_no_selection,D_B+dropout0.2,E_B+noise0.1 \\
         ItalyPowerDemand,UnitTest,ArrowHead,GunPoint > variants.jsonl
 
-Variant B was the preset before input noise became its default (so run it
-with input_noise=0: the dict below says so); results of the run quoted in
-the docs are in docs/defaults_variants.jsonl.
+Variant B runs with input_noise=0 (the dict below says so); results of the
+run quoted in the docs are in benchmarks/results/defaults_variants.jsonl.
 """
 import json
 import os

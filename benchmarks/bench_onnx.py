@@ -1,7 +1,7 @@
 """Inference speed on the CPU: onnxruntime on the exported graph against our
 own ``Predictor.predict_proba``, at batch 1 and 256 (docs/export.md).
 
-    OMP_NUM_THREADS=1 python scripts/bench_onnx.py --repeat 5
+    OMP_NUM_THREADS=1 python benchmarks/bench_onnx.py --repeat 5
 
 Two models: the shipped ``models/irnn-pixel`` (784 steps, EmbedID(256, 100),
 100 ReLU units) on test images of the embedded MNIST subset, and a CSV-shaped

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What the start-up hook (chainer_irnn_compat.pth) costs every Python start.
 
-    .venv/np2/bin/python scripts/startup_cost.py [--runs 40]
+    .venv/np2/bin/python benchmarks/startup_cost.py [--runs 40]
 
 Times ``python -c pass`` with the hook and with CHAINER_IRNN_NO_AUTOLOAD=1,
 alternately, and prints both medians and their difference (the interpreter

@@ -15,8 +15,8 @@ clock from its log, so start-up and compilation are left out:
     each: each process runs half of every batch, gradients are averaged
     (the same updates as one process at batch 128, docs/distributed.md).
 
-    python scripts/bench_cores.py                  # 60 iterations each
-    python scripts/bench_cores.py --iterations 100 --json cores.json
+    python benchmarks/bench_cores.py                  # 60 iterations each
+    python benchmarks/bench_cores.py --iterations 100 --json cores.json
 
 Needs an idle machine to mean anything: two cores busy with other work make
 every variant slower and the two-core ones most.  The load average before

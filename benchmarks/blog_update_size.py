@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What one SGD update of the ``blog`` preset (lr 1e-8, clipping 1, batch 16) changes.
 
-    python scripts/blog_update_size.py [--updates 20] [--data embedded] [--json PATH]
+    python benchmarks/blog_update_size.py [--updates 20] [--data embedded] [--json PATH]
 
 Builds the blog's model exactly as ``chainer-irnn train --preset blog`` does
 (same seed, same initialisers, same optimizer with its ``GradientClipping``

@@ -3,16 +3,16 @@
 ``tune`` against 1-NN DTW, ROCKET and the majority class, on the archive's
 own train/test splits as shipped inside the aeon wheel.
 
-    OMP_NUM_THREADS=1 python scripts/ucr_compare.py --sets GunPoint ItalyPowerDemand \\
+    OMP_NUM_THREADS=1 python benchmarks/ucr_compare.py --sets GunPoint ItalyPowerDemand \\
         --methods majority dtw rocket defaults tune --tune-minutes 4 --results ucr.jsonl
-    python scripts/ucr_compare.py --results ucr.jsonl --table       # the markdown table
+    python benchmarks/ucr_compare.py --results ucr.jsonl --table       # the markdown table
 
 Every (set, method) result is appended to ``--results`` as one JSON line
 (accuracy on the test split, wall time, details) and skipped when already
 there, so the script resumes where it stopped.  Methods:
 
 * ``majority``: the most frequent training label;
-* ``dtw``: 1-NN DTW, full window (``scripts/dtw_1nn.py``'s kernel);
+* ``dtw``: 1-NN DTW, full window (``benchmarks/dtw_1nn.py``'s kernel);
 * ``rocket``: aeon's ``RocketClassifier`` (10,000 kernels, random_state 0);
 * ``defaults``: ``IRNNClassifier()`` fitted on the training split (its own
   10% stratified validation split drives training), scored on the test split;
@@ -60,7 +60,7 @@ def toy_files(work):
     """The blog commenter's case (``scripts/make_toy_csv.py``): 5000 training
     sequences of 20 steps x 3 features and an independent 1000-sequence file
     used only to score."""
-    sys.path.insert(0, HERE)
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'scripts'))
     import make_toy_csv
     os.makedirs(work, exist_ok=True)
     train, test = os.path.join(work, 'toy.csv'), os.path.join(work, 'toy_test.csv')

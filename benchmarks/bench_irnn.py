@@ -12,11 +12,11 @@ weights, nn.Linear, cross entropy, clip_grad_norm_ and SGD.
 Inputs are synthetic digit-like sequences (about 19% of pixels non-zero,
 as in MNIST, with intensities 1..255), the same for every implementation.
 
-    python scripts/bench_irnn.py                       # batch 16 and 128, T=784
-    python scripts/bench_irnn.py --batch-sizes 16 --T 100 --repeats 3
-    python scripts/bench_irnn.py --quick               # seconds: a smoke test
-    python scripts/bench_irnn.py --json bench.json
-    python scripts/bench_irnn.py --device @cupy:0 --json gpu.json
+    python benchmarks/bench_irnn.py                       # batch 16 and 128, T=784
+    python benchmarks/bench_irnn.py --batch-sizes 16 --T 100 --repeats 3
+    python benchmarks/bench_irnn.py --quick               # seconds: a smoke test
+    python benchmarks/bench_irnn.py --json bench.json
+    python benchmarks/bench_irnn.py --device @cupy:0 --json gpu.json
 
 On a GPU (``--device @cupy:0``) one run times, at batch 16, 128 and 1024:
 the naive graph, the fused node with its CUDA kernel (``fused-cuda``) and with
@@ -753,7 +753,7 @@ def run(args):
 
 
 def goals(rows, epoch):
-    """The issue's targets, per fused kernel, on wall-clock medians."""
+    """The targets, per fused kernel, on wall-clock medians."""
     out = []
     for r in rows:
         if not r['impl'].startswith('fused'):
@@ -775,7 +775,7 @@ def goals(rows, epoch):
 
 
 def gpu_goals(rows, recurrence, epochs):
-    """The GPU issue's targets: fused-cuda against cuDNN, same GPU, same run."""
+    """The GPU targets: fused-cuda against cuDNN, same GPU, same run."""
     out = []
     limit = {16: 0.5, 128: 0.5, 1024: 1.0}
     for r in rows:

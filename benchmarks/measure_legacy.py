@@ -18,9 +18,9 @@ Two sets of scripts:
 
 Usage::
 
-    python scripts/measure_legacy.py --corpus tests/legacy_corpus [--only ID,...]
+    python benchmarks/measure_legacy.py --corpus tests/legacy_corpus [--only ID,...]
         [--work /tmp/measure_corpus] [--json out.json]
-    python scripts/measure_legacy.py CHAINER_GIT_DIR [--tags v1.0.0,...]
+    python benchmarks/measure_legacy.py CHAINER_GIT_DIR [--tags v1.0.0,...]
         [--examples mnist,ptb,...] [--work /tmp/measure_legacy] [--json out.json]
 
 For Chainer's examples, CHAINER_GIT_DIR is a (bare) git directory of

@@ -1,13 +1,12 @@
 #!/usr/bin/env python
-"""Runs the reliability audit's cases (issue 17) through the real command and
+"""Runs the reliability audit's cases through the real command and
 prints the table docs/reliability.md shows: each case, its exit status and the
 first line of stderr.  A traceback anywhere is reported as such.
 
-    python scripts/reliability_table.py [--keep DIR]
+    python benchmarks/reliability_table.py [--keep DIR]
 
 Every case runs ``python -m chainer_irnn`` in a fresh process on small files
-made here (a 24-sequence long-layout CSV, a 4-iteration model); about 1 minute
-on a 2-core machine.
+made here (a 24-sequence long-layout CSV, a 4-iteration model).
 """
 import argparse
 import gzip
@@ -121,7 +120,7 @@ def cases(d):
         f.write('label;a;b\n0;1;2\n1;3;4\n')
     yield 'train: a semicolon-separated file without --sep', (
         'train', '--csv', p('semi.csv'), '--out', p('semi'), *FAST)
-    # issue 22: one run per folder, and folders that cannot take a run
+    # one run per folder, and folders that cannot take a run
     swapped = p('swapped.csv')
     with open(swapped, 'w') as f:
         f.write(open(train).read().replace(',0\n', ',X\n').replace(',1\n', ',0\n')
@@ -156,7 +155,7 @@ def cases(d):
         'tune', '--csv', train, '--out', p('study'), '--trials', '2', '--best-by', 'accuracy',
         *FAST)
 
-    # issue 22: files from others (a pickle never runs; model.json must describe model.npz)
+    # files from others (a pickle never runs; model.json must describe model.npz)
     yield from model_file_cases(p, p('model22'), train)
     yield from later_cases(p, train)
 
@@ -237,7 +236,7 @@ def model_file_cases(p, pristine, train):
 
 
 def later_cases(p, train):
-    """Issue 22's data, label and folder cases, and its review's."""
+    """The data, label and folder cases."""
     big = p('bigint.csv')
     with open(train) as f:
         text = f.read().replace(',0\n', ',90071992547409921\n').replace(

@@ -2,7 +2,7 @@
 alone (no Chainer): the 10000 official test images, read from their IDX files.
 
     chainer-irnn export --model models/irnn-pixel --onnx irnn-pixel.onnx
-    python scripts/onnx_mnist_count.py irnn-pixel.onnx /work/shared/mnist
+    python benchmarks/onnx_mnist_count.py irnn-pixel.onnx /work/shared/mnist
 
 The model must read pixels as tokens (the ``pixels`` view, no permutation):
 input ``x`` (batch, 784) int64 intensities 0..255 in row-major order.
