@@ -336,13 +336,14 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError('the sequences of X have different numbers of features per '
                                  'step: {}'.format(sorted(F)))
         standardize = self.standardize and source is None   # read_csv standardised them
-        mean, std = self._tabular(seqs, standardize)
-        classes = [str(c) for c in self.classes_]
         k, longest = 1, max(len(x) for x in seqs)
         max_steps = _prep.check_max_steps(self.max_steps)     # read_csv's data: averaged there
         if max_steps is not None and source is None and self.input != 'embed':
             k = _prep.window_size([longest], max_steps)
             logger.info(_prep.window_note(k, longest, max_steps))
+        # the statistics of the steps the model reads (averaged ones with k > 1)
+        mean, std = self._tabular([_prep.window_means(x, k) for x in seqs], standardize)
+        classes = [str(c) for c in self.classes_]
         prep = Preprocessor(classes, mean.tolist(), std.tolist(), None, standardize, k)
 
         def prepared(xs):

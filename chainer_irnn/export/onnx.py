@@ -250,8 +250,11 @@ def build(model, description, classes=None, opset=OPSET):
                                                ['batch', 'steps', s.in_size])
         x_info.doc_string = ('float32 features (batch, steps, {}) as the data file holds '
                              'them{}'.format(s.in_size, '' if s.prep is None else
-                                             ' (the training fill and standardisation are '
-                                             'inside the graph)'))
+                                             ' (the training fill and standardisation{} are '
+                                             'inside the graph)'.format(
+                                                 '' if s.prep['window_mean'] == 1 else
+                                                 ', and the averaging over windows of {} '
+                                                 'steps,'.format(s.prep['window_mean']))))
     len_info = helper.make_tensor_value_info(LENGTHS, TensorProto.INT64, [None])
     len_info.doc_string = ('optional int64 (batch,): the true length of each sequence of a '
                            'zero-padded batch, in 1..steps; left out, all have steps steps')

@@ -87,12 +87,35 @@ def test_read_csv_fits_k_on_the_training_sequences_only(caplog):
     assert [len(x) for x in data.train.X] == [3, 3, 2, 3, 2, 1]
     assert [len(x) for x in data.val.X] == [6, 1]
     assert [len(x) for x in data.test.X] == [7, 1]
-    raw = read_csv(io.StringIO(train), test=io.StringIO(test), val=io.StringIO(val))
-    for a, b in zip(data.test.X + data.train.X, raw.test.X + raw.train.X):
-        numpy.testing.assert_allclose(a, window_means(b, 2), rtol=0, atol=1e-6)
+    raw = read_csv(io.StringIO(train), test=io.StringIO(test), val=io.StringIO(val),
+                   standardize=False)
+    tab = data.meta['tabular']
+    for a, b in zip(data.test.X + data.val.X + data.train.X,
+                    raw.test.X + raw.val.X + raw.train.X):
+        numpy.testing.assert_allclose(a, window_means((b - tab['mean']) / tab['std'], 2),
+                                      rtol=0, atol=1e-6)
+    # standardised with the statistics of the averaged training steps (the steps the
+    # model reads), not of the raw ones: the training data the model reads are z-scores
+    steps = numpy.concatenate(data.train.X)
+    assert abs(steps.mean()) < 1e-6 and abs(steps.std() - 1) < 1e-6
+    unaveraged = read_csv(io.StringIO(train), val=io.StringIO(val)).meta['tabular']
+    assert tab['std'][0] < 0.9 * unaveraged['std'][0]      # noise averages out
     notes = [r.getMessage() for r in caplog.records if 'averaged' in r.getMessage()]
     assert notes == ['sequences averaged over windows of 2 steps (the longest training '
                      'sequence has 6 steps; max_steps=3)']
+
+
+@pytest.mark.parametrize('fill', ['zero', 'ffill', 'mean'])
+def test_missing_cells_are_filled_before_averaging(fill):
+    text = long_csv([6, 5, 4, 6, 3, 2]).replace(',0.4,', ',,').replace(',-0.151,', ',nan,')
+    assert text.count(',,') + text.count(',nan,') == 2
+    data = read_csv(io.StringIO(text), val_split=0, fill=fill, max_steps=2)
+    assert data.meta['tabular']['window_mean'] == 3
+    steps = numpy.concatenate(data.train.X)
+    assert numpy.isfinite(steps).all() and [len(x) for x in data.train.X] == [2, 2, 2, 2, 1, 1]
+    # 'mean' fills with the stored mean, which the refit on averaged steps moves a little
+    tol = 1e-2 if fill == 'mean' else 1e-6
+    assert abs(steps.mean()) < tol and abs(steps.std() - 1) < tol
 
 
 def test_read_csv_a_long_validation_split_does_not_set_k():
@@ -234,6 +257,33 @@ def test_estimator_parameter(tmp_path, caplog):
     emb = IRNNClassifier(input='embed', n_tokens=5, max_steps=3, **small).fit(tokens, y)
     assert 'tabular' not in emb.predictor_.description
     assert emb.predict(tokens).shape == (24,)
+
+
+def test_estimator_is_the_measured_paa():
+    """IRNNClassifier(max_steps=N) on raw series trains the model that the
+    measurements trained (benchmarks/corpus_variants.py: the estimator fitted
+    on series averaged beforehand, k = ceil(longest / N))."""
+    def paa(xs, k):             # the measurements' averaging, as written there
+        out = []
+        for x in xs:
+            n = -(-len(x) // k)
+            idx = numpy.arange(len(x)) // k
+            total = numpy.zeros((n, x.shape[1]))
+            numpy.add.at(total, idx, x)
+            out.append(total / numpy.bincount(idx)[:, None])
+        return out
+
+    rng = numpy.random.RandomState(4)
+    X = [rng.normal(size=(n, 2)) * [1, 5] + [0, 3] for n in [30, 17, 29, 8] * 6]
+    y = numpy.array(['a', 'b', 'b', 'a', 'c', 'a'] * 4)
+    small = dict(hidden=(6,), epoch=2, min_iteration=10, batchsize=8, seed=3)
+    mine = IRNNClassifier(max_steps=7, **small).fit(X, y)
+    theirs = IRNNClassifier(**small).fit(paa(X, 5), y)
+    assert mine.predictor_.description['tabular']['window_mean'] == 5
+    numpy.testing.assert_allclose(mine.predictor_.description['tabular']['std'],
+                                  theirs.predictor_.description['tabular']['std'], rtol=1e-12)
+    numpy.testing.assert_allclose(mine.predict_proba(X), theirs.predict_proba(paa(X, 5)),
+                                  rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize('value', [0, -1, 'x'])

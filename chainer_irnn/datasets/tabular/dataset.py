@@ -135,8 +135,10 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
             training split) has more steps, every sequence (training,
             validation, test, and later at prediction) is averaged over
             consecutive windows of ``k = ceil(longest / max_steps)`` steps,
-            after standardising; the last window of a sequence averages the
-            steps it has.  ``k`` is stored with the model (``window_mean``).
+            after standardising (with the mean and std of the averaged
+            training steps, the steps the model reads); the last window of a
+            sequence averages the steps it has.  ``k`` is stored with the
+            model (``window_mean``).
             None (default): no averaging.  Long series (ACSF1, 1460 steps)
             learn much better averaged to some 200 steps (docs/csv.md).
 
@@ -208,7 +210,7 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
                                        path=path, label_column=label_column)
     if opts.max_steps is not None:      # fitted on the training split only
         longest = max(len(s.x) for s in train_seqs)
-        prep.window_mean = preprocess.window_size([longest], opts.max_steps)
+        prep.fit_window(train_seqs, preprocess.window_size([longest], opts.max_steps))
         logger.info(preprocess.window_note(prep.window_mean, longest, opts.max_steps))
 
     def dataset(part, source, column):
