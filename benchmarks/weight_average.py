@@ -2,7 +2,7 @@
 """Weight averaging (SWA-style) on a trained MNIST model: a lever for the
 pixel / permuted MNIST gap (docs/reproductions.md).
 
-    OMP_NUM_THREADS=1 python scripts/weight_average.py models/irnn-pixel \\
+    OMP_NUM_THREADS=1 python benchmarks/weight_average.py models/irnn-pixel \\
         --data /work/shared/mnist --epochs 20 --lr 3e-5 --out runs/pixel-avg
 
 Starts from the model's weights, trains ``--epochs`` more epochs with the
