@@ -24,7 +24,7 @@ MNIST_ARGS = ('data', 'n_train', 'n_test')
 CSV_FILES = ('csv', 'test', 'val')
 CSV_ARGS = CSV_FILES + ('val_split', 'layout', 'sep', 'header', 'label_col', 'id_col',
                         'time_col', 'feature_cols', 'features_per_step', 'window', 'stride',
-                        'fill', 'standardize')
+                        'fill', 'standardize', 'max_steps')
 MNIST_SOURCES = ('auto', 'full', 'embedded')
 
 

@@ -233,3 +233,25 @@ def test_preset_notes_come_from_presets_py(capsys, monkeypatch):
     assert '[default 0; preset csv: 0.25]' in flat
     flat = ' '.join(help_text(capsys, 'tune').split())          # tune shares the flags
     assert '[default 0; preset csv: 0.25]' in flat
+
+
+def test_config_redoes_max_steps(tmp_path):
+    """--max-steps is a data argument: settings.json records it and --config redoes it."""
+    import json
+
+    import numpy
+
+    from chainer_irnn.cli import main
+    rng = numpy.random.RandomState(0)
+    rows = ['label,' + ','.join('x{}'.format(t) for t in range(10))]
+    for _ in range(40):
+        x = rng.randn(10)
+        rows.append('{},{}'.format(int(x.mean() > 0), ','.join('{:.4f}'.format(v) for v in x)))
+    (tmp_path / 'd.csv').write_text('\n'.join(rows) + '\n')
+    first, again = tmp_path / 'a', tmp_path / 'b'
+    assert main(['train', '--csv', str(tmp_path / 'd.csv'), '--max-steps', '4', '--epoch', '1',
+                 '--min-iteration', '0', '--out', str(first), '--no-progress']) == 0
+    assert json.loads((first / 'settings.json').read_text())['data_args']['max_steps'] == 4
+    assert main(['train', '--config', str(first), '--out', str(again), '--no-progress']) == 0
+    for out in (first, again):
+        assert json.loads((out / 'model.json').read_text())['tabular']['window_mean'] == 3
