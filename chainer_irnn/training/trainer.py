@@ -282,13 +282,18 @@ def load_snapshot(trainer, out, resume):
     return found[0]
 
 
-def _remedies(config, rollback_tried):
-    """Advice for a diverged run, leaving out what it already does."""
+def _remedies(config, rollback_tried, rollbacks=0):
+    """Advice for a diverged run, leaving out what it already does;
+    ``rollbacks`` lowered the rate that many times (the advice says so)."""
     opt = config.optimizer
     items = []
     if not rollback_tried:
         items.append(str(Setting('on_divergence', 'rollback')))
-    items.append('a lower {} (now {:g})'.format(Setting('lr'), opt.lr))
+    if rollbacks:
+        items.append('a lower {} (now {:g}; the {} rollbacks took it down to {:g})'.format(
+            Setting('lr'), opt.lr, rollbacks, opt.lr * config.run.rollback_factor ** rollbacks))
+    else:
+        items.append('a lower {} (now {:g})'.format(Setting('lr'), opt.lr))
     items.append('a lower {} (now {:g})'.format(Setting('clip'), opt.clip) if opt.clip
                  else 'gradient clipping ({})'.format(Setting('clip', 1)))
     if config.model.identity_scale >= 1:
@@ -365,7 +370,8 @@ def run_training(make_trainer, out, config, resume='auto', dist=ONE_PROCESS):
             if len(rollbacks) >= run.max_rollbacks:
                 error = DivergenceError(
                     e.iteration, 'still diverging after {} rollbacks ({})'.format(
-                        len(rollbacks), e.what), e.last_good, _remedies(config, True))
+                        len(rollbacks), e.what), e.last_good,
+                    _remedies(config, True, len(rollbacks)))
                 error.cause = e.what      # what was seen, for a message that counts rollbacks
                 raise error
             good = [(it, p) for it, p in snapshots.find_snapshots(out) if it <= e.last_good]
