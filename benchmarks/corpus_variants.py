@@ -34,10 +34,13 @@ VARIANTS = {
     'mean': {'pool': 'mean'},
     'max': {'pool': 'max'},
     # the series averaged over windows of k steps first (k = the longest
-    # training length / 200, rounded up): a set with no series over 200
-    # steps is not run
+    # training length / max_steps, rounded up): a set with no series over
+    # max_steps steps is not run
     'mean_paa200': {'pool': 'mean', 'max_steps': 200},
     'last_paa200': {'pool': 'last', 'max_steps': 200},
+    'last_paa500': {'pool': 'last', 'max_steps': 500},
+    'last_is09': {'pool': 'last', 'identity_scale': 0.9},
+    'last_lr3e-4': {'pool': 'last', 'lr': 3e-4},
     # IRNNClassifier(ensemble=3): members at seeds S, S+1, S+2 on seed S's split
     'last_ens3': {'pool': 'last', 'ensemble': 3},
     'mean_ens3': {'pool': 'mean', 'ensemble': 3},
