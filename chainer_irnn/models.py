@@ -16,7 +16,9 @@ from chainer import initializers
 
 from chainer_irnn import io as irnn_io
 from chainer_irnn.errors import ParameterError, UserError
+from chainer_irnn.functions.rnn.irnn_recurrence import ACTIVATIONS
 from chainer_irnn.links import Ensemble, HierarchicalRNN, IRNN, RecurrentClassifier, RowRNN
+from chainer_irnn.links.irnn import POOLS
 
 MODEL_FILE = 'model.npz'
 CONFIG_FILE = 'model.json'
@@ -28,6 +30,9 @@ DESCRIPTION_ENTRY = 'chainer_irnn.model.json'
 #: names, ``tabular.mean`` and ``tabular.std`` grow with the model).
 MAX_DESCRIPTION_BYTES = 4 * 2 ** 20
 DESCRIPTION_BYTES_PER_ELEMENT = 64
+#: the model kinds :func:`build_model` builds, and the IRNN's inputs
+MODELS = ('irnn', 'hrnn', 'rows-rnn')
+INPUTS = ('embed', 'linear')
 ARCH_KEYS = ('model', 'in_size', 'hidden', 'input', 'activation',
              'identity_scale', 'input_std', 'n_class')
 
@@ -286,6 +291,11 @@ def _number(value):
         math.isfinite(value)
 
 
+def _alternatives(choices):
+    """``"'a', 'b' or 'c'"``."""
+    return ' or '.join(filter(None, (', '.join(map(repr, choices[:-1])), repr(choices[-1]))))
+
+
 def check_description(config, path=CONFIG_FILE):
     """Refuses a model description (the ``model.json`` dict) whose values
     cannot describe a model: a :class:`UserError` naming ``path`` and the key.
@@ -296,22 +306,22 @@ def check_description(config, path=CONFIG_FILE):
     missing = [k for k in ARCH_KEYS if k not in config]
     if missing:
         raise UserError('{}: missing keys {}'.format(path, ', '.join(missing)))
-    if config['model'] not in ('irnn', 'hrnn', 'rows-rnn'):
-        bad('model', "is not a model kind ('irnn', 'hrnn' or 'rows-rnn')")
+    if config['model'] not in MODELS:
+        bad('model', 'is not a model kind ({})'.format(_alternatives(MODELS)))
     if not _positive_int(config['in_size']):
         bad('in_size', 'must be a positive integer')
     hidden = config['hidden']
     if not isinstance(hidden, list) or not hidden or not all(_positive_int(h) for h in hidden):
         bad('hidden', 'must be a list of one or more positive integers')
-    if config['input'] not in ('embed', 'linear'):
-        bad('input', "must be 'embed' or 'linear'")
-    if config['activation'] not in ('relu', 'tanh'):
-        bad('activation', "must be 'relu' or 'tanh'")
+    if config['input'] not in INPUTS:
+        bad('input', 'must be ' + _alternatives(INPUTS))
+    if config['activation'] not in ACTIVATIONS:
+        bad('activation', 'must be ' + _alternatives(ACTIVATIONS))
     if 'ensemble' in config and config['ensemble'] is not None and \
             not (_positive_int(config['ensemble']) and config['ensemble'] <= MAX_MEMBERS):
         bad('ensemble', 'must be the number of members, 1 to {}'.format(MAX_MEMBERS))
-    if config.get('pool', 'last') not in ('last', 'mean', 'max'):
-        bad('pool', "must be 'last', 'mean' or 'max'")
+    if config.get('pool', 'last') not in POOLS:
+        bad('pool', 'must be ' + _alternatives(POOLS))
     for key in ('identity_scale', 'input_std'):
         if not _number(config[key]):
             bad(key, 'must be a finite number')

@@ -96,8 +96,8 @@ def suggest(trial, base, n_train, fixed=()):
     layers and identity scale, float input gets input dropout; settings in
     ``fixed`` keep ``base``'s value.
     """
-    m = base.model
-    values = {}
+    from chainer_irnn.training.settings_table import POOLS
+    m, values = base.model, {}
 
     def want(name):
         return name not in fixed
@@ -124,7 +124,7 @@ def suggest(trial, base, n_train, fixed=()):
     if want('weight_decay'):
         values['weight_decay'] = trial.suggest_float('weight_decay', 1e-6, 1e-2, log=True)
     if m.model == 'irnn' and want('pool'):
-        values['pool'] = trial.suggest_categorical('pool', ['last', 'mean', 'max'])
+        values['pool'] = trial.suggest_categorical('pool', list(POOLS))
     return values
 
 

@@ -9,50 +9,19 @@ set addresses all of them::
     config.optimizer.lr, config.run.batchsize      # 0.0003, 32
     config.replace(epoch=5)                        # a new, validated config
 
-Values are checked when a config is made; a bad one raises
+Values are checked when a config is made, against the bounds and choices
+of :mod:`~chainer_irnn.training.settings_table`; a bad one raises
 :class:`~chainer_irnn.errors.ParameterError` naming the parameter.
 """
 import dataclasses
-import math
 from typing import Optional, Tuple
 
 from chainer_irnn.errors import ParameterError
-from chainer_irnn.training import presets
+from chainer_irnn.training import presets, settings_table
+from chainer_irnn.training.settings_table import (  # NOQA: the choices, also here
+    ACTIVATIONS, BEST_BY, INPUTS, MODELS, ON_DIVERGENCE, OPTIMIZERS, POOLS, VIEWS)
 
-MODELS = ('irnn', 'hrnn', 'rows-rnn')
-INPUTS = ('embed', 'linear')
-ACTIVATIONS = ('relu', 'tanh')
-IMPLS = ('fused', 'naive')
-POOLS = ('last', 'mean', 'max')
-OPTIMIZERS = ('sgd', 'momentum', 'rmsprop', 'adam')
-ON_DIVERGENCE = ('stop', 'rollback')
-BEST_BY = ('loss', 'accuracy')
-VIEWS = ('pixels', 'floats', 'rows')
-
-
-def _choice(param, value, choices):
-    if value not in choices:
-        raise ParameterError(param, 'must be one of {}, not {!r}'.format(
-            ', '.join(choices), value))
-
-
-def _number(param, value, kind=float, minimum=None, above=None, maximum=None,
-            optional=False):
-    if value is None and optional:
-        return
-    ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind is int:
-        ok_type = ok_type and float(value).is_integer()
-    if not ok_type or not math.isfinite(value) or \
-            (minimum is not None and value < minimum) or \
-            (above is not None and value <= above) or \
-            (maximum is not None and value > maximum):
-        bounds = [b for b in ('>= {}'.format(minimum) if minimum is not None else None,
-                              '> {}'.format(above) if above is not None else None,
-                              '<= {}'.format(maximum) if maximum is not None else None) if b]
-        raise ParameterError(param, 'expected {}{}, not {!r}'.format(
-            'an integer' if kind is int else 'a number',
-            ' ' + ' and '.join(bounds) if bounds else '', value))
+IMPLS = settings_table.IMPLEMENTATIONS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,35 +44,10 @@ class ModelConfig:
     pool: str = 'last'
 
     def __post_init__(self):
-        _choice('model', self.model, MODELS)
-        _choice('pool', self.pool, POOLS)
+        settings_table.check('model', self)      # the bounds and choices of each field
         if self.pool != 'last' and self.model != 'irnn':
             raise ParameterError('pool', 'pooling the states is an irnn setting; model {!r} '
                                  'reads its last state'.format(self.model))
-        _choice('input', self.input, INPUTS)
-        _choice('activation', self.activation, ACTIVATIONS)
-        _choice('impl', self.impl, IMPLS)
-        hidden = self.hidden
-        if isinstance(hidden, int):
-            hidden = (hidden,)
-        try:
-            hidden = tuple(hidden)
-        except TypeError:
-            raise ParameterError('hidden', 'expected sizes like (100,) or (100, 50), not '
-                                 '{!r}'.format(self.hidden))
-        if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1
-                             for h in hidden):
-            raise ParameterError('hidden', 'expected positive integer sizes like (100,) or '
-                                 '(100, 50), not {!r}'.format(self.hidden))
-        object.__setattr__(self, 'hidden', hidden)
-        _number('identity_scale', self.identity_scale)
-        _number('input_std', self.input_std, minimum=0)
-        for name in ('dropout', 'input_dropout'):
-            value = getattr(self, name)
-            _number(name, value, minimum=0)
-            if value >= 1:
-                raise ParameterError(name, 'expected a fraction below 1, not {!r}'.format(value))
-        _number('input_noise', self.input_noise, minimum=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,10 +60,7 @@ class OptimizerConfig:
     weight_decay: float = 0.0
 
     def __post_init__(self):
-        _choice('optimizer', self.name, OPTIMIZERS)
-        _number('lr', self.lr, above=0)
-        _number('clip', self.clip, minimum=0)
-        _number('weight_decay', self.weight_decay, minimum=0)
+        settings_table.check('optimizer', self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,30 +101,12 @@ class RunConfig:
     ensemble: int = 1
 
     def __post_init__(self):
-        _number('batchsize', self.batchsize, int, minimum=1)
-        _number('epoch', self.epoch, int, minimum=1)
-        _number('iteration', self.iteration, int, minimum=1, optional=True)
-        _number('min_iteration', self.min_iteration, int, minimum=0)
-        _number('seed', self.seed, int, minimum=0, maximum=2 ** 32 - 1)
-        _number('loss_guard', self.loss_guard, minimum=0)
-        _choice('on_divergence', self.on_divergence, ON_DIVERGENCE)
-        _number('max_rollbacks', self.max_rollbacks, int, minimum=0)
-        _number('rollback_factor', self.rollback_factor, above=0, maximum=1)
-        _choice('best_by', self.best_by, BEST_BY)
-        _number('patience', self.patience, int, minimum=0)
-        _number('lr_patience', self.lr_patience, int, minimum=0)
-        _number('lr_decay', self.lr_decay, above=0, maximum=1)
-        _number('keep_snapshots', self.keep_snapshots, int, minimum=0)
-        _number('lr_decay_every', self.lr_decay_every, int, minimum=0)
-        _number('warmup', self.warmup, int, minimum=0)
-        _number('ensemble', self.ensemble, int, minimum=1, maximum=100)
+        settings_table.check('run', self)
         if self.lr_patience and (self.lr_decay_every or self.warmup):
             # both would set the rate: the schedule each update, plateaus at evaluations
             raise ParameterError('lr_decay_every', 'a learning-rate schedule (lr_decay_every, '
                                  'warmup) and decay on plateaus (lr_patience) exclude each '
                                  'other; set lr_patience to 0 or drop the schedule')
-        for name in ('log_interval', 'eval_interval', 'snapshot_interval'):
-            _number(name, getattr(self, name), int, minimum=1, optional=True)
 
     def batch_for(self, n_train):
         """The batch size for ``n_train`` training examples: ``batchsize``,
@@ -217,8 +140,7 @@ class MnistView:
     permute: Optional[int] = None  #: seed of a fixed pixel permutation
 
     def __post_init__(self):
-        _choice('view', self.view, VIEWS)
-        _number('permute', self.permute, int, minimum=0, maximum=2 ** 32 - 1, optional=True)
+        settings_table.check('mnist', self)
 
 
 _PARTS = (('model', ModelConfig), ('optimizer', OptimizerConfig), ('run', RunConfig),
