@@ -42,15 +42,16 @@ def add_device_arg(parser):
                              'or a legacy integer (-1 CPU, 0 GPU 0); default @numpy')
 
 
-def number(kind=float, minimum=None, above=None, maximum=None):
+def number(kind=float, minimum=None, above=None, maximum=None, below=None):
     """An argparse type: a finite ``kind`` (int or float) within the bounds
-    (``>= minimum``, ``> above``, ``<= maximum``); argparse names the flag in
-    the message."""
+    (``>= minimum``, ``> above``, ``<= maximum``, ``< below``); argparse
+    names the flag in the message."""
     import argparse
     noun = 'an integer' if kind is int else 'a number'
     bounds = [b for b in ('>= {}'.format(minimum) if minimum is not None else None,
                           '> {}'.format(above) if above is not None else None,
-                          '<= {}'.format(maximum) if maximum is not None else None) if b]
+                          '<= {}'.format(maximum) if maximum is not None else None,
+                          '< {}'.format(below) if below is not None else None) if b]
     wanted = noun + (' ' + ' and '.join(bounds) if bounds else '')
 
     def parse(text):
@@ -60,7 +61,8 @@ def number(kind=float, minimum=None, above=None, maximum=None):
             raise argparse.ArgumentTypeError('expected {}, not {!r}'.format(wanted, text))
         if not math.isfinite(value) or (minimum is not None and value < minimum) or \
                 (above is not None and value <= above) or \
-                (maximum is not None and value > maximum):
+                (maximum is not None and value > maximum) or \
+                (below is not None and value >= below):
             raise argparse.ArgumentTypeError('expected {}, not {}'.format(wanted, text))
         return value
     parse.__name__ = kind.__name__   # argparse's "invalid int value" wording

@@ -17,8 +17,6 @@ import os
 
 logger = logging.getLogger('chainer_irnn')
 
-#: flat settings whose flag's destination has another name
-DEST = {'on_divergence': 'on_nan', 'progress': 'no_progress'}
 #: the data arguments train records in settings.json (``data_args``) and reads back
 MNIST_ARGS = ('data', 'n_train', 'n_test')
 CSV_FILES = ('csv', 'test', 'val')
@@ -88,8 +86,11 @@ def flag_of(args, dest):
 
 
 def dest_of(key):
-    """The parser destination of the flat setting ``key``."""
-    return DEST.get(key, key)
+    """The parser destination of the flat setting ``key`` (``on_divergence``:
+    ``on_nan``, from the settings table)."""
+    from chainer_irnn.training.settings_table import SETTINGS
+    setting = SETTINGS.get(key)
+    return setting.dest if setting is not None and setting.dest else key
 
 
 def apply_config(args, flags_given):

@@ -3,8 +3,9 @@ import argparse
 
 from chainer_irnn.cli import common, csv_args
 from chainer_irnn.errors import UserError
-from chainer_irnn.training import presets
+from chainer_irnn.training import presets, settings_table
 from chainer_irnn.training.fitting import VIEW_OF_INPUT
+from chainer_irnn.training.settings_table import SETTINGS
 
 
 def add_parser(sub):
@@ -25,7 +26,9 @@ def add_parser(sub):
 
 def add_arguments(p, config=False):
     """Every flag of ``train`` in groups: settings, model, optimisation, MNIST
-    data, CSV data and run (``tune`` takes them too, without ``--config``)."""
+    data, CSV data and run (``tune`` takes them too, without ``--config``).
+    The flags of TrainConfig settings come from the settings table
+    (:func:`_add_settings`)."""
     from chainer_irnn.cli import settings_args
     g = p.add_argument_group('settings')
     g.add_argument('--preset', choices=sorted(presets.PRESETS), default=None,
@@ -36,66 +39,14 @@ def add_arguments(p, config=False):
                        help="redo a run: the settings and data arguments of its settings.json "
                             '(FILE, or a run folder holding one); flags given override them '
                             '(--out, --resume and --device are never taken from FILE)')
-    g = p.add_argument_group('model')
-    g.add_argument('--hidden', type=common.hidden_sizes, help='units per layer, e.g. 100 or 100,50')
-    g.add_argument('--input', choices=('embed', 'linear'),
-                   help='embed: integer pixels through EmbedID(256, H); linear: floats '
-                        'through Linear (always with --csv)')
-    g.add_argument('--activation', choices=('relu', 'tanh'))
-    g.add_argument('--identity-scale', type=common.finite_float,
-                   help='recurrent init = scale * I')
-    g.add_argument('--input-std', type=common.non_negative_float,
-                   help='std of the Gaussian input weights')
-    g.add_argument('--dropout', type=common.number(float, minimum=0, maximum=0.99),
-                   help='dropout between layers and before the output layer')
-    g.add_argument('--input-dropout', type=common.number(float, minimum=0, maximum=0.99),
-                   help='dropout on the input features (float input)')
-    g.add_argument('--input-noise', type=common.non_negative_float, metavar='STD',
-                   help='Gaussian noise added to the (standardised) inputs in training')
-    g.add_argument('--pool', choices=('last', 'mean', 'max'),
-                   help="what feeds the output layer: each sequence's last state, or the "
-                        'mean or maximum of its states over its steps (irnn only)')
-    g.add_argument('--impl', choices=('fused', 'naive'),
-                   help='recurrence: one fused graph node or a node per step')
-    g = p.add_argument_group('optimisation')
-    g.add_argument('--optimizer', choices=('sgd', 'momentum', 'rmsprop', 'adam'))
-    g.add_argument('--lr', type=common.positive_float, help='learning rate (alpha for Adam)')
-    g.add_argument('--clip', type=common.non_negative_float,
-                   help='gradient norm clipping threshold; 0 = off')
-    g.add_argument('--weight-decay', type=common.non_negative_float)
-    g.add_argument('--batchsize', '-b', type=common.positive_int, help='examples per update')
-    stop = g.add_mutually_exclusive_group()
-    stop.add_argument('--epoch', '-e', type=common.positive_int, help='epochs to train')
-    stop.add_argument('--iteration', type=common.positive_int,
-                      help='iterations to train (instead of --epoch)')
-    g.add_argument('--min-iteration', type=common.non_negative_int, metavar='ITER',
-                   help='train more epochs where needed to make at least ITER updates; '
-                        'plateaus (--patience, --lr-patience) count from ITER on; an '
-                        'explicit --epoch sets it to 0')
-    g.add_argument('--lr-decay', type=common.number(float, above=0, maximum=1), metavar='F',
-                   help='factor of each learning-rate decay, on a plateau (--lr-patience) or '
-                        'on a schedule (--lr-decay-every)')
-    g.add_argument('--lr-decay-every', type=common.non_negative_int, metavar='ITER',
-                   help='multiply the learning rate by --lr-decay every ITER updates '
-                        '(continuously); 0 = off')
-    g.add_argument('--warmup', type=common.non_negative_int, metavar='ITER',
-                   help='linear learning-rate warm-up over ITER updates; 0 = none')
-    g.add_argument('--best-by', choices=('loss', 'accuracy'),
-                   help='with validation data, keep the model of the best validation loss '
-                        'or accuracy')
-    g.add_argument('--patience', type=common.non_negative_int, metavar='N',
-                   help='stop after N evaluations without improvement; 0 = off')
-    g.add_argument('--lr-patience', type=common.non_negative_int, metavar='N',
-                   help='multiply the learning rate by --lr-decay after N evaluations without '
-                        'improvement; 0 = off')
+    _add_settings(p.add_argument_group('model'), 'model')
+    _add_settings(p.add_argument_group('optimisation'), 'optimisation')
     g = p.add_argument_group('MNIST data (without --csv)')
     g.add_argument('--data', default='auto',
                    help="MNIST source: auto or full (the official files from the cache, "
                         "else downloaded), embedded (the 5000-image subset shipped in the "
                         "package), or a directory holding the four IDX files (default auto)")
-    g.add_argument('--view', choices=('pixels', 'floats', 'rows'),
-                   help='MNIST as 784 integer pixels, 784 float pixels, or 28 rows of 28')
-    g.add_argument('--permute', type=int, metavar='SEED', help='fixed pixel permutation')
+    _add_settings(g, 'mnist')
     g.add_argument('--n-train', type=int, help='use the first N training images')
     g.add_argument('--n-test', type=int, help='use the first N test images')
     csv_args.add_arguments(p)
@@ -104,31 +55,7 @@ def add_arguments(p, config=False):
     g.add_argument('--out', '-o', default='result', help='output directory (default result)')
     g.add_argument('--resume', '-r', default='auto',
                    help="snapshot to resume from: auto (newest in --out; default), none, or a path")
-    g.add_argument('--seed', type=common.number(int, minimum=0, maximum=2 ** 32 - 1), default=0,
-                   help='random seed')
-    g.add_argument('--ensemble', type=common.number(int, minimum=1, maximum=100), metavar='K',
-                   help='train K models (seeds --seed, --seed + 1, ..., on the same validation '
-                        'split, each in OUT/member-i) and predict with their mean probability')
-    g.add_argument('--log-interval', type=common.positive_int, metavar='ITER',
-                   help='iterations between log lines')
-    g.add_argument('--eval-interval', type=common.positive_int, metavar='ITER',
-                   help='iterations between evaluations (none: each epoch)')
-    g.add_argument('--snapshot-interval', type=common.positive_int, metavar='ITER',
-                   help='iterations between snapshots (none: each epoch)')
-    g.add_argument('--keep-snapshots', type=common.non_negative_int, metavar='N',
-                   help='keep the newest N snapshots; 0 = all')
-    g.add_argument('--no-progress', action='store_true', help='no progress bar')
-    g.add_argument('--on-nan', '--on-divergence', dest='on_nan', choices=('stop', 'rollback'),
-                   help='when the loss or a gradient turns NaN/Inf, or the loss relapses '
-                        '(--loss-guard): stop, or reload the last good snapshot and lower the '
-                        'learning rate (when the rollbacks run out, the best model is kept)')
-    g.add_argument('--loss-guard', type=common.non_negative_float, metavar='F',
-                   help='divergence also when the moving-average training loss climbs back '
-                        'F of the way from its lowest to its starting value; 0 = off')
-    g.add_argument('--max-rollbacks', type=common.non_negative_int,
-                   help='rollbacks allowed before stopping')
-    g.add_argument('--rollback-factor', type=common.number(float, above=0, maximum=1),
-                   help='learning-rate factor applied at each rollback')
+    _add_settings(g, 'run')
     g.add_argument('--communicator', choices=('naive', 'flat', 'pure_nccl'),
                    help='data-parallel training with ChainerMN, under mpiexec -n N: naive '
                         '(CPU or GPU), flat or pure_nccl (GPU); --batchsize is per process '
@@ -136,22 +63,48 @@ def add_arguments(p, config=False):
     settings_args.add_preset_notes(p)
 
 
+#: flags of settings that are not None when not given (load_data splits with --seed)
+_FLAG_DEFAULTS = {'seed': 0}
+#: settings whose flags exclude each other (how long to train)
+_EXCLUSIVE = ('epoch', 'iteration')
+
+
+def _add_settings(g, group):
+    """The flags of the settings of ``group`` in
+    :data:`~chainer_irnn.training.settings_table.SETTINGS` (in its order):
+    their type and bounds, choices, metavar and help come from the table."""
+    exclusive = None
+    for s in SETTINGS.values():
+        if s.group != group:
+            continue
+        kw = dict(help=s.help)
+        if s.kind is bool:       # --no-progress: the flag sets the setting False
+            kw['action'] = 'store_true'
+        elif s.choices is not None:
+            kw['choices'] = s.choices
+        elif s.kind is settings_table.SIZES:
+            kw['type'] = common.hidden_sizes
+        else:
+            kw['type'] = common.number(s.kind, **s.bounds)
+        if s.metavar is not None:
+            kw['metavar'] = s.metavar
+        if s.name in _FLAG_DEFAULTS:
+            kw['default'] = _FLAG_DEFAULTS[s.name]
+        target = g
+        if s.name in _EXCLUSIVE:
+            exclusive = exclusive or g.add_mutually_exclusive_group()
+            target = exclusive
+        target.add_argument(*s.option_strings, **kw)
+
+
 def _flag_settings(args):
     """The TrainConfig settings the flags hold (None = not set)."""
-    return dict(
-        hidden=args.hidden, input=args.input, activation=args.activation,
-        identity_scale=args.identity_scale, input_std=args.input_std, impl=args.impl,
-        optimizer=args.optimizer, lr=args.lr, clip=args.clip, weight_decay=args.weight_decay,
-        batchsize=args.batchsize, epoch=args.epoch, iteration=args.iteration,
-        min_iteration=args.min_iteration, seed=args.seed, loss_guard=args.loss_guard,
-        on_divergence=args.on_nan, max_rollbacks=args.max_rollbacks,
-        rollback_factor=args.rollback_factor, log_interval=args.log_interval,
-        eval_interval=args.eval_interval, snapshot_interval=args.snapshot_interval,
-        progress=not args.no_progress, view=args.view, permute=args.permute,
-        dropout=args.dropout, input_dropout=args.input_dropout, input_noise=args.input_noise,
-        pool=args.pool, best_by=args.best_by, patience=args.patience, lr_patience=args.lr_patience,
-        lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, warmup=args.warmup,
-        keep_snapshots=args.keep_snapshots, ensemble=args.ensemble)
+    out = {}
+    for s in SETTINGS.values():
+        if s.option_strings:
+            value = getattr(args, s.dest)
+            out[s.name] = not value if s.kind is bool else value
+    return out
 
 
 def train_config(args, settings=None):
