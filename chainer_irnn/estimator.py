@@ -262,22 +262,16 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
-        hidden = (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
-        return TrainConfig.from_preset('csv').replace(
-            preset=None, hidden=hidden, input=self.input, activation=self.activation,
-            identity_scale=self.identity_scale, input_std=self.input_std, impl=self.impl,
-            dropout=self.dropout, input_dropout=self.input_dropout,
-            input_noise=self.input_noise, pool=self.pool, ensemble=self.ensemble,
-            best_by=self.best_by,
-            patience=self.patience, lr_patience=self.lr_patience,
+        from chainer_irnn.training.settings_table import SETTINGS
+        # the parameters named as settings pass on; the rest follow from the others
+        values = {k: getattr(self, k) for k in self._get_param_names() if k in SETTINGS}
+        values.update(
+            hidden=(self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden),
             view='pixels' if self.input == 'embed' else 'floats',
-            optimizer=self.optimizer, lr=self.lr, clip=self.clip,
-            weight_decay=self.weight_decay,
             batchsize=32 if self.batchsize is None else min(self.batchsize, n_train),
-            auto_batchsize=self.batchsize is None,
-            epoch=self.epoch, min_iteration=self.min_iteration, seed=self.seed,
-            progress=bool(self.verbose), plots=self.out is not None, report=bool(self.verbose),
-            on_divergence='rollback')
+            auto_batchsize=self.batchsize is None, on_divergence='rollback',
+            progress=bool(self.verbose), plots=self.out is not None, report=bool(self.verbose))
+        return TrainConfig.from_preset('csv').replace(preset=None, **values)
 
     def _tabular(self, seqs, standardize):
         """The feature statistics as the predictor's preprocessing spec."""
