@@ -193,15 +193,15 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     from chainer_irnn.training import run_folder, snapshots, trainer as trainer_mod
 
     dist = distributed.of(distribution, comm)
+    device = dist.device(get_device(device))
+    device.use()
+    if meta is None:
+        meta = infer_meta(train, config)
     if config.run.ensemble > 1:     # members one after another (training/ensemble.py)
         from chainer_irnn.training.ensemble import fit_ensemble
         return fit_ensemble(fit, config, train, val, out=out, meta=meta, device=device,
                             resume=resume, distribution=dist, save=save,
                             extensions=extensions, test=test, record=record)
-    device = dist.device(get_device(device))
-    device.use()
-    if meta is None:
-        meta = infer_meta(train, config)
     description = describe_model(config, meta)
     run = config.run
     n_total = meta.get('n_train', len(train))

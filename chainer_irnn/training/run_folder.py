@@ -59,7 +59,7 @@ _TAILS = ('', '.tmp', '.tmp.npz', '.tmp.png')
 #: snapshots (and those a rollback set aside) a run writes; start over removes these
 _SNAPSHOT_FILE = re.compile(r'^snapshot_iter_\d+(\.diverged)?$')
 #: names that make a folder look like a run's (refused without ``run.json``)
-_RUN_LIKE = re.compile(r'^(tmp)?snapshot_iter_')
+_RUN_LIKE = re.compile(r'^((tmp)?snapshot_iter_|member-\d+$)')
 #: data description keys that say where the data came from, not what it is
 _WHERE = ('data_source',)
 

@@ -80,26 +80,75 @@ def test_fit_ensemble_trains_seeded_members_and_averages_them(tmp_path):
         loaded.evaluate(val)['accuracy'], abs=1e-6)
 
 
-def test_a_finished_ensemble_resumes_without_retraining(tmp_path):
+def test_a_finished_ensemble_resumes_without_retraining(tmp_path, caplog):
     train, val = _data(), _data(30, 1)
     out = str(tmp_path / 'ens')
     first = fit(_config(ensemble=2), train, val, out=out)
-    again = fit(_config(ensemble=2), train, val, out=out)
+    with caplog.at_level('INFO', logger='chainer_irnn'):
+        again = fit(_config(ensemble=2), train, val, out=out)
+    assert caplog.text.count('resumed from') == 2       # each member, from its last snapshot
     x = numpy.stack([x for x, _ in val])
     with chainer.using_config('train', False):     # no input noise
         numpy.testing.assert_array_equal(first.model.predictor(x).array,
                                          again.model.predictor(x).array)
 
 
-def test_refusals(tmp_path):
+def test_bad_ensemble_sizes_are_refused():
     for bad in (0, 101, 2.5):
         with pytest.raises(ParameterError, match='ensemble'):
             _config(ensemble=bad)
-    single = tmp_path / 'single'
-    single.mkdir()
-    (single / 'run.json').write_text('{}')
-    with pytest.raises(UserError, match='holds a single run'):
-        fit(_config(ensemble=2), _data(), out=str(single))
+
+
+def test_an_ensemble_folder_is_a_run_folder(tmp_path):
+    from chainer_irnn.training.run_folder import NotARunFolder, RunMismatch
+    train, val, test = _data(), _data(30, 1), _data(20, 2)
+    # a single run's folder, and files named as a run's without a record, are refused
+    single = str(tmp_path / 'single')
+    fit(_config(), train, val, out=single)
+    with pytest.raises(RunMismatch, match='ensemble 1 there, 2 here'):
+        fit(_config(ensemble=2), train, val, out=single)
+    foreign = tmp_path / 'foreign'
+    foreign.mkdir()
+    (foreign / 'model.npz').write_text('precious')
+    with pytest.raises(NotARunFolder):
+        fit(_config(ensemble=2), train, val, out=str(foreign))
+    assert (foreign / 'model.npz').read_text() == 'precious'
+    # and a single run is refused in an ensemble's folder, even a half-trained one
+    ens = str(tmp_path / 'ens')
+    fit(_config(ensemble=3), train, val, out=ens, test=test)
+    with pytest.raises(RunMismatch, match='ensemble 3 there, 1 here'):
+        fit(_config(), train, val, out=ens)
+    half = tmp_path / 'half'
+    (half / 'member-1').mkdir(parents=True)
+    with pytest.raises(NotARunFolder):
+        fit(_config(), train, val, out=str(half))
+    # a snapshot path is refused up front
+    with pytest.raises(ParameterError, match='resume'):
+        fit(_config(ensemble=3), train, val, out=ens,
+            resume=os.path.join(ens, 'member-1', 'snapshot_iter_6'))
+    # starting over with fewer members and no test data leaves nothing stale
+    fit(_config(ensemble=2), train, val, out=ens, resume='none')
+    names = sorted(os.listdir(ens))
+    assert 'test.json' not in names and 'member-3' not in names
+    assert {'member-1', 'member-2', 'model.npz', 'run.json', 'settings.json'} <= set(names)
+
+
+def test_a_diverged_member_marks_the_ensembles_model_json(tmp_path):
+    """Whichever member ended diverged, the ensemble's model.json says so."""
+    import dataclasses
+
+    from chainer_irnn.training.ensemble import fit_ensemble
+
+    def second_diverges(config, *a, **k):
+        result = fit(config, *a, **k)
+        if config.run.seed == 1:
+            return dataclasses.replace(result, stopped='diverged', message='it blew up')
+        return result
+    out = str(tmp_path / 'ens')
+    result = fit_ensemble(second_diverges, _config(ensemble=2), _data(), _data(30, 1), out=out)
+    assert result.stopped == 'diverged' and 'member 2: it blew up' in result.message
+    saved = json.loads((tmp_path / 'ens' / 'model.json').read_text())
+    assert saved['stopped'] == 'diverged' and 'member 2' in saved['diverged']
 
 
 @pytest.mark.parametrize('value', [0, 101, 2.5, True, '3'])
@@ -150,3 +199,7 @@ def test_cli_train_ensemble(tmp_path, capsys):
     assert json.loads((out / 'member-2' / 'settings.json').read_text())['seed'] == 1
     assert main(['predict', '--model', str(out), '--csv', str(tmp_path / 'd.csv'),
                  '--out', str(tmp_path / 'p.csv')]) == 0
+    # the folder's settings.json redoes the ensemble
+    assert main(['train', '--config', str(out), '--out', str(tmp_path / 'again'),
+                 '--no-progress']) == 0
+    assert json.loads((tmp_path / 'again' / 'model.json').read_text())['ensemble'] == 2
