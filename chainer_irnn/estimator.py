@@ -332,9 +332,11 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         standardize = self.standardize and source is None   # read_csv standardised them
         k, longest = 1, max(len(x) for x in seqs)
         max_steps = _prep.check_max_steps(self.max_steps)     # read_csv's data: averaged there
-        if max_steps is not None and source is None and self.input != 'embed':
+        if source is None and self.input != 'embed':
             k = _prep.window_size([longest], max_steps)
-            logger.info(_prep.window_note(k, longest, max_steps))
+            note = _prep.window_note(k, longest, max_steps)
+            if note:
+                logger.info(note)
         # the statistics of the steps the model reads (averaged ones with k > 1)
         mean, std = self._tabular([_prep.window_means(x, k) for x in seqs], standardize)
         classes = [str(c) for c in self.classes_]

@@ -338,3 +338,18 @@ def test_check_description_refuses_a_bad_window_mean(tmp_path, value):
     assert str(e.value).startswith('{}: tabular.window_mean {} must be a positive '
                                    'integer'.format(path, json.dumps(value)))
     assert '\n' not in str(e.value)
+
+
+def test_long_sequences_without_max_steps_get_a_hint(caplog):
+    """Over 1000 steps and no max_steps: one log line suggests it; none below."""
+    import logging
+
+    from chainer_irnn import IRNNClassifier
+    from chainer_irnn.datasets.tabular.preprocess import window_note
+    assert window_note(1, 1000, None) is None
+    assert 'max_steps, e.g. 200' in window_note(1, 1001, None)
+    rng = numpy.random.RandomState(0)
+    x = rng.randn(8, 1001, 1)
+    with caplog.at_level(logging.INFO, logger='chainer_irnn'):
+        IRNNClassifier(epoch=1, min_iteration=0, hidden=4).fit(x, [0, 1] * 4)
+    assert caplog.text.count('has 1001 steps: long for a recurrent net') == 1

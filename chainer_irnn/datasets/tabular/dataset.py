@@ -208,10 +208,12 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
         raise DataError('no training sequences left after the validation split', path=path)
     prep = preprocess.Preprocessor.fit(train_seqs, fill=opts.fill, standardize=opts.standardize,
                                        path=path, label_column=label_column)
+    longest = max(len(s.x) for s in train_seqs)
     if opts.max_steps is not None:      # fitted on the training split only
-        longest = max(len(s.x) for s in train_seqs)
         prep.fit_window(train_seqs, preprocess.window_size([longest], opts.max_steps))
-        logger.info(preprocess.window_note(prep.window_mean, longest, opts.max_steps))
+    note = preprocess.window_note(prep.window_mean, longest, opts.max_steps)
+    if note:
+        logger.info(note)
 
     def dataset(part, source, column):
         codes = prep.encode(part, source, column)

@@ -97,8 +97,18 @@ def window_size(lengths, max_steps):
     return -(-longest // max_steps)
 
 
+#: without max_steps, training on sequences longer than this suggests it
+LONG_SEQUENCES = 1000
+
+
 def window_note(k, longest, max_steps):
-    """The training log's line on the window averaging."""
+    """The training log's line on the window averaging (None: nothing to say)."""
+    if max_steps is None:
+        if longest <= LONG_SEQUENCES:
+            return None
+        return 'the longest training sequence has {} steps: long for a recurrent net; ' \
+               'averaging over windows ({}, e.g. 200) may train better (docs/csv.md, ' \
+               '"The corpus")'.format(longest, Setting('max_steps'))
     if k == 1:
         return 'sequences not averaged (the longest training sequence has {} steps; {})'.format(
             longest, Setting('max_steps', max_steps))
