@@ -103,6 +103,8 @@ def model_paths(path):
 logger = logging.getLogger(__name__)
 #: the most members a model file may describe (each is a whole network)
 MAX_MEMBERS = 100
+#: the most steps a model file may average into one (tabular.window_mean)
+MAX_WINDOW = 10 ** 6
 
 
 def load_model(path, impl='fused'):
@@ -361,9 +363,11 @@ def check_description(config, path=CONFIG_FILE):
                 if isinstance(v, list) and len(v) != config['in_size'] else ''))
     if tab.get('standardize', True) and not all(x > 0 for x in tab['std']):
         raise UserError('{}: tabular.std must be positive (a divisor)'.format(path))
-    if 'window_mean' in tab and not _positive_int(tab['window_mean']):
-        raise UserError('{}: tabular.window_mean {} must be a positive integer (the steps '
-                        'averaged into one)'.format(path, _short(tab['window_mean'])))
+    if 'window_mean' in tab and not (_positive_int(tab['window_mean']) and
+                                     tab['window_mean'] <= MAX_WINDOW):
+        raise UserError('{}: tabular.window_mean {} must be a positive integer up to {} (the '
+                        'steps averaged into one)'.format(path, _short(tab['window_mean']),
+                                                          MAX_WINDOW))
 
 
 def expected_shapes(config):

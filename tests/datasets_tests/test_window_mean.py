@@ -353,3 +353,21 @@ def test_long_sequences_without_max_steps_get_a_hint(caplog):
     with caplog.at_level(logging.INFO, logger='chainer_irnn'):
         IRNNClassifier(epoch=1, min_iteration=0, hidden=4).fit(x, [0, 1] * 4)
     assert caplog.text.count('has 1001 steps: long for a recurrent net') == 1
+
+
+def test_a_huge_window_in_a_model_file_is_refused():
+    from chainer_irnn.models import check_description
+    description = {'model': 'irnn', 'input': 'linear', 'hidden': [4], 'activation': 'relu',
+                   'identity_scale': 1.0, 'input_std': 0.001, 'in_size': 1, 'n_class': 2,
+                   'tabular': {'classes': ['a', 'b'], 'mean': [0.0], 'std': [1.0]}}
+    description['tabular']['window_mean'] = 10 ** 6
+    check_description(description)
+    description['tabular']['window_mean'] = 10 ** 12
+    with pytest.raises(UserError, match='window_mean .* up to 1000000'):
+        check_description(description)
+
+
+def test_window_means_need_no_padding():
+    x = numpy.arange(5.0)[:, None]
+    numpy.testing.assert_array_equal(window_means(x, 10 ** 9), [[2.0]])
+    numpy.testing.assert_array_equal(window_means(x, 2), [[0.5], [2.5], [4.0]])

@@ -124,12 +124,12 @@ def window_means(x, k):
     if k == 1:
         return x
     T = len(x)
-    n = -(-T // k)
-    padded = numpy.zeros((n * k,) + x.shape[1:], dtype=numpy.float64)
-    padded[:T] = x
-    sums = padded.reshape((n, k) + x.shape[1:]).sum(axis=1)
-    counts = numpy.minimum(k, T - k * numpy.arange(n)).astype(numpy.float64)
-    return sums / counts.reshape((n,) + (1,) * (x.ndim - 1))
+    if T == 0:
+        return x.astype(numpy.float64)
+    starts = numpy.arange(0, T, k)          # no padding: memory of x, whatever k
+    sums = numpy.add.reduceat(x.astype(numpy.float64), starts, axis=0)
+    counts = numpy.minimum(k, T - starts).astype(numpy.float64)
+    return sums / counts.reshape((len(starts),) + (1,) * (x.ndim - 1))
 
 
 class _Steps(object):
