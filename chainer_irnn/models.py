@@ -324,6 +324,9 @@ def check_description(config, path=CONFIG_FILE):
         bad('ensemble', 'must be the number of members, 1 to {}'.format(MAX_MEMBERS))
     if config.get('pool', 'last') not in POOLS:
         bad('pool', 'must be ' + _alternatives(POOLS))
+    if config.get('pool', 'last') != 'last' and config['model'] != 'irnn':
+        bad('pool', "is an irnn setting; model {!r} reads its last state".format(
+            config['model']))
     for key in ('identity_scale', 'input_std'):
         if not _number(config[key]):
             bad(key, 'must be a finite number')

@@ -106,7 +106,7 @@ class Predictor(object):
     """
 
     def __init__(self, model, description, device=None):
-        from chainer_irnn.training.fitting import get_device
+        from chainer_irnn.training.devices import get_device
         self.model = model
         self.description = description
         self.device = get_device(device)

@@ -195,7 +195,11 @@ class IRNN(chainer.Chain):
             return hs[-1]
         if lengths is None:
             return F.max(hs, axis=0) if self.pool == 'max' else F.mean(hs, axis=0)
-        xp = backend.get_array_module(lengths)
+        xp = backend.get_array_module(hs)
+        lengths = xp.asarray(lengths)
+        if not bool((lengths > 0).all()):
+            raise ValueError('pool={!r} needs every sequence to have a step; lengths holds '
+                             '0'.format(self.pool))
         T = hs.shape[0]
         mask = xp.broadcast_to((xp.arange(T)[:, None] < lengths[None, :])[:, :, None], hs.shape)
         if self.pool == 'max':

@@ -290,8 +290,9 @@ def _remedies(config, rollback_tried, rollbacks=0):
     if not rollback_tried:
         items.append(str(Setting('on_divergence', 'rollback')))
     if rollbacks:
-        items.append('a lower {} (now {:g}; the {} rollbacks took it down to {:g})'.format(
-            Setting('lr'), opt.lr, rollbacks, opt.lr * config.run.rollback_factor ** rollbacks))
+        items.append('a lower {} (set to {:g}; {} took it down to {:g})'.format(
+            Setting('lr'), opt.lr, 'its rollback' if rollbacks == 1 else
+            'the {} rollbacks'.format(rollbacks), opt.lr * config.run.rollback_factor ** rollbacks))
     else:
         items.append('a lower {} (now {:g})'.format(Setting('lr'), opt.lr))
     items.append('a lower {} (now {:g})'.format(Setting('clip'), opt.clip) if opt.clip

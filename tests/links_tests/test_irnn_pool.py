@@ -77,3 +77,20 @@ def test_pool_round_trips_through_model_files(tmp_path):
     assert loaded.model.predictor.encoder.pool == 'max'
     numpy.testing.assert_array_equal(numpy.asarray(loaded.predict(x)).astype(int),
                                      clf.predict(x))
+
+
+@pytest.mark.parametrize('pool', ['mean', 'max'])
+def test_pooling_an_empty_sequence_is_refused(pool):
+    m = IRNN(3, 4, input='linear', pool=pool)
+    with pytest.raises(ValueError, match='needs every sequence to have a step'):
+        m(numpy.zeros((2, 3, 3), 'f'), numpy.array([3, 0], 'i'))
+
+
+def test_a_pool_for_another_model_kind_is_refused_in_model_files():
+    from chainer_irnn.errors import UserError
+    from chainer_irnn.models import check_description
+    description = {'model': 'rows-rnn', 'input': 'linear', 'hidden': [4], 'activation': 'tanh',
+                   'identity_scale': 1.0, 'input_std': 0.001, 'in_size': 28, 'n_class': 10}
+    check_description(description)
+    with pytest.raises(UserError, match="pool .mean. is an irnn setting; model 'rows-rnn'"):
+        check_description(dict(description, pool='mean'))

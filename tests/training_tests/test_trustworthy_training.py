@@ -160,4 +160,4 @@ def test_a_run_whose_rollbacks_run_out_says_so_once(tmp_path, caplog):
     assert caplog.text.count('Remedies') == 1
     assert 'still diverging' not in result.message      # no nested repeat of the count
     # the advice names the rate the rollbacks reached, not only the configured one
-    assert 'a lower lr (now 0.01; the 2 rollbacks took it down to 0.0025)' in result.message
+    assert 'a lower lr (set to 0.01; the 2 rollbacks took it down to 0.0025)' in result.message
