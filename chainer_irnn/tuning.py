@@ -463,7 +463,12 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
     if isinstance(jobs, bool) or int(jobs) < 1:
         raise ParameterError('jobs', 'expected a positive integer, not {!r}'.format(jobs))
     base = TrainConfig.from_preset(preset) if base is None else base
-    base = base.replace(progress=False, report=False, plots=False, keep_snapshots=1)
+    if base.run.ensemble > 1 and 'ensemble' in fixed:
+        raise ParameterError('ensemble', 'tune judges single models (a trial is one run); '
+                             'train the best settings as an ensemble afterwards')
+    # each trial is one model, whatever the preset's ensemble
+    base = base.replace(progress=False, report=False, plots=False, keep_snapshots=1,
+                        ensemble=1)
     meta = infer_meta(train, base) if meta is None else meta
     unknown = [k for k in fixed if k not in SEARCHED]
     if unknown:

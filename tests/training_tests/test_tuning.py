@@ -172,3 +172,18 @@ def test_tune_logs_its_pace(tmp_path, caplog):
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith('trial ')]
     assert '[1 of 2 trials; about ' in lines[0] and lines[0].endswith(' left]')
     assert lines[1].endswith('[2 of 2 trials; about 0 s left]')
+
+
+def test_trials_are_single_models_and_an_asked_ensemble_is_refused(tmp_path):
+    """A trial is one run: the preset's ensemble is set aside, one asked for is refused;
+    and the search draws the pooling."""
+    with pytest.raises(ParameterError, match='tune judges single models'):
+        tune(toy(40, 1), toy(20, 2), None, str(tmp_path / 'a'), n_trials=1,
+             base=BASE.replace(ensemble=3), fixed=('ensemble',))
+    r = tune(toy(40, 1), toy(20, 2), None, str(tmp_path / 'b'), n_trials=2,
+             base=BASE.replace(ensemble=3, iteration=8))
+    import json
+    assert 'ensemble' not in json.load(open(os.path.join(str(tmp_path / 'b'), 'model.json')))
+    assert all(t.params.get('pool') in ('last', 'mean', 'max') for t in r.study.trials
+               if t.state.name == 'COMPLETE')
+    assert any('pool' in t.params for t in r.study.trials)
