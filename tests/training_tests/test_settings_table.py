@@ -93,3 +93,13 @@ def test_the_estimator_passes_on_its_parameters_named_as_settings():
     assert (config.model.hidden, config.optimizer.lr, config.model.pool, config.run.ensemble,
             config.run.patience, config.run.batchsize) == ((7,), 0.02, 'mean', 2, 1, 40)
     assert config.run.on_divergence == 'rollback' and config.mnist.view == 'floats'
+
+
+def test_errors_name_the_flags_of_the_table():
+    """``common.FLAGS`` (how messages name a parameter; kept free of the
+    table so that the CLI package imports light) agrees with the table."""
+    from chainer_irnn.cli import common
+    for s in SETTINGS.values():
+        if s.option_strings and s.kind is not bool:
+            assert common.FLAGS.get(s.name, '--' + s.name.replace('_', '-')) == \
+                s.option_strings[0], s.name
