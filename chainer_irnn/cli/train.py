@@ -203,6 +203,11 @@ def end_summary(result):
     """The last line of a run on stdout: the model kept and how the run ended."""
     import os
     where = os.path.join(result.out, 'model.npz')
+    if result.best is None and result.description.get('ensemble'):
+        why = ('the test set was evaluated for the log only'
+               if result.description.get('validation') == 'test' else 'no validation data')
+        return 'ensemble of {} members (each its run\'s last iteration, {}) written to ' \
+            '{}'.format(result.description['ensemble'], why, where) + test_summary(result.test)
     if result.best is None:
         why = ('the test set was evaluated for the log only'
                if result.description.get('validation') == 'test' else 'no validation data')

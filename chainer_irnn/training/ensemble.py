@@ -49,8 +49,9 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
     ensemble's evaluation on ``val`` (``None`` without validation data or
     when ``val`` is MNIST's test set, logged only), ``stopped`` is
     ``'diverged'`` when any member ended diverged (its kept model is still
-    a member, and ``model.json`` says so), and ``members`` lists the
-    members' own results.
+    a member, and ``model.json`` says so), ``log`` holds one entry, the
+    ensemble's validation figures, and ``members`` lists the members' own
+    results (with their training logs).
     """
     from chainer_irnn.training import distributed, run_folder, scoring, snapshots
     from chainer_irnn.training.devices import get_device
@@ -103,7 +104,9 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
         if save:
             from chainer_irnn.models import save_model
             save_model(model, description, out)
-        result = FitResult(model=model, description=description, out=out, log=[],
+        # the log: one entry, the ensemble's evaluation (the members' logs are theirs)
+        log = [{k: v for k, v in best.items() if k.startswith('validation/')}] if best else []
+        result = FitResult(model=model, description=description, out=out, log=log,
                            seconds=time.time() - start, best=best,
                            stopped='diverged' if diverged else 'completed', message=message)
         result.members = results

@@ -39,12 +39,14 @@ PRESETS = {
                   '10 epochs and at least 2000 updates; the '
                   'model of the best validation loss is kept, the learning rate halved '
                   'after 3 evaluations without improvement, the run stopped after 6; '
-                  'Gaussian input noise of std 0.1 in training; divergence rolls back',
+                  'Gaussian input noise of std 0.1 in training; divergence rolls back; '
+                  'an ensemble of 3 such models (seeds seed..seed+2) averaging their '
+                  'probabilities',
         'input': 'linear', 'hidden': (100,), 'view': 'floats',
         'optimizer': 'adam', 'lr': 1e-3, 'clip': 1.0, 'batchsize': 32, 'auto_batchsize': True,
         'epoch': 10, 'min_iteration': 2000,
         'best_by': 'loss', 'patience': 6, 'lr_patience': 3, 'lr_decay': 0.5,
-        'on_divergence': 'rollback', 'input_noise': 0.1,
+        'on_divergence': 'rollback', 'input_noise': 0.1, 'ensemble': 3,
     },
     'keras-irnn': {
         'source': "Keras' mnist_irnn.py example: float pixels through a "

@@ -43,7 +43,7 @@ def trained(tmp_path_factory):
     d = tmp_path_factory.mktemp('trained')
     csv = write_csv(d / 'd.csv')
     rc = cli.main(['train', '--csv', csv, '--out', str(d / 'm'), '--iteration', '4',
-                   '--no-progress', '--hidden', '6', '--batchsize', '8'])
+                   '--no-progress', '--hidden', '6', '--batchsize', '8', '--ensemble', '1'])
     assert rc == 0
     return str(d / 'm')
 

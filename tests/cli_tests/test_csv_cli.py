@@ -158,7 +158,7 @@ def test_test_file_chooses_nothing_and_is_scored_once(tmp_path, capsys):
         rc, printed, err = main(capsys, 'train', '--csv', csv, '--features-per-step', '3',
                                 '--test', path, '--out', out, '--iteration', '12',
                                 '--eval-interval', '3', '--no-progress', '--hidden', '8',
-                                '--batchsize', '8')
+                                '--batchsize', '8', '--ensemble', '1')
         assert rc == 0, err
         assert '36 training / 4 validation sequences (validation = 10% stratified' in err
         assert 'scored once' in err and printed.strip().splitlines()[-1].startswith(

@@ -65,7 +65,7 @@ def test_cli_interrupted_says_how_to_continue(tmp_path, capsys, ctrl_c_at_7, two
     out = tmp_path / 'run'
     rc = main(['train', '--csv', str(two_feature_csv), '--out', str(out), '--iteration', '12',
                '--min-iteration', '0', '--eval-interval', '3', '--snapshot-interval', '2',
-               '--no-progress', '--hidden', '8'])
+               '--no-progress', '--hidden', '8', '--ensemble', '1'])
     err = capsys.readouterr().err
     assert rc == 130 and 'Traceback' not in err
     line = [x for x in err.splitlines() if 'interrupted' in x][-1]
@@ -80,7 +80,7 @@ def test_sigint_in_a_real_run_then_the_same_command_finishes(tmp_path, two_featu
     cmd = [sys.executable, '-m', 'chainer_irnn', 'train', '--csv', str(two_feature_csv),
            '--out', str(out), '--iteration', '400', '--min-iteration', '0', '--impl', 'naive',
            '--eval-interval', '5', '--snapshot-interval', '5', '--no-progress', '--hidden',
-           '64', '--batchsize', '4']
+           '64', '--batchsize', '4', '--ensemble', '1']
     env = dict(os.environ, PYTHONPATH=ROOT)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

@@ -15,7 +15,7 @@ from chainer_irnn import cli
 from chainer_irnn.models import DESCRIPTION_ENTRY
 from tests.pickle_payload import poison, unpickled
 
-FAST = ['--no-progress', '--hidden', '6', '--batchsize', '8', '--iteration', '4',
+FAST = ['--no-progress', '--ensemble', '1', '--hidden', '6', '--batchsize', '8', '--iteration', '4',
         '--snapshot-interval', '2']
 
 

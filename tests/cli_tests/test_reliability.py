@@ -12,7 +12,7 @@ import pytest
 from chainer_irnn import cli
 from chainer_irnn.training.lock import RunLock
 
-FAST = ['--iteration', '4', '--no-progress', '--hidden', '6', '--batchsize', '8']
+FAST = ['--iteration', '4', '--no-progress', '--hidden', '6', '--batchsize', '8', '--ensemble', '1']
 
 
 def run(capsys, *argv):
@@ -148,7 +148,7 @@ def test_resume_falls_back_past_a_damaged_snapshot(tmp_path, capsys):
     csv = long_file(tmp_path / 'train.csv')
     out = str(tmp_path / 'r')
     args = ['train', '--csv', csv, '--out', out, '--no-progress', '--hidden', '6',
-            '--batchsize', '8', '--snapshot-interval', '2']
+            '--batchsize', '8', '--snapshot-interval', '2', '--ensemble', '1']
     rc, _, err = run(capsys, *args, '--iteration', '4')
     assert rc == 0, err
     with open(os.path.join(out, 'snapshot_iter_4'), 'wb') as f:

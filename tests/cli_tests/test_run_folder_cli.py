@@ -20,7 +20,7 @@ def swapped(csv, tmp_path):
 def train(out, csv, *extra):
     return main(['train', '--csv', str(csv), '--out', str(out), '--iteration', '6',
                  '--min-iteration', '0', '--eval-interval', '2', '--snapshot-interval', '2',
-                 '--no-progress', '--hidden', '8'] + list(extra))
+                 '--no-progress', '--hidden', '8', '--ensemble', '1'] + list(extra))
 
 
 def test_other_data_into_an_existing_out_is_one_line_naming_the_remedies(
@@ -70,9 +70,10 @@ def test_estimator_refit_into_out_leaves_nothing_of_the_first_fit(tmp_path):
     X = rng.randn(40, 4, 2).astype(numpy.float32)
     y = (X[:, :, 0].sum(1) > 0).astype(int)
     out = str(tmp_path / 'est')
-    IRNNClassifier(hidden=(8,), epoch=4, min_iteration=0, batchsize=8, out=out).fit(X, y)
+    IRNNClassifier(hidden=(8,), epoch=4, min_iteration=0, batchsize=8, out=out,
+                   ensemble=1).fit(X, y)
     first = [i for i, _ in snapshots.find_snapshots(out)]
-    clf = IRNNClassifier(hidden=(8,), epoch=1, min_iteration=0, batchsize=8, out=out,
+    clf = IRNNClassifier(hidden=(8,), epoch=1, min_iteration=0, batchsize=8, out=out, ensemble=1,
                          lr=0.01).fit(X, 1 - y)
     after = [i for i, _ in snapshots.find_snapshots(out)]
     assert max(first) > max(after), (first, after)

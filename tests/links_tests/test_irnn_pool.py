@@ -71,7 +71,8 @@ def test_pool_round_trips_through_model_files(tmp_path):
     rng = numpy.random.RandomState(0)
     x = rng.randn(40, 6, 2)
     y = (x[:, :, 0].mean(1) > 0).astype(int)
-    clf = IRNNClassifier(pool='max', epoch=2, min_iteration=0, out=str(tmp_path / 'm')).fit(x, y)
+    clf = IRNNClassifier(pool='max', epoch=2, min_iteration=0, ensemble=1,
+                         out=str(tmp_path / 'm')).fit(x, y)
     loaded = load_model(str(tmp_path / 'm'))
     assert loaded.description['pool'] == 'max'
     assert loaded.model.predictor.encoder.pool == 'max'

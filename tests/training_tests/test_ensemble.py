@@ -54,7 +54,8 @@ def _data(n=90, seed=0):
 
 def _config(**kw):
     return TrainConfig.from_preset('csv').replace(
-        **dict(dict(epoch=2, min_iteration=0, progress=False, plots=False, report=False), **kw))
+        **dict(dict(epoch=2, min_iteration=0, progress=False, plots=False, report=False,
+                    ensemble=1), **kw))
 
 
 def test_fit_ensemble_trains_seeded_members_and_averages_them(tmp_path):
@@ -203,3 +204,18 @@ def test_cli_train_ensemble(tmp_path, capsys):
     assert main(['train', '--config', str(out), '--out', str(tmp_path / 'again'),
                  '--no-progress']) == 0
     assert json.loads((tmp_path / 'again' / 'model.json').read_text())['ensemble'] == 2
+
+
+def test_the_csv_default_is_an_ensemble_of_three(tmp_path):
+    from chainer_irnn.cli import main
+    assert TrainConfig.from_preset('csv').run.ensemble == 3
+    assert IRNNClassifier().ensemble == 3
+    rng = numpy.random.RandomState(1)
+    rows = ['label,a,b,c'] + ['{},{:.3f},{:.3f},{:.3f}'.format(i % 2, *rng.randn(3))
+                              for i in range(24)]
+    (tmp_path / 'd.csv').write_text('\n'.join(rows) + '\n')
+    assert main(['train', '--csv', str(tmp_path / 'd.csv'), '--epoch', '1',
+                 '--min-iteration', '0', '--out', str(tmp_path / 'o'), '--no-progress']) == 0
+    assert json.loads((tmp_path / 'o' / 'model.json').read_text())['ensemble'] == 3
+    assert sorted(n for n in os.listdir(tmp_path / 'o') if n.startswith('member-')) == \
+        ['member-1', 'member-2', 'member-3']

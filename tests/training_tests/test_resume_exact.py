@@ -69,7 +69,7 @@ def test_resume_with_dropout_or_noise_equals_uninterrupted_run(tmp_path, over):
 
 def test_resume_of_the_csv_preset_equals_uninterrupted_run(tmp_path):
     """The csv preset: input noise 0.1, validation-driven, rollbacks."""
-    cfg = TrainConfig.from_preset('csv', iteration=12, min_iteration=0, eval_interval=3,
+    cfg = TrainConfig.from_preset('csv', ensemble=1, iteration=12, min_iteration=0, eval_interval=3,
                                   snapshot_interval=3, log_interval=1, progress=False,
                                   plots=False, report=False, keep_snapshots=0)
     assert cfg.model.input_noise > 0

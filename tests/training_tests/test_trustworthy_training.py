@@ -119,7 +119,8 @@ def test_defaults_train_a_20_sequence_file(tmp_path, capsys):
     assert rc == 0, err
     assert '18 training / 2 validation sequences' in err
     assert 'batch 18: all 18 training sequences' in err
-    assert json.load(open(os.path.join(out, 'settings.json')))['batchsize'] == 18
+    # the csv preset's ensemble: each member trains in batches of 18
+    assert json.load(open(os.path.join(out, 'member-1', 'settings.json')))['batchsize'] == 18
 
 
 def test_an_explicit_batch_too_large_is_refused_before_a_run_length_is_announced(

@@ -22,7 +22,7 @@ def toy(n, seed, swap=False):
     return list(zip(x, 1 - y if swap else y))
 
 
-BASE = TrainConfig.from_preset('csv', iteration=4, eval_interval=2, min_iteration=0)
+BASE = TrainConfig.from_preset('csv', iteration=4, eval_interval=2, min_iteration=0, ensemble=1)
 
 
 def test_another_criterion_or_other_data_into_a_study_is_refused(tmp_path):

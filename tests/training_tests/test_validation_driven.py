@@ -183,7 +183,7 @@ def test_cli_train_names_the_kept_model_at_the_end(tmp_path, capsys, two_feature
     out = str(tmp_path / 'm')
     rc = cli.main(['train', '--csv', str(path), '--iteration', '12', '--eval-interval', '4',
                    '--hidden', '8', '--out', out, '--no-progress', '--val-split', '0.25',
-                   '--batchsize', '8'])
+                   '--batchsize', '8', '--ensemble', '1'])
     printed, err = capsys.readouterr()
     assert rc == 0, err
     assert printed.strip().splitlines()[-1].startswith('best model: epoch ')
