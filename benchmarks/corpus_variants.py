@@ -39,6 +39,7 @@ VARIANTS = {
     'mean_paa200': {'pool': 'mean', 'max_steps': 200},
     'last_paa200': {'pool': 'last', 'max_steps': 200},
     'last_paa500': {'pool': 'last', 'max_steps': 500},
+    'last_paa500_ens3': {'pool': 'last', 'max_steps': 500, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
     'last_lr3e-4': {'pool': 'last', 'lr': 3e-4},
     # IRNNClassifier(ensemble=3): members at seeds S, S+1, S+2 on seed S's split
@@ -109,16 +110,17 @@ def summarize(results):
         acc = [r['accuracy'] for r in rs]
         out[name, variant] = {
             'n': len(rs), 'mean': float(numpy.mean(acc)), 'spread': max(acc) - min(acc),
+            'min': min(acc), 'max': max(acc),
             'seconds': float(numpy.mean([r['seconds'] for r in rs])),
             'ensemble': ensemble_accuracy(rs) if all('proba' in r for r in rs) else None,
             'n_test': len(rs[0].get('y_test', ())), 'stopped': [r['stopped'] for r in rs]}
     return out, base, info
 
 
-def table(results):
+def table(results, variants=None):
     cells, base, info = summarize(results)
-    variants = sorted({v for _, v in cells}, key=lambda v: list(VARIANTS).index(v)
-                      if v in VARIANTS else 99)
+    variants = variants or sorted({v for _, v in cells}, key=lambda v: list(VARIANTS).index(v)
+                                  if v in VARIANTS else 99)
     head = '| set (train x length) | 1-NN DTW | MiniRocket | ' + ' | '.join(variants) + ' |'
     lines = [head, '|' + '---|' * (3 + len(variants))]
     for name in [s for s in SETS if s in info]:
@@ -131,13 +133,15 @@ def table(results):
             if c is None:
                 row.append('—')
                 continue
-            text = '{:.3f} ±{:.3f}'.format(c['mean'], c['spread'] / 2)
-            if c['ensemble'] is not None:
-                text += ', ens {:.3f}'.format(c['ensemble'])
+            text = '{:.3f} ({:.3f}-{:.3f}{})'.format(
+                c['mean'], c['min'], c['max'], '' if c['n'] == 3 else ', {} seeds'.format(c['n']))
+            if c['ensemble'] is not None and 'ensemble' not in VARIANTS.get(v, {}):
+                text += ', avg {:.3f}'.format(c['ensemble'])
             row.append(text + ', {:.0f} s'.format(c['seconds']))
         lines.append('| ' + ' | '.join(row) + ' |')
-    lines += ['', 'cells: mean over seeds ±half the spread (max - min), the seed ensemble '
-              "(mean of the seeds' probabilities), mean seconds per run", '']
+    lines += ['', 'cells: test accuracy, mean over the seeds (lowest-highest); avg: the '
+              "accuracy of the mean of the seeds' probabilities (three runs on three "
+              'validation splits); mean wall seconds per run', '']
     lines.append('| variant | mean >= DTW | ensemble >= DTW | mean within 2 pts of MiniRocket | '
                  'spread <= 3 pts (100+ test) | runs not completed/early-stopped |')
     lines.append('|---|---|---|---|---|---|')
@@ -160,7 +164,8 @@ def table(results):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--sets', nargs='+', default=SETS)
-    p.add_argument('--variants', nargs='+', default=['last'], choices=sorted(VARIANTS))
+    p.add_argument('--variants', nargs='+', choices=sorted(VARIANTS),
+                   help='variants to run (default: last), or the columns of --table')
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--baselines', action='store_true', help='also 1-NN DTW and MiniRocket')
     p.add_argument('--results', default='corpus.jsonl')
@@ -168,11 +173,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     results = _read(args.results)
     if args.table:
-        print(table(results))
+        print(table(results, args.variants))
         return
     from ucr_compare import load
     from chainer_irnn import IRNNClassifier
     done = {(r['set'], r['variant'], r.get('seed')) for r in results}
+    args.variants = args.variants or ['last']
     for name in args.sets:
         xtr, ytr, xte, yte = load(name)
         lengths = sorted({len(x) for x in xtr})

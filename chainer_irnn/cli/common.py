@@ -80,12 +80,17 @@ def duration(text):
     """Seconds from ``'600'``, ``'90s'``, ``'10m'``, ``'1.5h'`` or ``'1h30m'``."""
     import argparse
     import re
-    parts = re.fullmatch(r'\s*(?:(\d+(?:\.\d*)?)h)?\s*(?:(\d+(?:\.\d*)?)m)?\s*'
-                         r'(?:(\d+(?:\.\d*)?)s?)?\s*', text or '')
+    number = r'(\d+(?:\.\d*)?)'
+    # a bare number is seconds only alone: '1h30' is not guessed at
+    parts = re.fullmatch(r'\s*' + number + r'\s*', text or '') or re.fullmatch(
+        r'\s*(?:{0}h)?\s*(?:{0}m)?\s*(?:{0}s)?\s*'.format(number), text or '')
     if parts is None or not any(parts.groups()):
         raise argparse.ArgumentTypeError(
             "expected a duration such as 600, 90s, 10m or 1h30m, not {!r}".format(text))
-    h, m, s = (float(g) if g else 0.0 for g in parts.groups())
+    groups = parts.groups()
+    if len(groups) == 1:
+        groups = (None, None) + groups
+    h, m, s = (float(g) if g else 0.0 for g in groups)
     seconds = 3600 * h + 60 * m + s
     if not seconds > 0 or not math.isfinite(seconds):
         raise argparse.ArgumentTypeError('expected a positive duration, not {!r}'.format(text))

@@ -22,7 +22,7 @@ def test_time_takes_durations(text, seconds):
     assert parse(['--csv', 'x.csv', '--timeout', text]).timeout == seconds
 
 
-@pytest.mark.parametrize('text', ['0', 'ten', '10mm', '-5'])
+@pytest.mark.parametrize('text', ['0', 'ten', '10mm', '-5', '1h30', '2m30'])
 def test_bad_durations_are_one_line_errors(text, capsys):
     with pytest.raises(SystemExit) as e:
         main(['tune', '--csv', 'x.csv', '--time', text])
