@@ -117,10 +117,10 @@ def test_the_later_of_two_studies_started_together_gives_way(tmp_path, monkeypat
     def racing(storage, name):
         calls.append(name)
         return [] if len(calls) == 1 else real(storage, name)
-    monkeypatch.setattr(tuning, '_other_studies', racing)
+    monkeypatch.setattr(tuning.study, '_other_studies', racing)
     with pytest.raises(tuning.OtherStudy, match="holds study 'mine'"):
         tuning._claim_study(optuna, out, BASE, 'racer', ident)
-    monkeypatch.setattr(tuning, '_other_studies', real)
+    monkeypatch.setattr(tuning.study, '_other_studies', real)
     names = [s.study_name for s in optuna.get_all_study_summaries(tuning._storage(optuna, out))]
     assert names == ['mine']
     # while 'racer' still existed (no trial, made later), 'mine' went on

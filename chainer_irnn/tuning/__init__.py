@@ -39,16 +39,17 @@ import time
 from typing import Optional
 
 from chainer_irnn import io as irnn_io
-from chainer_irnn.errors import ParameterError, Setting, UserError
+from chainer_irnn.errors import ParameterError, UserError
+from chainer_irnn.tuning.reports import plot_study, write_table
+from chainer_irnn.tuning.space import SEARCHED, suggest
+from chainer_irnn.tuning.study import (  # NOQA: F401 (names of the package)
+    IDENTITY_ATTR, STUDY_FILE, OtherStudy, StudyMismatch, _claim_study, _direction,
+    _has_trials, _identity, _other_studies, _storage, _study)
 
 logger = logging.getLogger(__name__)
 
-STUDY_FILE = 'study.db'
 #: held while the best model is exported (processes finishing together)
 EXPORT_LOCK = '.export.lock'
-#: settings the search draws (flat TrainConfig keys); ``fixed`` ones are left alone
-SEARCHED = ('hidden', 'optimizer', 'lr', 'clip', 'batchsize', 'identity_scale', 'dropout',
-            'input_dropout', 'weight_decay', 'pool')
 
 
 @dataclasses.dataclass
@@ -87,184 +88,6 @@ def _require_optuna():
         raise UserError('tuning needs Optuna: pip install "chainer-irnn[tune]" '
                         '(or pip install optuna)')
     return optuna
-
-
-def suggest(trial, base, n_train, fixed=()):
-    """Flat settings for one trial, drawn from the search space.
-
-    ``base`` (TrainConfig) says what kind of model is tuned: the IRNN gets
-    layers and identity scale, float input gets input dropout; settings in
-    ``fixed`` keep ``base``'s value.
-    """
-    from chainer_irnn.training.settings_table import POOLS
-    m, values = base.model, {}
-
-    def want(name):
-        return name not in fixed
-
-    if m.model == 'irnn' and want('hidden'):
-        layers = trial.suggest_int('layers', 1, 2)
-        size = trial.suggest_categorical('hidden_size', [32, 64, 128])
-        values['hidden'] = (size,) * layers if layers == 1 else (size, max(16, size // 2))
-    if want('optimizer'):
-        values['optimizer'] = trial.suggest_categorical('optimizer', ['adam', 'rmsprop'])
-    if want('lr'):
-        values['lr'] = trial.suggest_float('lr', 1e-4, 1e-2, log=True)
-    if want('clip'):
-        values['clip'] = trial.suggest_float('clip', 0.1, 10.0, log=True)
-    if want('batchsize'):
-        sizes = [b for b in (8, 16, 32, 64) if b <= n_train] or [n_train]
-        values['batchsize'] = trial.suggest_categorical('batchsize', sizes)
-    if m.model == 'irnn' and want('identity_scale'):
-        values['identity_scale'] = trial.suggest_float('identity_scale', 0.5, 1.0)
-    if want('dropout'):
-        values['dropout'] = trial.suggest_float('dropout', 0.0, 0.5)
-    if m.model == 'irnn' and m.input == 'linear' and want('input_dropout'):
-        values['input_dropout'] = trial.suggest_float('input_dropout', 0.0, 0.3)
-    if want('weight_decay'):
-        values['weight_decay'] = trial.suggest_float('weight_decay', 1e-6, 1e-2, log=True)
-    if m.model == 'irnn' and want('pool'):
-        values['pool'] = trial.suggest_categorical('pool', list(POOLS))
-    return values
-
-
-def _storage(optuna, out):
-    """The study database of ``out``; a damaged or foreign ``study.db``
-    is a :class:`UserError` naming it."""
-    try:
-        return _open_storage(optuna, out)
-    except UserError:
-        raise
-    except Exception as e:   # sqlalchemy's DatabaseError, optuna's StorageInternalError, ...
-        path = os.path.join(out, STUDY_FILE)
-        raise UserError('{}: not a readable study database ({}: {}); move it away, or tune '
-                        'into another folder'.format(path, type(e).__name__,
-                                                     str(e).splitlines()[0] if str(e) else ''))
-
-
-def _open_storage(optuna, out):
-    import warnings
-    from optuna import storages
-    url = 'sqlite:///' + os.path.abspath(os.path.join(out, STUDY_FILE))
-    # heartbeats: a trial of a killed process is marked failed (and retried
-    # once) when the search runs again
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')     # "experimental" heartbeat features
-        if hasattr(storages, 'RetryHeartbeatStaleTrialCallback'):      # optuna >= 4.9
-            retry = {'heartbeat_stale_trial_callback':
-                     storages.RetryHeartbeatStaleTrialCallback(max_retry=1)}
-        else:
-            retry = {'failed_trial_callback': storages.RetryFailedTrialCallback(max_retry=1)}
-        return storages.RDBStorage(url, heartbeat_interval=20, grace_period=60,
-                                   engine_kwargs={'connect_args': {'timeout': 60}}, **retry)
-
-
-#: the study's user attribute holding what it searches (data, criterion, fixed settings)
-IDENTITY_ATTR = 'chainer_irnn.identity'
-
-
-def _identity(train, val, meta, base, fixed):
-    """What a study searches on: the data fingerprint, ``best_by`` and the
-    settings every trial shares (the searched ones excepted)."""
-    from chainer_irnn.training import run_folder
-    ident = run_folder.identity(base, train, val, meta)
-    drawn = [k for k in SEARCHED if k not in fixed]
-    ident['settings'] = {k: v for k, v in ident['settings'].items() if k not in drawn}
-    ident['settings']['fixed'] = sorted(fixed)
-    ident['settings'].pop('processes', None)
-    return ident
-
-
-class StudyMismatch(UserError):
-    """The study in ``out`` searches on other data or by another criterion."""
-
-    def __init__(self, out, study_name, differences):
-        self.differences = list(differences)
-        super().__init__(
-            '{} holds study {!r} of another search ({}); resume it with its data and '
-            'settings, or tune into another folder ({})'.format(
-                os.path.join(out, STUDY_FILE), study_name, '; '.join(self.differences),
-                Setting('out')))
-
-
-class OtherStudy(UserError):
-    """``out`` holds a study of another name: a folder holds one study (its
-    ``trials/NNNN`` and its exported model would be overwritten)."""
-
-    def __init__(self, out, study_name, others):
-        self.others = list(others)
-        super().__init__(
-            '{} holds study {} and a folder holds one study (trial folders and the model '
-            'would be overwritten); tune study {!r} into another folder ({}), or resume {} '
-            'with {}'.format(
-                os.path.join(out, STUDY_FILE), ', '.join(repr(n) for n in self.others),
-                study_name, Setting('out'),
-                'it' if len(self.others) == 1 else 'one of them',
-                Setting('study_name', self.others[0])))
-
-
-def _other_studies(storage, study_name):
-    """The studies in ``storage`` that stand in the way of ``study_name``:
-    every other one where ``study_name`` is not there; else those created
-    before it and those with trials (a study created after it with no trial
-    is another process racing to start a second study: that process refuses
-    and removes it)."""
-    studies = storage.get_all_studies()
-    mine = [s for s in studies if s.study_name == study_name]
-    others = [s for s in studies if s.study_name != study_name]
-    if not mine:
-        return sorted(s.study_name for s in others)
-    mine_id = mine[0]._study_id
-    return sorted(s.study_name for s in others
-                  if s._study_id < mine_id or storage.get_all_trials(s._study_id,
-                                                                     deepcopy=False))
-
-
-def _claim_study(optuna, out, base, study_name, ident):
-    """Creates the study in ``out`` with ``ident``, or checks that the
-    existing one searches the same way (:class:`StudyMismatch`); a study of
-    another name in ``out`` is :class:`OtherStudy`.  Returns True where
-    this call created it."""
-    from chainer_irnn.training import run_folder
-    storage = _storage(optuna, out)
-    others = _other_studies(storage, study_name)
-    if others:
-        raise OtherStudy(out, study_name, others)
-    try:
-        study = optuna.create_study(storage=storage, study_name=study_name,
-                                    direction=_direction(base), load_if_exists=False)
-        study.set_user_attr(IDENTITY_ATTR, ident)
-    except optuna.exceptions.DuplicatedStudyError:
-        pass
-    else:
-        # another process may have created a study of another name meanwhile:
-        # the later of the two gives way
-        others = _other_studies(storage, study_name)
-        if others:
-            try:
-                optuna.delete_study(study_name=study_name, storage=storage)
-            except KeyError:
-                pass
-            raise OtherStudy(out, study_name, others)
-        return True
-    study = optuna.load_study(study_name=study_name, storage=storage)
-    old = study.user_attrs.get(IDENTITY_ATTR)
-    if old is None:
-        if study.trials and study.direction.name.lower() != _direction(base):
-            raise StudyMismatch(out, study_name, ['{} {} there, {} here'.format(
-                Setting('best_by'), 'accuracy' if study.direction.name == 'MAXIMIZE'
-                else 'loss', base.run.best_by)])
-        if not study.trials:
-            study.set_user_attr(IDENTITY_ATTR, ident)
-        return False
-    found = run_folder.differences(old, ident)
-    if found:
-        raise StudyMismatch(out, study_name, found)
-    return False
-
-
-def _direction(base):
-    return 'maximize' if base.run.best_by == 'accuracy' else 'minimize'
 
 
 class _Pace(object):
@@ -373,26 +196,6 @@ def _brief(values):
     return ', '.join('{}={}'.format(k, '{:.3g}'.format(v) if isinstance(v, float) else
                                     ','.join(map(str, v)) if isinstance(v, tuple) else v)
                      for k, v in values.items())
-
-
-def _study(optuna, out, base, study_name, seed, worker=0):
-    """The study in ``out`` (created on first use) with this process's sampler."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    # a resumed search or another process must not replay the same draws
-    done = 0
-    if os.path.exists(os.path.join(out, STUDY_FILE)):
-        try:
-            done = len(optuna.load_study(study_name=study_name,
-                                         storage=_storage(optuna, out)).trials)
-        except KeyError:
-            pass
-    sampler = optuna.samplers.TPESampler(
-        seed=(seed + 7919 * worker + 104729 * done) % 2 ** 32, n_startup_trials=8,
-        multivariate=True)
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=4)
-    return optuna.create_study(storage=_storage(optuna, out), study_name=study_name,
-                               direction=_direction(base), sampler=sampler, pruner=pruner,
-                               load_if_exists=True)
 
 
 def _optimize(train, val, meta, out, base, fixed, n_trials, timeout, seed, device,
@@ -528,16 +331,6 @@ def _make_out(out):
             os.path.isfile(out) else ''))
 
 
-def _has_trials(optuna, out, study_name):
-    if not os.path.exists(os.path.join(out, STUDY_FILE)):
-        return False
-    try:
-        return bool(optuna.load_study(study_name=study_name,
-                                      storage=_storage(optuna, out)).trials)
-    except KeyError:
-        return False
-
-
 def _finish(optuna, study, out, base):
     from optuna.trial import TrialState
     # reload: the other processes' trials
@@ -594,80 +387,6 @@ def _export_lock(out):
         yield
     finally:
         os.close(fd)
-
-
-def _rows(study):
-    rows = []
-    for t in study.get_trials(deepcopy=False):
-        settings = t.user_attrs.get('settings', {})
-        row = {'trial': t.number, 'state': t.state.name.lower(),
-               'value': t.value if t.value is not None else
-               (t.intermediate_values[max(t.intermediate_values)] if t.intermediate_values
-                else None),
-               'accuracy': t.user_attrs.get('accuracy'), 'epoch': t.user_attrs.get('epoch'),
-               'seconds': t.user_attrs.get('seconds')}
-        for k, v in settings.items():
-            row[k] = ','.join(map(str, v)) if isinstance(v, list) else v
-        rows.append(row)
-    return rows
-
-
-def write_table(study, out):
-    """``trials.csv`` (every trial) and ``trials.md`` (ranked) in ``out``."""
-    import csv
-    rows = _rows(study)
-    keys = []
-    for r in rows:
-        keys.extend(k for k in r if k not in keys)
-    with open(os.path.join(out, 'trials.csv'), 'w', newline='') as f:
-        w = csv.DictWriter(f, keys)
-        w.writeheader()
-        w.writerows(rows)
-    sign = -1 if study.direction.name == 'MAXIMIZE' else 1
-    ranked = sorted(rows, key=lambda r: (r['state'] != 'complete',
-                                         sign * r['value'] if r['value'] is not None else math.inf))
-
-    def cell(v):
-        return '' if v is None else '{:.4g}'.format(v) if isinstance(v, float) else str(v)
-    lines = ['| ' + ' | '.join(keys) + ' |', '|' + '---|' * len(keys)]
-    lines += ['| ' + ' | '.join(cell(r.get(k)) for k in keys) + ' |' for r in ranked]
-    with open(os.path.join(out, 'trials.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-
-
-def plot_study(study, path):
-    """The study as a PNG: each trial's value (pruned ones at their last
-    report) and the best so far."""
-    from matplotlib.figure import Figure
-    rows = _rows(study)
-    fig = Figure(figsize=(6.4, 4.8))
-    ax = fig.add_subplot()
-    for state, style in (('complete', 'o'), ('pruned', 'x')):
-        pts = [(r['trial'], r['value']) for r in rows if r['state'] == state and
-               r['value'] is not None]
-        if pts:
-            ax.plot(*zip(*pts), style, label=state, alpha=0.8)
-    done = sorted((r['trial'], r['value']) for r in rows
-                  if r['state'] == 'complete' and r['value'] is not None)
-    if done:
-        pick = max if study.direction.name == 'MAXIMIZE' else min
-        best, xs, ys = None, [], []
-        for n, v in done:
-            best = v if best is None else pick(best, v)
-            xs.append(n)
-            ys.append(best)
-        ax.step(xs, ys, where='post', label='best so far')
-    from matplotlib.ticker import MaxNLocator
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel('trial')
-    ax.set_ylabel('validation ' + ('accuracy' if study.direction.name == 'MAXIMIZE'
-                                   else 'loss'))
-    ax.set_title('Study {}: {} trials'.format(study.study_name, len(rows)))
-    ax.legend()
-    ax.grid(alpha=0.3)
-    tmp = path + '.tmp.png'
-    fig.savefig(tmp)
-    os.replace(tmp, path)
 
 
 __all__ = ['tune', 'suggest', 'TuneResult', 'StudyMismatch', 'OtherStudy', 'write_table',
