@@ -155,7 +155,7 @@ def run_tune(xtr, ytr, xte, yte, args, name=None):
     # statistics) and its data description, so the tuned model reads raw series
     prep = IRNNClassifier()
     seqs = [xtr[i] for i in tr]
-    mean, std = prep._tabular(seqs)
+    mean, std = prep._tabular(seqs, True)
     from chainer_irnn.datasets.tabular import Preprocessor
     p = Preprocessor([str(c) for c in classes], mean.tolist(), std.tolist(), None, True)
     train = [(p.transform(xtr[i]), numpy.int32(codes[i])) for i in tr]
