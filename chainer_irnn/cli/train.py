@@ -177,6 +177,12 @@ def run(args):
     dist = distributed.create(args.communicator, device)   # one process without the flag
     if not dist.is_writer:
         logging.getLogger('chainer_irnn').setLevel(logging.WARNING)
+    if dist.size > 1 and config.run.ensemble > 1 and args.ensemble is None:
+        # a preset's ensemble (csv) trains in one process; ChainerMN trains one model
+        logging.getLogger('chainer_irnn').info(
+            'one model across the %d processes, not the preset\'s ensemble of %d (an ensemble '
+            'trains in one process)', dist.size, config.run.ensemble)
+        config = config.replace(ensemble=1)
     with dist.guard():
         train, val, meta, test = dist.load(lambda: load_data(args, config), args.seed)
         try:

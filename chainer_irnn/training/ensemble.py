@@ -81,8 +81,11 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
                                resume=resume, save=save, record=record,
                                extensions=extensions))
         model, description = combine(results, config.run.seed)
+        # as fit records a run's: the batch resolved for this training set
+        resolved = config.replace(batchsize=config.run.batch_for(len(train)),
+                                  auto_batchsize=False)
         snapshots.write_json(os.path.join(out, SETTINGS_FILE), dict(
-            description, **config.flat(), stop=list(config.run.stop_trigger(len(train))),
+            description, **resolved.flat(), stop=list(config.run.stop_trigger(len(train))),
             device=str(get_device(device)), processes=1, **(record or {})))
         best = None
         if val is not None and len(val) and (meta or {}).get('validation') != 'test':

@@ -86,7 +86,7 @@ def test_csv_preset_trains_small_sets_for_at_least_its_updates(tmp_path, capsys)
     assert TrainConfig.from_preset('csv').run.epochs_for(36) == 1778   # 2000 * 32 / 36
     rc, _, err = main(capsys, 'train', '--csv', csv, '--out', out, '--features-per-step', '3',
                       '--hidden', '4', '--no-progress', '--batchsize', '12',
-                      '--min-iteration', '121')
+                      '--min-iteration', '121', '--ensemble', '1')
     assert rc == 0, err
     settings = json.load(open(os.path.join(out, 'settings.json')))
     # 121 updates of 12 from 36 sequences (3 per epoch): 41 epochs, not 10

@@ -92,4 +92,4 @@ def test_sigkill_of_a_csv_run_with_input_noise_resumes_exactly(tmp_path):
     data = _long_csv(tmp_path / 'long.csv')
     _kill_and_resume(tmp_path, ['--csv', str(data), '--iteration', '10', '--min-iteration',
                                 '0', '--eval-interval', '3', '--batchsize', '16',
-                                '--seed', '3'])
+                                '--seed', '3', '--ensemble', '1'])
