@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from chainer_irnn.datasets.arrays import (  # NOQA: F401 (the estimator's names)
     AXIS_ORDERS, _check_labels, _from_frame, _label_type, _labels, _sequences)
+from chainer_irnn.datasets.description import data_description
 from chainer_irnn.datasets.tabular import preprocess as _prep
 from chainer_irnn.errors import UserError
 
@@ -262,11 +263,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             train = [(xs[i], codes[i]) for i in tr]
             val = [(xs[i], codes[i]) for i in va] or None
         n_class = len(self.classes_)
-        meta = {'label_type': _label_type(self.classes_),
-                'data': 'arrays', 'data_source': 'arrays',
-                'in_size': self.n_tokens if self.input == 'embed' else int(seqs[0].shape[1]),
-                'n_class': n_class, 'n_train': len(train),
-                'n_test': 0 if val is None else len(val)}
+        meta = data_description(
+            'arrays', 'arrays', self.n_tokens if self.input == 'embed' else seqs[0].shape[1],
+            n_class, len(train), 0 if val is None else len(val),
+            label_type=_label_type(self.classes_))
         if self.input == 'embed':
             meta['classes'] = classes
         elif source is not None:

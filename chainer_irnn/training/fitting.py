@@ -18,6 +18,7 @@ import time
 
 import numpy
 
+from chainer_irnn.datasets.description import data_description
 from chainer_irnn.errors import ParameterError, Setting
 from chainer_irnn.training import distributed
 from chainer_irnn.training.devices import get_device, seed_everything  # NOQA (re-exported)
@@ -49,13 +50,12 @@ def mnist_data(config, source='auto', n_train=None, n_test=None, progress=True):
             view, Setting('input', config.model.input), ' or '.join(allowed)))
     data = mnist.get_mnist(view=view, permute=config.mnist.permute, source=source,
                            n_train=n_train, n_test=n_test, progress=progress)
-    meta = {'data': 'mnist', 'data_source': data.source, 'view': view,
-            'permute': config.mnist.permute,
-            'permutation': None if data.permutation is None else [int(i) for i in data.permutation],
-            'in_size': {'pixels': 256, 'floats': 1, 'rows': 28}[view], 'n_class': 10,
-            'n_train': len(data.train), 'n_test': len(data.test),
-            # the evaluation data is the test set: logged, never choosing the model
-            'validation': 'test'}
+    meta = data_description(
+        'mnist', data.source, {'pixels': 256, 'floats': 1, 'rows': 28}[view], 10,
+        len(data.train), len(data.test), view=view, permute=config.mnist.permute,
+        permutation=None if data.permutation is None else [int(i) for i in data.permutation],
+        # the evaluation data is the test set: logged, never choosing the model
+        validation='test')
     return data.train, data.test, meta
 
 
@@ -90,8 +90,7 @@ def infer_meta(train, config):
     else:
         in_size = 1 if x.ndim == 1 else int(x.shape[-1])
     n_class = int(max(int(t) for _, t in train)) + 1
-    return {'data': 'arrays', 'data_source': 'arrays', 'in_size': in_size,
-            'n_class': n_class, 'n_train': len(train)}
+    return data_description('arrays', 'arrays', in_size, n_class, len(train))
 
 
 #: how the output folder can fail to take a run's files, and what to do

@@ -15,6 +15,7 @@ from typing import Optional
 
 import numpy
 
+from chainer_irnn.datasets.description import data_description
 from chainer_irnn.datasets.tabular import layouts, preprocess
 from chainer_irnn.errors import DataError, ParameterError
 
@@ -235,10 +236,9 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
                 '' if scored is None else ' / {} test sequences ({}: scored once at the '
                 'end, choosing nothing)'.format(len(scored), test), _class_counts(
                     prep.classes, counts))
-    meta = {'data': 'csv', 'data_source': str(path), 'in_size': table.n_features,
-            'n_class': len(prep.classes), 'n_train': len(train),
-            'n_test': 0 if val is None else len(val),
-            'tabular': dict(tabular.spec_to_json(table), **prep.to_json())}
+    meta = data_description('csv', str(path), table.n_features, len(prep.classes), len(train),
+                            0 if val is None else len(val),
+                            tabular=dict(tabular.spec_to_json(table), **prep.to_json()))
     for part in (train, val, scored):
         if part is not None:
             part.meta = meta
