@@ -82,8 +82,11 @@ def test_sigint_in_a_real_run_then_the_same_command_finishes(tmp_path, two_featu
            '--eval-interval', '5', '--snapshot-interval', '5', '--no-progress', '--hidden',
            '64', '--batchsize', '4', '--ensemble', '1']
     env = dict(os.environ, PYTHONPATH=ROOT)
+    # a shell's background job (nohup ... &) ignores SIGINT, and a child inherits that:
+    # give the run the default, so Ctrl-C reaches it as it would a user's
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not snapshots.find_snapshots(str(out)) or \
             snapshots.find_snapshots(str(out))[-1][0] < 10:
