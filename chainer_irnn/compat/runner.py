@@ -18,7 +18,7 @@ import importlib.machinery
 import os
 import sys
 
-from chainer_irnn.errors import UserError
+from chainer_irnn.errors import Setting, UserError
 
 
 def load_script(path, force_py2=False, refuse_py2=False):
@@ -37,8 +37,8 @@ def load_script(path, force_py2=False, refuse_py2=False):
     python2 = force_py2 or py2.is_python2(source, path)
     if python2:
         if refuse_py2:
-            raise UserError('{} is Python 2; translate it with "chainer-irnn '
-                            'migrate {} -o new.py" or drop --no-py2'.format(path, path))
+            raise UserError('{} is Python 2; translate it first (chainer-irnn migrate {}), or '
+                            'drop {}'.format(path, path, Setting('python2', False)))
         translated, _ = py2.to_python3(source, path, div_helper=False)
         lines = [t.rstrip('\n').count('\n') + 1 for t in (translated, source)]
         if lines[0] != lines[1]:

@@ -352,7 +352,7 @@ class MultiNode(Distribution):
 
 
 def create(name, device=None):
-    """The distribution the ``--communicator`` flag ``name`` asks for: one
+    """The distribution of the ChainerMN communicator named ``name``: one
     process for None, else :class:`MultiNode` over the ChainerMN
     communicator ``name`` (:func:`create_communicator`)."""
     if name is None:
