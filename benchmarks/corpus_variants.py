@@ -6,19 +6,23 @@ measurement behind the csv preset's defaults (docs/csv.md, *Corpus*).
         --seeds 0 1 2 --results corpus.jsonl
     python benchmarks/corpus_variants.py --results corpus.jsonl --table
 
-Each variant is ``IRNNClassifier(seed=S, **VARIANTS[name])`` fitted on a
-set's published training split (its own stratified 10% validation split
+Each variant is ``IRNNClassifier(seed=S, ensemble=1, max_steps=None,
+**VARIANTS[name])`` fitted on a set's published training split (its own stratified 10% validation split
 chooses the kept model) and scored once on the test split.  One JSON line
-per (set, variant, seed), appended to ``--results``; lines already there are
+per (set, variant, seed), with the run's rollbacks counted from its run
+folder, appended to ``--results``; lines already there are
 skipped, so the script resumes.  The sets are ``ucr_compare.py``'s archive
 sets from the aeon wheel (the ``baseline`` extra); 1-NN DTW and MiniRocket
 beside them come from ``chainer-irnn baseline``'s functions on the same
 splits (``--baselines``).
 """
 import argparse
+import glob
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 import numpy
@@ -40,6 +44,8 @@ VARIANTS = {
     'last_paa200': {'pool': 'last', 'max_steps': 200},
     'last_paa500': {'pool': 'last', 'max_steps': 500},
     'last_paa500_ens3': {'pool': 'last', 'max_steps': 500, 'ensemble': 3},
+    'last_paa256': {'pool': 'last', 'max_steps': 256},
+    'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
     'last_lr3e-4': {'pool': 'last', 'lr': 3e-4},
     # IRNNClassifier(ensemble=3): members at seeds S, S+1, S+2 on seed S's split
@@ -48,17 +54,14 @@ VARIANTS = {
 }
 
 
-def paa(xs, k):
-    """Each series averaged over consecutive windows of ``k`` steps (the
-    last window over the steps it has)."""
-    out = []
-    for x in xs:
-        n = -(-len(x) // k)
-        idx = numpy.arange(len(x)) // k
-        total = numpy.zeros((n, x.shape[1]))
-        numpy.add.at(total, idx, x)
-        out.append(total / numpy.bincount(idx)[:, None])
-    return out
+def count_rollbacks(out):
+    """Rollbacks a run made: the entries of its ``rollbacks.json`` files (an
+    ensemble's members each have their own)."""
+    total = 0
+    for path in glob.glob(os.path.join(out, '**', 'rollbacks.json'), recursive=True):
+        with open(path) as f:
+            total += len(json.load(f))
+    return total
 
 
 def _read(path):
@@ -192,15 +195,21 @@ def main(argv=None):
             for seed in args.seeds:
                 if (name, variant, seed) in done:
                     continue
-                params = dict(VARIANTS[variant])
-                max_steps = params.pop('max_steps', None)
-                k = 1 if max_steps is None else -(-max(len(x) for x in xtr) // max_steps)
-                if max_steps is not None and k == 1:
-                    continue
+                # a variant says what it changes; the rest is fixed here, so
+                # a later change of the estimator's defaults keeps its meaning
+                params = dict({'ensemble': 1, 'max_steps': None}, **VARIANTS[variant])
+                max_steps = params.get('max_steps')
+                if max_steps is not None and max(len(x) for x in xtr) <= max_steps:
+                    continue        # the window would be 1 step: the plain variant
                 start = time.time()
-                train_x, test_x = (xtr, xte) if k == 1 else (paa(xtr, k), paa(xte, k))
-                clf = IRNNClassifier(seed=seed, **params).fit(train_x, ytr)
-                seconds = time.time() - start
+                out = tempfile.mkdtemp(prefix='corpus-')
+                try:
+                    clf = IRNNClassifier(seed=seed, out=out, **params).fit(xtr, ytr)
+                    seconds = time.time() - start
+                    rollbacks = count_rollbacks(out)
+                finally:
+                    shutil.rmtree(out, ignore_errors=True)
+                test_x = xte
                 best, log = clf.best_ or {}, clf.history_ or []
                 _append(args.results, {
                     'set': name, 'variant': variant, 'seed': seed, 'info': info,
@@ -209,7 +218,7 @@ def main(argv=None):
                     'classes': [str(c) for c in clf.classes_], 'y_test': [str(y) for y in yte],
                     'best_iteration': best.get('iteration'),
                     'last_iteration': log[-1].get('iteration') if log else None,
-                    'stopped': clf.stopped_})
+                    'stopped': clf.stopped_, 'rollbacks': rollbacks})
 
 
 if __name__ == '__main__':
