@@ -246,6 +246,10 @@ class Predictor(object):
             yield Batch([s.id for s in seqs], [self._prep.transform(s.x) for s in seqs],
                         [s.label for s in seqs] if has_labels else None)
         logger.info(table.summary())
+        if self._prep.window_mean > 1:     # the steps above are the file's, before averaging
+            logger.info('each sequence averaged over windows of %d steps before the model read '
+                        'it, as in training (model.json: tabular.window_mean)',
+                        self._prep.window_mean)
 
     def image_batches(self, path, labels=None, chunksize=50000):
         """Batches of images (see :func:`load_images`) for a model trained on MNIST."""

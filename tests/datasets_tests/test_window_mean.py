@@ -189,9 +189,15 @@ def test_cli_round_trip_predict_evaluate_and_the_estimator(tmp_path, capsys, cap
     assert config['tabular']['window_mean'] == 4
     test = tmp_path / 'test.csv'
     test.write_text(long_csv([11, 1, 4, 5, 8, 12, 3], seed=3))
-    rc, _, err = run(capsys, 'predict', '--model', out, '--csv', test, '--out',
-                     tmp_path / 'p.csv', '--chunksize', '5')
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger='chainer_irnn'):
+        rc, _, err = run(capsys, 'predict', '--model', out, '--csv', test, '--out',
+                         tmp_path / 'p.csv', '--chunksize', '5')
     assert rc == 0, err
+    # the log's steps are the file's; a line says what the model read
+    log = err + '\n'.join(r.getMessage() for r in caplog.records)
+    assert log.count('each sequence averaged over windows of 4 steps before the model read '
+                     'it') == 1, log
     pred = pd.read_csv(tmp_path / 'p.csv', dtype=str)
     rc, text, err = run(capsys, 'evaluate', '--model', out, '--csv', test, '--json',
                         tmp_path / 'e.json')
