@@ -82,6 +82,12 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         input_noise (float): std of Gaussian noise added to the
             standardised inputs in training (float input only; 0.1 measured
             better than none on four UCR sets, docs/csv.md).
+        augment_scale (float): in training, multiply each sequence's
+            features by factors drawn per (sequence, feature) from ``N(1,
+            augment_scale ** 2)`` (float input only; 0 = off).
+        augment_slice (float): in training, replace each sequence by a random
+            window of ``1 - augment_slice`` of its steps, resampled to its
+            length by linear interpolation (float input only; 0 = off).
         pool (str): what feeds the output layer: ``'last'`` (each
             sequence's last state), ``'mean'`` or ``'max'`` (over its steps).
         best_by (str): with validation data, keep the model of the best
@@ -120,7 +126,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
                  verbose=False, impl='fused', dropout=0.0, input_dropout=0.0,
                  input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
-                 axis_order=None, ensemble=3, max_steps=_prep.DEFAULT_MAX_STEPS):
+                 axis_order=None, ensemble=3, max_steps=_prep.DEFAULT_MAX_STEPS,
+                 augment_scale=0.0, augment_slice=0.0):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -151,6 +158,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.lr_patience = lr_patience
         self.axis_order = axis_order
         self.ensemble = ensemble
+        self.augment_scale = augment_scale
+        self.augment_slice = augment_slice
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
@@ -446,8 +455,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 #: TrainConfig settings that are IRNNClassifier parameters of the same name
 _FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimizer', 'lr', 'clip',
                   'weight_decay', 'epoch', 'min_iteration', 'seed', 'impl', 'dropout',
-                  'input_dropout', 'input_noise', 'pool', 'ensemble', 'best_by', 'patience',
-                  'lr_patience')
+                  'input_dropout', 'input_noise', 'augment_scale', 'augment_slice', 'pool',
+                  'ensemble', 'best_by', 'patience', 'lr_patience')
 #: TrainConfig settings the estimator fixes: a run can be repeated only at its values
 _FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
                'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')

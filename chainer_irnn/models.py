@@ -56,7 +56,9 @@ def _member(config, impl):
                        dropout=config.get('dropout', 0.0),
                        input_dropout=config.get('input_dropout', 0.0),
                        input_noise=config.get('input_noise', 0.0),
-                       pool=config.get('pool', 'last'))
+                       pool=config.get('pool', 'last'),
+                       augment_scale=config.get('augment_scale', 0.0),
+                       augment_slice=config.get('augment_slice', 0.0))
     elif kind in ('hrnn', 'rows-rnn'):
         hidden, n = tuple(config['hidden']), 2 if kind == 'hrnn' else 1
         if len(hidden) != n:
@@ -330,9 +332,14 @@ def check_description(config, path=CONFIG_FILE):
     for key in ('identity_scale', 'input_std'):
         if not _number(config[key]):
             bad(key, 'must be a finite number')
-    for key in ('dropout', 'input_dropout', 'input_noise'):
+    for key in ('dropout', 'input_dropout', 'input_noise', 'augment_scale', 'augment_slice'):
         if key in config and not (_number(config[key]) and config[key] >= 0):
             bad(key, 'must be a number >= 0')
+    if 'augment_slice' in config and config['augment_slice'] >= 1:
+        bad('augment_slice', 'must be a number >= 0 and < 1')
+    for key in ('augment_scale', 'augment_slice'):
+        if config.get(key) and config['model'] == 'irnn' and config['input'] == 'embed':
+            bad(key, "augments float input; input 'embed' takes integer ids")
     n = config['n_class']
     if not _positive_int(n):
         bad('n_class', 'must be a positive integer')

@@ -11,6 +11,7 @@ import chainer.links as L
 from chainer import backend
 from chainer import initializers
 
+from chainer_irnn.errors import ParameterError
 from chainer_irnn.functions import embed_id, irnn_recurrence, naive_recurrence
 
 IMPLEMENTATIONS = ('fused', 'naive')
@@ -25,6 +26,40 @@ def _recurrence(impl):
     if impl == 'fused':
         return irnn_recurrence
     raise ValueError('impl must be one of {}, not {!r}'.format(IMPLEMENTATIONS, impl))
+
+
+def _scaled(x, scale):
+    """``x`` ``(B, T, D)`` times factors from ``N(1, scale^2)``, one per
+    (sequence, feature)."""
+    xp = backend.get_array_module(x)
+    B, _, D = x.shape
+    factors = 1 + scale * xp.random.standard_normal((B, 1, D))
+    return x * factors.astype(x.dtype)
+
+
+def _sliced(x, fraction, lengths=None):
+    """Window slicing: each sequence of ``x`` ``(B, T, D)`` of length ``L``
+    (``lengths``; None: all ``T``) becomes a random window of ``w = max(2,
+    round((1 - fraction) L))`` of its steps (at most ``L``), resampled to
+    ``L`` steps by linear interpolation; steps past ``L`` are kept as they
+    are, a sequence of one step too."""
+    xp = backend.get_array_module(x)
+    B, T, _ = x.shape
+    n = xp.full((B,), T, dtype=xp.int64) if lengths is None else \
+        xp.minimum(xp.asarray(lengths).astype(xp.int64), T)
+    w = xp.minimum(xp.maximum(2, xp.rint((1 - fraction) * n).astype(xp.int64)), n)
+    span = xp.maximum(n - w, 0)
+    start = xp.minimum(xp.floor(xp.random.random_sample(B) * (span + 1)), span)
+    step = (xp.maximum(w, 1) - 1) / xp.maximum(n - 1, 1).astype(xp.float64)
+    last = xp.maximum(n - 1, 0)[:, None]
+    pos = xp.minimum(start[:, None] + xp.arange(T)[None, :] * step[:, None], last)
+    lo = xp.floor(pos).astype(xp.int64)
+    hi = xp.minimum(lo + 1, last)
+    frac = (pos - lo).astype(x.dtype)[:, :, None]
+    rows = xp.arange(B)[:, None]
+    out = x[rows, lo] * (1 - frac) + x[rows, hi] * frac
+    keep = (xp.arange(T)[None, :] >= n[:, None])[:, :, None]
+    return xp.where(keep, x, out)
 
 
 class IRNN(chainer.Chain):
@@ -57,14 +92,25 @@ class IRNN(chainer.Chain):
             (``input='linear'``).
         input_noise (float): standard deviation of Gaussian noise added to
             the float inputs.
+        augment_scale (float): magnitude scaling of the float inputs: each
+            sequence's features are multiplied by factors drawn per
+            (sequence, feature) from ``N(1, augment_scale ** 2)``; 0 = off.
+        augment_slice (float): window slicing, in ``[0, 1)``: each sequence
+            of true length ``L`` is replaced by a window of ``w = max(2,
+            round((1 - augment_slice) L))`` of its steps (``w <= L``) at a
+            uniformly random start, resampled back to ``L`` steps by linear
+            interpolation; padding is left as it is; 0 = off.
         pool (str): what :meth:`forward` returns for each sequence:
             ``'last'`` — the last layer's state after its last step (the
             blog's and the paper's model); ``'mean'`` or ``'max'`` — the
             mean or the element-wise maximum of that layer's states over the
             sequence's own steps (padding excluded).
 
-    Dropout and noise act in training only (``chainer.config.train``);
-    prediction and evaluation run in test mode and see the plain network.
+    Dropout, noise and the augmentations act in training only
+    (``chainer.config.train``); prediction and evaluation run in test mode
+    and see the plain network.  The random draws come from NumPy's (CuPy's)
+    global generator.  The augmentations (scaling, then slicing, then noise
+    and input dropout) need ``input='linear'``.
 
     Attributes:
         input_map: ``EmbedID`` or ``Linear`` of the first layer.
@@ -74,7 +120,8 @@ class IRNN(chainer.Chain):
 
     def __init__(self, in_size, hidden=100, input='embed', activation='relu',
                  identity_scale=1.0, input_std=0.001, impl='fused', dropout=0.0,
-                 input_dropout=0.0, input_noise=0.0, pool='last'):
+                 input_dropout=0.0, input_noise=0.0, pool='last', augment_scale=0.0,
+                 augment_slice=0.0):
         super().__init__()
         if isinstance(hidden, int):
             hidden = (hidden,)
@@ -97,6 +144,17 @@ class IRNN(chainer.Chain):
         self.hidden_dropout = float(dropout)
         self.input_dropout = float(input_dropout)
         self.input_noise = float(input_noise)
+        self.augment_scale = float(augment_scale)
+        self.augment_slice = float(augment_slice)
+        if not self.augment_scale >= 0:
+            raise ParameterError('augment_scale', 'expected a number >= 0, not {!r}'.format(
+                augment_scale))
+        if not 0 <= self.augment_slice < 1:
+            raise ParameterError('augment_slice', 'expected a number >= 0 and < 1, not '
+                                 '{!r}'.format(augment_slice))
+        if input == 'embed' and (self.augment_scale or self.augment_slice):
+            raise ParameterError('augment_scale' if self.augment_scale else 'augment_slice',
+                                 "augments float input; input='embed' takes integer ids")
         gauss = initializers.Normal(input_std)
         with self.init_scope():
             if input == 'embed':
@@ -122,7 +180,7 @@ class IRNN(chainer.Chain):
         return xs.T if isinstance(xs, chainer.Variable) else \
             backend.get_array_module(xs).ascontiguousarray(xs.T)
 
-    def _project_input(self, xs):
+    def _project_input(self, xs, lengths=None):
         # Time-major inside: (B, T, ...) -> (T, B, H), one call for all steps.
         if self.input == 'embed':
             # = self.input_map(ids), with a vectorised CPU gradient
@@ -131,6 +189,14 @@ class IRNN(chainer.Chain):
             raise ValueError('linear input must be (B, T, {}) floats, got shape {}'.format(
                 self.in_size, xs.shape))
         B, T, D = xs.shape
+        if chainer.config.train and (self.augment_scale or self.augment_slice):
+            # the inputs take no gradient: plain array operations
+            x = xs.array if isinstance(xs, chainer.Variable) else xs
+            if self.augment_scale:
+                x = _scaled(x, self.augment_scale)
+            if self.augment_slice:
+                x = _sliced(x, self.augment_slice, lengths)
+            xs = x
         if chainer.config.train and self.input_noise:
             xp = backend.get_array_module(xs)
             xs = xs + (self.input_noise * xp.random.standard_normal(xs.shape)).astype(xs.dtype)
@@ -166,7 +232,7 @@ class IRNN(chainer.Chain):
             ids = self._ids(xs)
             T, B = ids.shape
         else:
-            u = self._project_input(xs)
+            u = self._project_input(xs, lengths)
             T, B = u.shape[:2]
         for k in range(len(self.hidden)):
             rec = getattr(self, 'rec{}'.format(k))

@@ -16,7 +16,7 @@ of :mod:`~chainer_irnn.training.settings_table`; a bad one raises
 import dataclasses
 from typing import Optional, Tuple
 
-from chainer_irnn.errors import ParameterError
+from chainer_irnn.errors import ParameterError, Setting
 from chainer_irnn.training import presets, settings_table
 from chainer_irnn.training.settings_table import (  # NOQA: the choices, also here
     ACTIVATIONS, BEST_BY, INPUTS, MODELS, ON_DIVERGENCE, OPTIMIZERS, POOLS, VIEWS)
@@ -39,6 +39,12 @@ class ModelConfig:
     input_dropout: float = 0.0     #: dropout on the input features (linear input; embed: unused)
     #: std of Gaussian noise on float inputs in training (embed: unused)
     input_noise: float = 0.0
+    #: magnitude scaling of float inputs in training: factors N(1, scale^2)
+    #: per (sequence, feature); 0 = off (embed: refused)
+    augment_scale: float = 0.0
+    #: window slicing of float inputs in training: a random window of
+    #: (1 - slice) of each sequence, resampled to its length; 0 = off
+    augment_slice: float = 0.0
     #: what feeds the output layer: each sequence's last state, or the mean
     #: or maximum of its states over its steps (irnn only)
     pool: str = 'last'
@@ -48,6 +54,10 @@ class ModelConfig:
         if self.pool != 'last' and self.model != 'irnn':
             raise ParameterError('pool', 'pooling the states is an irnn setting; model {!r} '
                                  'reads its last state'.format(self.model))
+        for key in ('augment_scale', 'augment_slice'):
+            if getattr(self, key) and self.model == 'irnn' and self.input == 'embed':
+                raise ParameterError(key, 'augments float input; {} takes integer ids'.format(
+                    Setting('input', 'embed')))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -69,6 +69,9 @@ def describe_model(config, meta):
     if m.dropout or m.input_dropout or m.input_noise:   # training-only; older readers ignore
         description.update(dropout=m.dropout, input_dropout=m.input_dropout,
                            input_noise=m.input_noise)
+    for key in ('augment_scale', 'augment_slice'):     # training-only too
+        if getattr(m, key):
+            description[key] = getattr(m, key)
     if m.pool != 'last':    # older readers would silently read the last state
         description['pool'] = m.pool
     description.update(meta)

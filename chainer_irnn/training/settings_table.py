@@ -159,6 +159,12 @@ SETTINGS = {s.name: s for s in (
     _S('input_noise', 'model', float,
        'Gaussian noise added to the (standardised) inputs in training', minimum=0,
        group='model', metavar='STD'),
+    _S('augment_scale', 'model', float,
+       'in training, scale each sequence\'s features by factors from N(1, STD^2) (float input)',
+       minimum=0, maximum=1, group='model', metavar='STD'),
+    _S('augment_slice', 'model', float,
+       'in training, resample a random window of (1 - F) of each sequence to its length '
+       '(float input)', minimum=0, below=1, group='model', metavar='F'),
     _S('pool', 'model', str, "what feeds the output layer: each sequence's last state, or "
                              'the mean or maximum of its states over its steps (irnn only)',
        choices=POOLS, group='model'),

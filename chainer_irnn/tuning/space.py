@@ -3,14 +3,15 @@ trial draws (:data:`SEARCHED`) and :func:`suggest`, which draws them."""
 
 #: settings the search draws (flat TrainConfig keys); ``fixed`` ones are left alone
 SEARCHED = ('hidden', 'optimizer', 'lr', 'clip', 'batchsize', 'identity_scale', 'dropout',
-            'input_dropout', 'weight_decay', 'pool')
+            'input_dropout', 'weight_decay', 'pool', 'augment_scale', 'augment_slice')
 
 
 def suggest(trial, base, n_train, fixed=()):
     """Flat settings for one trial, drawn from the search space.
 
     ``base`` (TrainConfig) says what kind of model is tuned: the IRNN gets
-    layers and identity scale, float input gets input dropout; settings in
+    layers and identity scale, float input gets input dropout and the
+    augmentations (scaling, window slicing); settings in
     ``fixed`` keep ``base``'s value.
     """
     from chainer_irnn.training.settings_table import POOLS
@@ -42,4 +43,8 @@ def suggest(trial, base, n_train, fixed=()):
         values['weight_decay'] = trial.suggest_float('weight_decay', 1e-6, 1e-2, log=True)
     if m.model == 'irnn' and want('pool'):
         values['pool'] = trial.suggest_categorical('pool', list(POOLS))
+    if m.model == 'irnn' and m.input == 'linear':
+        for name in ('augment_scale', 'augment_slice'):
+            if want(name):
+                values[name] = trial.suggest_float(name, 0.0, 0.3)
     return values
