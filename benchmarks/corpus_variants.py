@@ -49,6 +49,9 @@ VARIANTS = {
     'last_paa200': {'pool': 'last', 'max_steps': 200},
     'last_paa500': {'pool': 'last', 'max_steps': 500},
     'last_paa500_ens3': {'pool': 'last', 'max_steps': 500, 'ensemble': 3},
+    # training-time augmentation: magnitude scaling N(1, 0.1^2) and window
+    # slicing to 90% of each series, resampled to its length
+    'last_aug': {'pool': 'last', 'augment_scale': 0.1, 'augment_slice': 0.1},
     'last_paa256': {'pool': 'last', 'max_steps': 256},
     'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
