@@ -35,6 +35,24 @@ MODELS = ('irnn', 'hrnn', 'rows-rnn')
 INPUTS = ('embed', 'linear')
 ARCH_KEYS = ('model', 'in_size', 'hidden', 'input', 'activation',
              'identity_scale', 'input_std', 'n_class')
+#: what a model file may need its reader to understand beyond the first
+#: model.json (``"requires"``); a release reading a file that names anything
+#: else refuses it, instead of predicting with a different model
+FEATURES = ('ensemble', 'pool', 'window_mean')
+
+
+def requirements(config):
+    """The :data:`FEATURES` that ``config`` (a model description) uses:
+    what a reader must apply to predict as the model was trained."""
+    needs = []
+    if (config.get('ensemble') or 1) > 1:
+        needs.append('ensemble')
+    if config.get('pool', 'last') != 'last':
+        needs.append('pool')
+    tabular = config.get('tabular')
+    if isinstance(tabular, dict) and (tabular.get('window_mean') or 1) > 1:
+        needs.append('window_mean')
+    return needs
 
 
 def build_model(config, impl='fused'):
@@ -81,11 +99,17 @@ def save_model(model, config, directory):
     ``model.npz`` also holds the text of ``model.json`` (entry
     :data:`DESCRIPTION_ENTRY`), so after a crash between the two renames
     :func:`load_model` loads the new weights with their own description
-    (and rewrites ``model.json``), never under the old one.
+    (and rewrites ``model.json``), never under the old one.  The description
+    written names the :func:`requirements` it uses (``"requires"``), so that
+    a release that cannot apply them refuses the file.
     """
     import numpy
     from chainer.serializers.npz import serialize
     os.makedirs(directory, exist_ok=True)
+    config = {k: v for k, v in config.items() if k != 'requires'}
+    needs = requirements(config)
+    if needs:
+        config['requires'] = needs
     text = irnn_io.json_text(config)
     arrays = serialize(model.predictor)
     arrays[DESCRIPTION_ENTRY] = numpy.frombuffer(text.encode('utf-8'), dtype=numpy.uint8)
@@ -307,6 +331,16 @@ def check_description(config, path=CONFIG_FILE):
     def bad(key, why):
         raise UserError('{}: {} {} {}'.format(path, key, _short(config.get(key)), why))
 
+    needs = config.get('requires', [])
+    if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+        bad('requires', 'must be a list of feature names')
+    unknown = [n for n in needs if n not in FEATURES]
+    if unknown:
+        from chainer_irnn._version import __version__
+        raise UserError('{}: the model needs {} {}, which chainer-irnn {} does not know: '
+                        'it was saved by a newer release; upgrade chainer-irnn to use '
+                        'it'.format(path, 'features' if len(unknown) > 1 else 'the feature',
+                                    ', '.join(map(repr, unknown[:5])), __version__))
     missing = [k for k in ARCH_KEYS if k not in config]
     if missing:
         raise UserError('{}: missing keys {}'.format(path, ', '.join(missing)))
