@@ -18,8 +18,8 @@ IRNN repeats the frozen state, which changes nothing because the next layer
 ignores those steps too.  An ``embed`` input (``EmbedID``, no bias) is a
 ``Gather`` of the embedding rows followed by an ``RNN`` whose ``W`` is the
 identity (exact in float32: each output sums one product by 1 and zeros).
-Dropout and input noise act in training only, so the exported graph, like
-``predict``, has none.  The head is ``Gemm`` (the ``Linear``) and
+Dropout, input noise and the input augmentations act in training only, so
+the exported graph, like ``predict``, has none.  The head is ``Gemm`` (the ``Linear``) and
 ``Softmax``.  It reads ``Y_h`` of the last layer (``pool='last'``), or for a
 pooled model (``pool='mean'``/``'max'`` in ``model.json``) the mean or
 element-wise maximum of that layer's ``Y`` over each sequence's own steps:

@@ -122,6 +122,28 @@ def test_long_layout_string_labels_and_predict_without_labels(tmp_path, capsys):
     assert [line.split(',')[0] for line in lines[1:]] == ['s{}'.format(i) for i in range(9)]
 
 
+def test_augmentation_flags_train_and_are_kept(tmp_path, capsys):
+    """--augment-slice and --augment-scale on sequences of several lengths:
+    recorded in settings.json and model.json, the model predicts as usual."""
+    from chainer_irnn.estimator import IRNNClassifier
+    csv = write(tmp_path, toy(n=24, layout='long'), 'long.csv')
+    model = str(tmp_path / 'model')
+    rc, _, err = main(capsys, 'train', '--csv', csv, '--out', model, '--epoch', '1',
+                      '--min-iteration', '0', '--no-progress', '--hidden', '4',
+                      '--batchsize', '8', '--ensemble', '1', '--augment-slice', '0.1',
+                      '--augment-scale', '0.1')
+    assert rc == 0, err
+    for name in ('settings.json', 'model.json'):
+        recorded = json.load(open(os.path.join(model, name)))
+        assert (recorded['augment_slice'], recorded['augment_scale']) == (0.1, 0.1), name
+    clf = IRNNClassifier.from_settings(model)
+    assert (clf.augment_slice, clf.augment_scale) == (0.1, 0.1)
+    pred = str(tmp_path / 'pred.csv')
+    rc, _, err = main(capsys, 'predict', '-m', model, '--csv', csv, '--out', pred)
+    assert rc == 0, err
+    assert len(open(pred).read().splitlines()) == 25
+
+
 def test_series_layout_trains(tmp_path, capsys):
     rng = numpy.random.RandomState(0)
     v = rng.normal(size=200).cumsum()

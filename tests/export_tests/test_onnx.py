@@ -28,7 +28,7 @@ def session(proto):
 
 
 def random_predictor(hidden, input='linear', activation='relu', kind='irnn', in_size=3,
-                     n_class=4, tabular=None, seed=0, pool=None):
+                     n_class=4, tabular=None, seed=0, pool=None, extra=None):
     """A model as load_model builds it, its weights moved off their
     initialisation (so biases, identity and head all matter); the same
     weights in every run (the initialisers draw from NumPy's global
@@ -38,6 +38,7 @@ def random_predictor(hidden, input='linear', activation='relu', kind='irnn', in_
               'n_class': n_class, 'dropout': 0.3, 'input_noise': 0.1}
     if pool is not None:
         config['pool'] = pool
+    config.update(extra or {})
     if tabular is not None:
         config['tabular'] = tabular
     state = numpy.random.get_state()
@@ -106,6 +107,17 @@ def test_variable_lengths_with_padding(case):
     # without `lengths` the padding would be read: the input is honoured
     unmasked = session(pred.to_onnx()).run(None, {'x': padded(seqs, garbage)})[0]
     assert numpy.abs(unmasked - expected)[lengths < 9].max() > 1e-3
+
+
+def test_training_augmentation_is_not_in_the_graph():
+    """augment_scale and augment_slice (model.json) act in training only:
+    the graph is that of the plain network, as predict is."""
+    aug = random_predictor((5,), extra=dict(augment_scale=0.3, augment_slice=0.4))
+    plain = random_predictor((5,))
+    X = inputs(plain, numpy.random.RandomState(3))
+    got = session(aug.to_onnx()).run(None, {'x': X})[0]
+    numpy.testing.assert_array_equal(got, session(plain.to_onnx()).run(None, {'x': X})[0])
+    numpy.testing.assert_allclose(got, aug.predict_proba(X), rtol=0, atol=TOL)
 
 
 def tabular(fill, standardize=True, names=None):
