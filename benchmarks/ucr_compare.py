@@ -18,7 +18,8 @@ there, so the script resumes where it stopped.  Methods:
 * ``defaults``: ``IRNNClassifier()`` fitted on the training split (its own
   10% stratified validation split drives training), scored on the test split;
 * ``tune``: ``chainer_irnn.tuning.tune`` on the training split with a
-  stratified 25% of it for validation, within ``--tune-minutes`` (and at
+  stratified 25% of it for validation (read as ``IRNNClassifier`` reads it:
+  standardised, and averaged to its default ``max_steps``), within ``--tune-minutes`` (and at
   most ``--tune-trials`` trials); the best trial's model scored on the test
   split.  The test split is never seen by training or tuning.
 
@@ -169,11 +170,14 @@ def run_tune(xtr, ytr, xte, yte, args, name=None):
     tr, va = stratified_split(codes.astype(numpy.int32), 0.25, args.seed)
     # the estimator's preprocessing (standardisation with the training part's
     # statistics) and its data description, so the tuned model reads raw series
+    # and its window averaging (max_steps, by default 256) fitted on the training part
+    from chainer_irnn.datasets.tabular import Preprocessor
+    from chainer_irnn.datasets.tabular import preprocess as _prep
     prep = IRNNClassifier()
     seqs = [xtr[i] for i in tr]
-    mean, std = prep._tabular(seqs, True)
-    from chainer_irnn.datasets.tabular import Preprocessor
-    p = Preprocessor([str(c) for c in classes], mean.tolist(), std.tolist(), None, True)
+    k = _prep.window_size([len(x) for x in seqs], _prep.check_max_steps(prep.max_steps))
+    mean, std = prep._tabular([_prep.window_means(x, k) for x in seqs], True)
+    p = Preprocessor([str(c) for c in classes], mean.tolist(), std.tolist(), None, True, k)
     train = [(p.transform(xtr[i]), numpy.int32(codes[i])) for i in tr]
     val = [(p.transform(xtr[i]), numpy.int32(codes[i])) for i in va]
     meta = {'data': 'arrays', 'data_source': name, 'in_size': int(xtr[0].shape[1]),

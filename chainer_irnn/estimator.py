@@ -63,7 +63,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             data's mean and std (over all steps).
         max_steps (int): when the longest sequence of ``X`` is longer, average
             every float sequence (at fit and predict) over windows of ``k =
-            ceil(longest / max_steps)`` steps, kept with the model; None: no
+            ceil(longest / max_steps)`` steps, kept with the model; default
+            256 (series of up to 256 steps are read as they are); None: no
             averaging.  A dataset from ``read_csv`` was averaged by its own.
         n_tokens (int): vocabulary size of ``input='embed'``.
         seed (int): seeds initialisation, shuffling and the split.

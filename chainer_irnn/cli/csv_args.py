@@ -7,7 +7,7 @@ flags into the parameters of :func:`chainer_irnn.read_csv`.
 
 def add_read_arguments(g, training=True):
     """Flags that say how to read a table (shared by train and predict)."""
-    from chainer_irnn.cli.common import positive_int
+    from chainer_irnn.cli.common import non_negative_int
     from chainer_irnn.datasets.tabular import LAYOUTS
     from chainer_irnn.datasets.tabular.preprocess import DEFAULT_MAX_STEPS
     g.add_argument('--label-col', metavar='COL',
@@ -43,12 +43,13 @@ def add_read_arguments(g, training=True):
     g.add_argument('--no-standardize', dest='standardize', action='store_false',
                    help='keep raw feature values (default: standardise each feature with the '
                         "training split's mean and std)")
-    g.add_argument('--max-steps', type=positive_int, default=DEFAULT_MAX_STEPS, metavar='N',
+    g.add_argument('--max-steps', type=non_negative_int, default=DEFAULT_MAX_STEPS,
+                   metavar='N',
                    help='average every sequence over consecutive windows of k steps, k = '
                         'ceil(longest training sequence / N), when the longest has more than '
-                        'N steps (k is kept with the model; long series learn better at some '
-                        '200 steps; default: {})'.format(
-                            'never' if DEFAULT_MAX_STEPS is None else DEFAULT_MAX_STEPS))
+                        'N steps (k is kept with the model; long series learn better so); '
+                        '0: never (default: {})'.format(
+                            0 if DEFAULT_MAX_STEPS is None else DEFAULT_MAX_STEPS))
 
 
 def add_arguments(parser):
@@ -76,4 +77,5 @@ def read_kwargs(args):
                 label_col=args.label_col, id_col=args.id_col, time_col=args.time_col,
                 feature_cols=args.feature_cols, features_per_step=args.features_per_step,
                 window=args.window, stride=args.stride, fill=args.fill,
-                standardize=args.standardize, max_steps=getattr(args, 'max_steps', None))
+                standardize=args.standardize,
+                max_steps=getattr(args, 'max_steps', None) or None)     # 0: never

@@ -136,7 +136,7 @@ def test_a_wide_file_is_converted_as_one_block(tmp_path, monkeypatch):
                         lambda *a, **kw: calls.append(a[1]) or column(*a, **kw))
     path = tmp_path / 'wide.csv'
     path.write_text(wide_text())
-    data = read_csv(str(path), val_split=0, features_per_step=1)
+    data = read_csv(str(path), val_split=0, features_per_step=1, max_steps=None)
     assert data.train.X[0].shape == (3000, 1) and len(calls) < 10, len(calls)
     # a bad cell is still named exactly: the first bad column, its first bad line
     for cell, message in (('x', "feature cell 'x' in column 'v1700' is not a number"),
@@ -152,7 +152,7 @@ def test_a_wide_file_is_converted_as_one_block(tmp_path, monkeypatch):
     # with fill, a missing cell is filled, not an error
     path.write_text(wide_text(bad=(2, 1700, '')))
     data = read_csv(str(path), val_split=0, features_per_step=1, fill='zero',
-                    standardize=False)
+                    standardize=False, max_steps=None)
     assert data.train.X[2][1700, 0] == 0
 
 

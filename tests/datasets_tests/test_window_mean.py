@@ -128,8 +128,8 @@ def test_read_csv_a_long_validation_split_does_not_set_k():
 
 def test_max_steps_that_fits_or_unset_changes_nothing(caplog):
     text = long_csv([6, 5, 4, 6, 3, 2])
-    plain = read_csv(io.StringIO(text), val_split=0)
-    assert preprocess.DEFAULT_MAX_STEPS is None
+    plain = read_csv(io.StringIO(text), val_split=0, max_steps=None)
+    assert read_csv(io.StringIO(text), val_split=0).meta == plain.meta   # 6 <= the default 256
     with caplog.at_level(logging.INFO, logger='chainer_irnn'):
         fits = read_csv(io.StringIO(text), val_split=0, max_steps=6)
     assert 'window_mean' not in plain.meta['tabular'] and plain.meta == fits.meta
@@ -158,7 +158,7 @@ def run(capsys, *argv):
 
 
 @pytest.mark.parametrize('command', ['train', 'tune', 'baseline'])
-@pytest.mark.parametrize('value', ['0', '-1', 'x'])
+@pytest.mark.parametrize('value', ['-1', 'x', '2.5'])
 def test_bad_flag_is_one_line_naming_it(tmp_path, capsys, command, value):
     path = tmp_path / 'a.csv'
     path.write_text(long_csv([3, 3]))
@@ -170,7 +170,7 @@ def test_bad_flag_is_one_line_naming_it(tmp_path, capsys, command, value):
     assert len(err.strip().splitlines()) == 1, err
     last = err.strip()
     assert last.startswith('chainer-irnn {}: error: argument --max-steps: '.format(command))
-    assert 'expected an integer >= 1' in last
+    assert 'expected an integer >= 0' in last
 
 
 def test_cli_round_trip_predict_evaluate_and_the_estimator(tmp_path, capsys, caplog):
@@ -236,7 +236,7 @@ def series(n=24, T=12, seed=0):
 def test_estimator_parameter(tmp_path, caplog):
     X, y = series()
     small = dict(hidden=(4,), epoch=1, min_iteration=4, batchsize=8)
-    assert IRNNClassifier().get_params()['max_steps'] is None
+    assert IRNNClassifier().get_params()['max_steps'] == 256
     with caplog.at_level(logging.INFO, logger='chainer_irnn'):
         clf = IRNNClassifier(max_steps=5, **small).fit(X, y)
     assert any('sequences averaged over windows of 3 steps (the longest training sequence '
@@ -357,7 +357,8 @@ def test_long_sequences_without_max_steps_get_a_hint(caplog):
     rng = numpy.random.RandomState(0)
     x = rng.randn(8, 1001, 1)
     with caplog.at_level(logging.INFO, logger='chainer_irnn'):
-        IRNNClassifier(epoch=1, min_iteration=0, hidden=4).fit(x, [0, 1] * 4)
+        IRNNClassifier(epoch=1, min_iteration=0, hidden=4, ensemble=1,
+                       max_steps=None).fit(x, [0, 1] * 4)
     assert caplog.text.count('has 1001 steps: long for a recurrent net') == 1
 
 
@@ -377,3 +378,31 @@ def test_window_means_need_no_padding():
     x = numpy.arange(5.0)[:, None]
     numpy.testing.assert_array_equal(window_means(x, 10 ** 9), [[2.0]])
     numpy.testing.assert_array_equal(window_means(x, 2), [[0.5], [2.5], [4.0]])
+
+
+def test_the_default_averages_long_series_to_256_steps_and_0_turns_it_off(tmp_path, capsys):
+    """read_csv, the estimator and ``--max-steps`` share one default (256);
+    ``--max-steps 0`` (None in Python) never averages."""
+    from chainer_irnn.estimator import IRNNClassifier as Estimator
+    assert preprocess.DEFAULT_MAX_STEPS == 256
+    text = long_csv([600, 300, 257, 600] * 3)
+    data = read_csv(io.StringIO(text), val_split=0)
+    assert data.meta['tabular']['window_mean'] == 3 and max(len(x) for x in data.train.X) == 200
+    assert 'window_mean' not in read_csv(io.StringIO(text), val_split=0,
+                                         max_steps=None).meta['tabular']
+    rng = numpy.random.RandomState(0)
+    X = rng.randn(8, 300, 1)
+    clf = Estimator(epoch=1, min_iteration=0, hidden=(4,), ensemble=1).fit(X, [0, 1] * 4)
+    assert clf.predictor_.description['tabular']['window_mean'] == 2
+    path = tmp_path / 'long.csv'
+    path.write_text(text)
+    for i, (flags, k) in enumerate((([], 3), (['--max-steps', '0'], None),
+                                    (['--max-steps', '100'], 6))):
+        out = tmp_path / 'o{}'.format(i)
+        rc, _, err = run(capsys, 'train', '--csv', path, '--out', out, '--ensemble', '1',
+                         *FAST, *flags)
+        assert rc == 0, err
+        config = json.loads((out / 'model.json').read_text())
+        assert config['tabular'].get('window_mean') == k
+        recorded = json.loads((out / 'settings.json').read_text())['data_args']['max_steps']
+        assert recorded == (int(flags[1]) if flags else 256)

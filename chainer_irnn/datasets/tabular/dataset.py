@@ -140,8 +140,9 @@ def read_csv(path, test=None, *, val=None, val_split=None, seed=0, layout='auto'
             training steps, the steps the model reads); the last window of a
             sequence averages the steps it has.  ``k`` is stored with the
             model (``window_mean``).
-            None (default): no averaging.  Long series (ACSF1, 1460 steps)
-            learn much better averaged to some 200 steps (docs/csv.md).
+            Default 256 (:data:`~chainer_irnn.datasets.tabular.preprocess.DEFAULT_MAX_STEPS`):
+            long series (ACSF1, 1460 steps) learn much better averaged to a
+            few hundred steps (docs/csv.md); None: no averaging.
 
     Returns:
         CsvData
