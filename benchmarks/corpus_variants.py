@@ -104,9 +104,17 @@ def ensemble_accuracy(runs):
                             numpy.asarray(runs[0]['y_test'])))
 
 
+#: columns made of other variants' runs: per set, the first of them that ran.
+#: ``defaults``: IRNNClassifier's defaults (an ensemble of 3, max_steps=256),
+#: which are ``last_paa256_ens3`` where a series is longer than 256 steps and
+#: ``last_ens3`` (the same computation) where none is
+COMPOSITES = {'defaults': ('last_paa256_ens3', 'last_ens3')}
+
+
 def summarize(results):
     """Per (set, variant): the seeds' accuracies, their mean, spread, mean
-    seconds and, where the runs kept their probabilities, the ensemble's."""
+    seconds, rollbacks (where counted) and, where the runs kept their
+    probabilities, the ensemble's."""
     from collections import defaultdict
     cells, base, info = defaultdict(list), {}, {}
     for r in results:
@@ -115,6 +123,11 @@ def summarize(results):
             continue
         cells[r['set'], r['variant']].append(r)
         info[r['set']] = r['info']
+    for name in list(info):
+        for composite, parts in COMPOSITES.items():
+            ran = [cells[name, v] for v in parts if cells.get((name, v))]
+            if ran:
+                cells[name, composite] = ran[0]
     out = {}
     for (name, variant), rs in cells.items():
         rs = sorted(rs, key=lambda r: r['seed'])
@@ -124,6 +137,7 @@ def summarize(results):
             'min': min(acc), 'max': max(acc),
             'seconds': float(numpy.mean([r['seconds'] for r in rs])),
             'ensemble': ensemble_accuracy(rs) if all('proba' in r for r in rs) else None,
+            'rollbacks': [r['rollbacks'] for r in rs if 'rollbacks' in r],
             'n_test': len(rs[0].get('y_test', ())), 'stopped': [r['stopped'] for r in rs]}
     return out, base, info
 
@@ -146,7 +160,8 @@ def table(results, variants=None):
                 continue
             text = '{:.3f} ({:.3f}-{:.3f}{})'.format(
                 c['mean'], c['min'], c['max'], '' if c['n'] == 3 else ', {} seeds'.format(c['n']))
-            if c['ensemble'] is not None and 'ensemble' not in VARIANTS.get(v, {}):
+            if c['ensemble'] is not None and 'ensemble' not in VARIANTS.get(v, {}) and \
+                    v not in COMPOSITES:
                 text += ', avg {:.3f}'.format(c['ensemble'])
             row.append(text + ', {:.0f} s'.format(c['seconds']))
         lines.append('| ' + ' | '.join(row) + ' |')
@@ -154,8 +169,9 @@ def table(results, variants=None):
               "accuracy of the mean of the seeds' probabilities (three runs on three "
               'validation splits); mean wall seconds per run', '']
     lines.append('| variant | mean >= DTW | ensemble >= DTW | mean within 2 pts of MiniRocket | '
-                 'spread <= 3 pts (100+ test) | runs not completed/early-stopped |')
-    lines.append('|---|---|---|---|---|---|')
+                 'spread <= 3 pts (100+ test) | runs not completed/early-stopped | '
+                 'runs that rolled back (of those counted) |')
+    lines.append('|---|---|---|---|---|---|---|')
     for v in variants:
         names = [s for s in SETS if (s, v) in cells and s in base]
         c = [cells[s, v] for s in names]
@@ -164,18 +180,20 @@ def table(results, variants=None):
         big = [x for x in c if x['n_test'] >= 100]
         ens = [(x['ensemble'], d) for x, d in zip(c, dtw) if x['ensemble'] is not None]
         bad = sum(st not in ('completed', 'early stopping') for x in c for st in x['stopped'])
-        lines.append('| {} | {}/{} | {}/{} | {}/{} | {}/{} | {} |'.format(
+        counted = [n for x in c for n in x['rollbacks']]
+        lines.append('| {} | {}/{} | {}/{} | {}/{} | {}/{} | {} | {} |'.format(
             v, sum(x['mean'] >= d - 1e-9 for x, d in zip(c, dtw)), len(c),
             sum(e >= d - 1e-9 for e, d in ens), len(ens),
             sum(x['mean'] >= m - 0.02 for x, m in zip(c, mr)), len(c),
-            sum(x['spread'] <= 0.03 for x in big), len(big), bad))
+            sum(x['spread'] <= 0.03 for x in big), len(big), bad,
+            '{}/{}'.format(sum(n > 0 for n in counted), len(counted)) if counted else '—'))
     return '\n'.join(lines)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--sets', nargs='+', default=SETS)
-    p.add_argument('--variants', nargs='+', choices=sorted(VARIANTS),
+    p.add_argument('--variants', nargs='+', choices=sorted(VARIANTS) + sorted(COMPOSITES),
                    help='variants to run (default: last), or the columns of --table')
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--baselines', action='store_true', help='also 1-NN DTW and MiniRocket')
@@ -183,6 +201,9 @@ def main(argv=None):
     p.add_argument('--table', action='store_true')
     args = p.parse_args(argv)
     results = _read(args.results)
+    if not args.table and set(args.variants or ()) & set(COMPOSITES):
+        p.error('{} is a column of --table, made of the runs of other variants'.format(
+            ', '.join(sorted(set(args.variants) & set(COMPOSITES)))))
     if args.table:
         print(table(results, args.variants))
         return
