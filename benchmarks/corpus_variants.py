@@ -52,6 +52,9 @@ VARIANTS = {
     # training-time augmentation: magnitude scaling N(1, 0.1^2) and window
     # slicing to 90% of each series, resampled to its length
     'last_aug': {'pool': 'last', 'augment_scale': 0.1, 'augment_slice': 0.1},
+    # what the 10-minute tune studies chose on six sets, mostly (docs/csv.md):
+    # an identity scaled below 1, a small clip, some dropout
+    'last_tuned': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2},
     'last_paa256': {'pool': 'last', 'max_steps': 256},
     'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
