@@ -377,8 +377,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         data = settings.data_args or {}
         if data.get('val_split') is not None:
             mine['validation_fraction'] = data['val_split']
-        if data.get('max_steps') is not None:
-            mine['max_steps'] = data['max_steps']
+        if 'csv' in data:       # a recorded null (or none recorded, before max_steps): never
+            mine['max_steps'] = data.get('max_steps') or None
         tabular = settings.recorded.get('tabular')
         if isinstance(tabular, dict) and isinstance(tabular.get('standardize'), bool):
             mine['standardize'] = tabular['standardize']

@@ -44,6 +44,8 @@ def run(args):
             raise UserError('{}: its classes ({}) are not those of {} ({})'.format(
                 args.model, ', '.join(map(str, model.classes)), args.csv,
                 ', '.join(map(str, data.classes))))
+        _check_same_reading(args.model, model.description.get('tabular') or {},
+                            data.meta['tabular'])
         model_row = {'method': 'IRNN ({})'.format(args.model)}
         for name, part in (('validation', data.val), ('test', data.test)):
             if part is not None and len(part):
@@ -54,3 +56,21 @@ def run(args):
         '; test: {} (scored once, chose nothing)'.format(args.test)))
     print(table(rows, model_row))
     return 0
+
+
+def _check_same_reading(path, trained, here):
+    """The model reads the sequences as this run read them (the same window
+    averaging and standardisation), or a :class:`UserError` saying what differs:
+    its score would otherwise be of data it was never fed."""
+    import numpy
+    from chainer_irnn.errors import UserError
+    mine, theirs = trained.get('window_mean', 1), here.get('window_mean', 1)
+    if mine != theirs:
+        raise UserError('{}: it averages each sequence over windows of {} step{}, this reading '
+                        'of the file over {}: give baseline the --max-steps that train was '
+                        'given'.format(path, mine, '' if mine == 1 else 's', theirs))
+    for key in ('mean', 'std'):
+        if not numpy.allclose(trained.get(key, []), here.get(key, []), rtol=1e-6, atol=1e-9):
+            raise UserError('{}: its feature {}s differ from those of this reading of the '
+                            'file: give baseline the file, flags and --seed that train was '
+                            'given'.format(path, 'mean' if key == 'mean' else 'std'))

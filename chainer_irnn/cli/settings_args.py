@@ -105,6 +105,8 @@ def apply_config(args, flags_given):
         return None
     settings = read_settings(args.config)
     data = settings.data_args or {}
+    if 'csv' in data and 'max_steps' not in data:
+        data = dict(data, max_steps=None)   # recorded before max_steps existed: no averaging
     actions = {a.dest: a for a in args._tracked_parser._actions}
     for key, value in data.items():
         if key not in MNIST_ARGS + CSV_ARGS:
@@ -161,6 +163,7 @@ def data_args(args):
     absolute, so that the run can be redone from another folder)."""
     if args.csv:
         out = {k: getattr(args, k, None) for k in CSV_ARGS}
+        out['max_steps'] = out['max_steps'] or None     # --max-steps 0: never (null)
         for k in CSV_FILES:
             if isinstance(out[k], str):
                 out[k] = os.path.abspath(out[k])

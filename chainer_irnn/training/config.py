@@ -55,7 +55,10 @@ class ModelConfig:
             raise ParameterError('pool', 'pooling the states is an irnn setting; model {!r} '
                                  'reads its last state'.format(self.model))
         for key in ('augment_scale', 'augment_slice'):
-            if getattr(self, key) and self.model == 'irnn' and self.input == 'embed':
+            if getattr(self, key) and self.model != 'irnn':
+                raise ParameterError(key, 'augmenting the input is an irnn setting (model '
+                                          '{!r})'.format(self.model))
+            if getattr(self, key) and self.input == 'embed':
                 raise ParameterError(key, 'augments float input; {} takes integer ids'.format(
                     Setting('input', 'embed')))
 

@@ -86,3 +86,32 @@ def test_cli_baseline_on_the_split_train_uses(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert rc == 2 and err.strip().endswith("--methods: unknown 'knn' (choose from majority, "
                                             "1nn-euclidean, 1nn-dtw, minirocket)")
+
+
+def test_cli_baseline_refuses_a_model_fed_otherwise(tmp_path, capsys):
+    """A model trained on a reading of the file that baseline's flags do not
+    repeat (another window averaging, another split) is refused, not scored
+    on data it was never fed."""
+    rng = numpy.random.RandomState(0)
+    lines = ['label,' + ','.join('t{}'.format(i) for i in range(12))]
+    for i in range(30):
+        lines.append('{},'.format(i % 2) + ','.join('{:.3f}'.format(v)
+                                                    for v in rng.normal(i % 2, 1, 12)))
+    csv = tmp_path / 'd.csv'
+    csv.write_text('\n'.join(lines) + '\n')
+    model = str(tmp_path / 'm')
+    assert cli.main(['train', '--csv', str(csv), '--out', model, '--iteration', '2',
+                     '--no-progress', '--hidden', '4', '--ensemble', '1',
+                     '--max-steps', '6']) == 0
+    capsys.readouterr()
+    for flags, message in (([], 'it averages each sequence over windows of 2 steps, this '
+                                'reading of the file over 1: give baseline the --max-steps '
+                                'that train was given'),
+                           (['--max-steps', '6', '--seed', '3'],
+                            'its feature means differ from those of this reading of the file')):
+        rc = cli.main(['baseline', '--csv', str(csv), '--methods', 'majority', '--model',
+                       model] + flags)
+        _, err = capsys.readouterr()
+        assert rc == 2 and message in err and 'Traceback' not in err, err
+    assert cli.main(['baseline', '--csv', str(csv), '--methods', 'majority', '--model', model,
+                     '--max-steps', '6']) == 0

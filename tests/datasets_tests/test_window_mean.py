@@ -129,7 +129,9 @@ def test_read_csv_a_long_validation_split_does_not_set_k():
 def test_max_steps_that_fits_or_unset_changes_nothing(caplog):
     text = long_csv([6, 5, 4, 6, 3, 2])
     plain = read_csv(io.StringIO(text), val_split=0, max_steps=None)
-    assert read_csv(io.StringIO(text), val_split=0).meta == plain.meta   # 6 <= the default 256
+    with caplog.at_level(logging.INFO, logger='chainer_irnn'):
+        assert read_csv(io.StringIO(text), val_split=0).meta == plain.meta   # 6 <= 256
+    assert not any('averaged' in r.getMessage() for r in caplog.records)   # the default: silent
     with caplog.at_level(logging.INFO, logger='chainer_irnn'):
         fits = read_csv(io.StringIO(text), val_split=0, max_steps=6)
     assert 'window_mean' not in plain.meta['tabular'] and plain.meta == fits.meta
@@ -400,9 +402,27 @@ def test_the_default_averages_long_series_to_256_steps_and_0_turns_it_off(tmp_pa
                                     (['--max-steps', '100'], 6))):
         out = tmp_path / 'o{}'.format(i)
         rc, _, err = run(capsys, 'train', '--csv', path, '--out', out, '--ensemble', '1',
-                         *FAST, *flags)
+                         '--epoch', '1', '--min-iteration', '0', '--no-progress', '--hidden',
+                         '6', '--batchsize', '8', *flags)
         assert rc == 0, err
         config = json.loads((out / 'model.json').read_text())
         assert config['tabular'].get('window_mean') == k
         recorded = json.loads((out / 'settings.json').read_text())['data_args']['max_steps']
-        assert recorded == (int(flags[1]) if flags else 256)
+        assert recorded == (int(flags[1]) or None if flags else 256)     # 0: never (null)
+        # the estimator and train --config repeat it
+        again = Estimator.from_settings(str(out))
+        assert again.max_steps == (int(flags[1]) or None if flags else 256)
+        rc, _, err = run(capsys, 'train', '--config', out, '--out', tmp_path / 'r{}'.format(i))
+        assert rc == 0, err
+        config = json.loads((tmp_path / 'r{}'.format(i) / 'model.json').read_text())
+        assert config['tabular'].get('window_mean') == k
+    # settings written before max_steps existed (no key) replay without averaging
+    settings = json.loads((tmp_path / 'o0' / 'settings.json').read_text())
+    del settings['data_args']['max_steps']
+    (tmp_path / 'old').mkdir()
+    (tmp_path / 'old' / 'settings.json').write_text(json.dumps(settings))
+    assert Estimator.from_settings(str(tmp_path / 'old')).max_steps is None
+    rc, _, err = run(capsys, 'train', '--config', tmp_path / 'old', '--out', tmp_path / 'o9')
+    assert rc == 0, err
+    assert 'window_mean' not in json.loads((tmp_path / 'o9' / 'model.json').read_text())[
+        'tabular']

@@ -128,8 +128,12 @@ def test_embed_input_refuses_augmentation():
     with pytest.raises(ParameterError, match=r"augment_slice: augments float input; "
                                              r"input='embed' takes integer ids"):
         TrainConfig().replace(input='embed', augment_slice=0.1)
-    # other encoders read no such setting, as they read no input noise
-    TrainConfig().replace(model='rows-rnn', hidden=(4,), augment_scale=0.1)
+    # other encoders have no such setting: refused, not ignored
+    for model in ('rows-rnn', 'hrnn'):
+        with pytest.raises(ParameterError, match=r"augment_scale: augmenting the input is an "
+                                                 r"irnn setting \(model '{}'\)".format(model)):
+            TrainConfig().replace(model=model, hidden=(4,) * (2 if model == 'hrnn' else 1),
+                                  augment_scale=0.1)
 
 
 def test_bounds_are_refused_with_a_clear_message(capsys):
@@ -210,8 +214,9 @@ def test_the_estimator_parameters_reach_the_model():
 class _Trial(object):
     """Draws the low end of each range; records what was drawn."""
 
-    def __init__(self):
+    def __init__(self, pick=None):
         self.drawn = {}
+        self.pick = pick or {}
 
     def suggest_int(self, name, low, high):
         self.drawn[name] = (low, high)
@@ -223,19 +228,26 @@ class _Trial(object):
 
     def suggest_categorical(self, name, choices):
         self.drawn[name] = tuple(choices)
-        return choices[0]
+        return self.pick.get(name, choices[0])
 
 
 def test_tune_searches_them_for_float_input_irnns():
     from chainer_irnn.tuning.space import SEARCHED, suggest
     assert {'augment_scale', 'augment_slice'} <= set(SEARCHED)
+    # off or on first, then the strength
     trial = _Trial()
     values = suggest(trial, TrainConfig().replace(input='linear'), 40)
-    assert trial.drawn['augment_scale'] == (0.0, 0.3) == trial.drawn['augment_slice']
+    assert trial.drawn['augment_scale_on'] == (False, True) == trial.drawn['augment_slice_on']
+    assert 'augment_scale' not in trial.drawn and 'augment_slice' not in trial.drawn
+    assert values['augment_scale'] == 0.0 == values['augment_slice']
+    trial = _Trial(pick={'augment_scale_on': True, 'augment_slice_on': True})
+    values = suggest(trial, TrainConfig().replace(input='linear'), 40)
+    assert trial.drawn['augment_scale'] == (0.02, 0.3) == trial.drawn['augment_slice']
+    assert values['augment_scale'] == 0.02 == values['augment_slice']
     TrainConfig().replace(input='linear', **values)          # a valid config
-    trial = _Trial()
+    trial = _Trial(pick={'augment_scale_on': True})
     suggest(trial, TrainConfig().replace(input='linear'), 40, fixed=('augment_slice',))
-    assert 'augment_scale' in trial.drawn and 'augment_slice' not in trial.drawn
+    assert 'augment_scale' in trial.drawn and 'augment_slice_on' not in trial.drawn
     for base in (TrainConfig(), TrainConfig().replace(model='rows-rnn', hidden=(4,),
                                                       input='linear')):
         trial = _Trial()

@@ -113,6 +113,8 @@ def window_note(k, longest, max_steps):
                'averaging over windows ({}, e.g. 200) may train better (docs/csv.md, ' \
                '"The corpus")'.format(longest, Setting('max_steps'))
     if k == 1:
+        if max_steps == DEFAULT_MAX_STEPS:
+            return None             # the default, with nothing to do: nothing to say
         return 'sequences not averaged (the longest training sequence has {} steps; {})'.format(
             longest, Setting('max_steps', max_steps))
     return 'sequences averaged over windows of {} steps (the longest training sequence has ' \
