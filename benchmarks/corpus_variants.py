@@ -107,11 +107,16 @@ def ensemble_accuracy(runs):
                             numpy.asarray(runs[0]['y_test'])))
 
 
-#: columns made of other variants' runs: per set, the first of them that ran.
-#: ``defaults``: IRNNClassifier's defaults (an ensemble of 3, max_steps=256),
-#: which are ``last_paa256_ens3`` where a series is longer than 256 steps and
-#: ``last_ens3`` (the same computation) where none is
-COMPOSITES = {'defaults': ('last_paa256_ens3', 'last_ens3')}
+#: columns made of other variants' runs: per set, the variant a function of
+#: its longest training series names.  ``defaults``: IRNNClassifier's defaults
+#: (an ensemble of 3, max_steps=256): ``last_paa256_ens3`` where a training
+#: series is longer than 256 steps, else ``last_ens3`` (the same computation)
+COMPOSITES = {'defaults': lambda longest: 'last_paa256_ens3' if longest > 256 else 'last_ens3'}
+
+
+def longest(info):
+    """The longest training series of a result's ``info`` ('50 x 29-361 x 6')."""
+    return int(info.split(' x ')[1].split('-')[-1])
 
 
 def summarize(results):
@@ -127,10 +132,9 @@ def summarize(results):
         cells[r['set'], r['variant']].append(r)
         info[r['set']] = r['info']
     for name in list(info):
-        for composite, parts in COMPOSITES.items():
-            ran = [cells[name, v] for v in parts if cells.get((name, v))]
-            if ran:
-                cells[name, composite] = ran[0]
+        for composite, pick in COMPOSITES.items():
+            if cells.get((name, pick(longest(info[name])))):
+                cells[name, composite] = cells[name, pick(longest(info[name]))]
     out = {}
     for (name, variant), rs in cells.items():
         rs = sorted(rs, key=lambda r: r['seed'])
@@ -241,12 +245,11 @@ def main(argv=None):
                     rollbacks = count_rollbacks(out)
                 finally:
                     shutil.rmtree(out, ignore_errors=True)
-                test_x = xte
                 best, log = clf.best_ or {}, clf.history_ or []
                 _append(args.results, {
                     'set': name, 'variant': variant, 'seed': seed, 'info': info,
-                    'accuracy': float(clf.score(test_x, yte)), 'seconds': seconds,
-                    'proba': numpy.round(clf.predict_proba(test_x), 5).tolist(),
+                    'accuracy': float(clf.score(xte, yte)), 'seconds': seconds,
+                    'proba': numpy.round(clf.predict_proba(xte), 5).tolist(),
                     'classes': [str(c) for c in clf.classes_], 'y_test': [str(y) for y in yte],
                     'best_iteration': best.get('iteration'),
                     'last_iteration': log[-1].get('iteration') if log else None,
