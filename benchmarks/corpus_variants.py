@@ -55,6 +55,10 @@ VARIANTS = {
     # what the 10-minute tune studies chose on six sets, mostly (docs/csv.md):
     # an identity scaled below 1, a small clip, some dropout
     'last_tuned': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2},
+    'last_tuned_ens3': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
+                        'ensemble': 3},
+    'last_tuned_paa256_ens3': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2,
+                               'dropout': 0.2, 'ensemble': 3, 'max_steps': 256},
     'last_paa256': {'pool': 'last', 'max_steps': 256},
     'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
