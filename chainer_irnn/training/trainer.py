@@ -388,7 +388,7 @@ def run_training(make_trainer, out, config, resume='auto', dist=ONE_PROCESS):
                         os.replace(p, p + DIVERGED_SUFFIX)
                 snapshots.write_json(path, rollbacks)
             dist.barrier()
-            logger.info('divergence at iteration %d; rolling back to %s (%d of %d)',
-                        e.iteration, rollbacks[-1]['snapshot'] or 'the start',
+            logger.info('divergence at iteration %d (%s); rolling back to %s (%d of %d)',
+                        e.iteration, e.what, rollbacks[-1]['snapshot'] or 'the start',
                         len(rollbacks), run.max_rollbacks)
             candidates = [good[-1][1]] if good else []

@@ -296,6 +296,9 @@ def test_relapse_rolls_back_before_it_and_sets_later_snapshots_aside(tmp_path, c
     good = (alarm - 200) // 50 * 50
     assert first[0]['snapshot'] == 'snapshot_iter_{}'.format(good)
     assert 'rolling back to snapshot_iter_{}'.format(good) in printed
+    # the line says what was seen
+    assert 'divergence at iteration {} (the training loss relapsed (moving average'.format(
+        alarm) in printed
     assert 'learning rate 0.05 after 1 rollback(s)' in printed
     aside = sorted(int(f.split('_')[2].split('.')[0]) for f in os.listdir(out)
                    if f.endswith(trainer_mod.DIVERGED_SUFFIX))
