@@ -231,7 +231,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         model.to_device(device)
         trainer = trainer_mod.build_trainer(model, train, val, config, out, device, dist=dist,
                                             select=meta.get('validation') != 'test',
-                                            identity=built.get('identity'))
+                                            identity=built.get('identity'),
+                                            n_class=built['n_class'])
         for extension in extensions:
             trainer.extend(extension)
         built.update(model=model, trainer=trainer)
@@ -396,10 +397,10 @@ def _after_divergence(error, built, config, out, make_trainer):
     monitor = getattr(built.get('trainer'), 'best_model', None)
     if getattr(error, 'at_end', False) and monitor is not None and monitor.params is not None:
         # the best evaluation of a run that ended exploded may have exploded too
-        from chainer_irnn.training.loss_guard import EXPLODED
+        from chainer_irnn.training.loss_guard import EXPLODED, chance_loss
         guard = built['trainer'].loss_guard
         scale = max(guard.first if math.isfinite(guard.first) else 0.0,
-                    math.log(max(int(built.get('n_class') or 2), 2)))
+                    chance_loss(built.get('n_class')))
         if not monitor.loss <= EXPLODED * scale:
             raise error
     if monitor is not None and monitor.params is not None:

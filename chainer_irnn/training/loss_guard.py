@@ -48,7 +48,13 @@ class LossGuard(training.Extension):
       default): a run that has not learnt much yet, or a flat loss, never
       trips it.  (At 0.9, the noise of a small data set's loss — GunPoint's
       went from 0.56 to 0.49 and back to 0.54 — stopped runs that were
-      learning.)  Snapshots within
+      learning.)  The climb is measured towards the start or ``floor`` (the
+      chance-level loss, :func:`chance_loss`), whichever is higher: a small
+      set learnt within the first ``window`` iterations starts low
+      (UnitTest's 18 series: 0.258 where chance is 0.693), and its training
+      loss wandering from 0.08 to 0.21, nowhere near chance, was taken for a
+      relapse.  (The arming still compares with the start, so the floor
+      never makes the guard trip where it did not.)  Snapshots within
       ``2 * window`` iterations of the alarm may already hold the relapse,
       so ``last_good`` is set before them.
     """
@@ -56,9 +62,10 @@ class LossGuard(training.Extension):
     trigger = 1, 'iteration'
     priority = training.PRIORITY_WRITER + 1   # before snapshots and logs
 
-    def __init__(self, key='main/loss', relapse=0.0, window=100, arm=0.5):
+    def __init__(self, key='main/loss', relapse=0.0, window=100, arm=0.5, floor=0.0):
         self.key = key
         self.relapse = relapse
+        self.floor = floor
         self.window = window
         self.arm = arm
         self._count = 0
@@ -94,11 +101,13 @@ class LossGuard(training.Extension):
         beta = 1.0 - 1.0 / self.window
         self._avg = beta * self._avg + (1.0 - beta) * value
         armed = self._best < self.arm * self._start
-        if armed and self._avg > self._best + self.relapse * (self._start - self._best):
+        top = max(self._start, self.floor)
+        if armed and self._avg > self._best + self.relapse * (top - self._best):
             raise DivergenceError(
                 iteration, 'the training loss relapsed (moving average {:.4g}, lowest {:.4g}, '
-                'start {:.4g}; loss guard {:g})'.format(self._avg, self._best, self._start,
-                                                        self.relapse),
+                '{} {:.4g}; loss guard {:g})'.format(
+                    self._avg, self._best, 'start' if top == self._start else 'chance level',
+                    top, self.relapse),
                 last_good=iteration - 2 * self.window)
         self._best = min(self._best, self._avg)
 
@@ -122,6 +131,12 @@ class LossGuard(training.Extension):
 EXPLODED = 10.0
 
 
+def chance_loss(n_class):
+    """The cross-entropy of guessing among ``n_class`` classes: ``log(n_class)``
+    (of 2 classes for an unknown or smaller number)."""
+    return math.log(max(int(n_class or 2), 2))
+
+
 def exploded(guard, n_class=2):
     """Why the run watched by ``guard`` (a :class:`LossGuard`) ended
     diverged, in words, or None: its last training loss is not finite, or
@@ -131,12 +146,11 @@ def exploded(guard, n_class=2):
         return None
     if not math.isfinite(guard.last):
         return 'the final training loss is {}'.format(guard.last)
-    scale = max(guard.first if math.isfinite(guard.first) else 0.0,
-                math.log(max(int(n_class or 2), 2)))
+    scale = max(guard.first if math.isfinite(guard.first) else 0.0, chance_loss(n_class))
     if guard.last > EXPLODED * scale:
         return 'the final training loss {:.4g} exploded (over {:g} times its start {:.4g} ' \
                'or chance level {:.4g})'.format(guard.last, EXPLODED, guard.first,
-                                                math.log(max(int(n_class or 2), 2)))
+                                                chance_loss(n_class))
     return None
 
 

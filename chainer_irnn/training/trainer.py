@@ -13,7 +13,8 @@ from chainer_irnn.training import extensions as ext, numerics, snapshots, thread
 from chainer_irnn.training.converter import sequence_converter
 from chainer_irnn.training.distributed import ONE_PROCESS, Resume, snapshots_to_try
 from chainer_irnn.training.hooks import FiniteGradients, GradientClipping
-from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, scale_learning_rate
+from chainer_irnn.training.loss_guard import DivergenceError, LossGuard, chance_loss, \
+    scale_learning_rate
 from chainer_irnn.training import rollback_order
 from chainer_irnn.training.order_samplers import ChainedShuffleOrderSampler
 from chainer_irnn.training.triggers import AnyTrigger, StopTrigger
@@ -132,7 +133,8 @@ def setup_optimizer(model, opt_config):
 
 
 def build_trainer(model, train, test, config, out, device,
-                  converter=sequence_converter, dist=ONE_PROCESS, select=True, identity=None):
+                  converter=sequence_converter, dist=ONE_PROCESS, select=True, identity=None,
+                  n_class=None):
     """Returns a ready :class:`chainer.training.Trainer`.
 
     Args:
@@ -152,6 +154,9 @@ def build_trainer(model, train, test, config, out, device,
             (:func:`check_snapshot`) must be of the same run (a
             :class:`RunIdentity`, ``trainer.run_identity``); None checks
             nothing.
+        n_class (int): the classes; the loss guard's relapse is measured
+            from at least their chance-level loss (None: from the first
+            losses only).
 
     With ``test``, a :class:`~chainer_irnn.training.extensions.BestModel`
     (``trainer.best_model``; None without ``test``) follows every evaluation:
@@ -205,7 +210,9 @@ def build_trainer(model, train, test, config, out, device,
     eval_interval = iters(run.eval_interval) or (epochs_between, 'epoch')
     snapshot_interval = iters(run.snapshot_interval) or (epochs_between, 'epoch')
 
-    trainer.loss_guard = LossGuard(relapse=run.loss_guard)   # fit judges the end by it too
+    # fit judges the end by it too; a relapse is a climb back towards chance
+    trainer.loss_guard = LossGuard(relapse=run.loss_guard,
+                                   floor=chance_loss(n_class) if n_class else 0.0)
     trainer.extend(trainer.loss_guard)
     # dropout and input noise draw from (seed, iteration): resumes are exact
     trainer.extend(ext.IterationSeed(run.seed, rank=dist.rank,

@@ -238,6 +238,26 @@ def test_loss_guard_trips_on_a_relapse_only():
         _Fake().step(LossGuard(), float('nan'))
 
 
+def test_a_set_learnt_within_the_first_window_relapses_towards_chance_only():
+    """UnitTest's 18 series: the first 100 losses average 0.258, and the loss
+    wandering from 0.08 up to 0.21 (chance: log 2 = 0.693) was taken for a
+    relapse; measured from chance it is not, and a real climb still is."""
+    from chainer_irnn.training.loss_guard import chance_loss
+    assert chance_loss(2) == pytest.approx(0.6931, abs=1e-4) and chance_loss(None) == chance_loss(1)
+    early = numpy.concatenate([numpy.linspace(0.6, 0.1, 20), numpy.full(380, 0.04)])
+    wander = numpy.concatenate([early, numpy.full(300, 0.21)])
+    with pytest.raises(DivergenceError, match='start 0.102'):      # the old measure
+        fake, guard = _Fake(), LossGuard(relapse=0.5)
+        for v in wander:
+            fake.step(guard, v)
+    fake, guard = _Fake(), LossGuard(relapse=0.5, floor=chance_loss(2))
+    for v in wander:
+        fake.step(guard, v)
+    with pytest.raises(DivergenceError, match=r'lowest 0.04.*chance level 0.6931'):
+        for v in numpy.full(300, 0.69):
+            fake.step(guard, v)
+
+
 def test_loss_guard_state_survives_a_snapshot():
     guard, fake = LossGuard(relapse=0.5, window=5), _Fake()
     for v in [2.0] * 5 + [1.0] * 20:
