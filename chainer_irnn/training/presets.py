@@ -34,8 +34,9 @@ PRESETS = {
     },
     'csv': {
         'source': 'chainer-irnn default for CSV data (docs/csv.md): an IRNN of '
-                  '100 ReLU units on standardised float features, Adam alpha 1e-3, '
-                  'clipping 1, batch 32 (at most the training set), '
+                  '100 ReLU units, its recurrent weights starting at 0.85 I, on '
+                  'standardised float features, Adam alpha 1e-3, clipping 0.2, '
+                  'dropout 0.2 before the output layer, batch 32 (at most the training set), '
                   '10 epochs and at least 2000 updates; the '
                   'model of the best validation loss is kept, the learning rate halved '
                   'after 3 evaluations without improvement, the run stopped after 6; '
@@ -43,7 +44,8 @@ PRESETS = {
                   'an ensemble of 3 such models (seeds seed..seed+2) averaging their '
                   'probabilities',
         'input': 'linear', 'hidden': (100,), 'view': 'floats',
-        'optimizer': 'adam', 'lr': 1e-3, 'clip': 1.0, 'batchsize': 32, 'auto_batchsize': True,
+        'identity_scale': 0.85, 'dropout': 0.2,
+        'optimizer': 'adam', 'lr': 1e-3, 'clip': 0.2, 'batchsize': 32, 'auto_batchsize': True,
         'epoch': 10, 'min_iteration': 2000,
         'best_by': 'loss', 'patience': 6, 'lr_patience': 3, 'lr_decay': 0.5,
         'on_divergence': 'rollback', 'input_noise': 0.1, 'ensemble': 3,
