@@ -44,8 +44,8 @@ def suggest(trial, base, n_train, fixed=()):
     if m.model == 'irnn' and want('pool'):
         values['pool'] = trial.suggest_categorical('pool', list(POOLS))
     if m.model == 'irnn' and m.input == 'linear':
-        # off or on first: on the corpus both at 0.1 hurt four univariate sets
-        # of six and helped two multivariate ones (docs/csv.md)
+        # off or on first: on the corpus, both at 0.1 hurt four univariate sets
+        # and helped two multivariate ones and PickupGestureWiimoteZ (docs/csv.md)
         for name in ('augment_scale', 'augment_slice'):
             if want(name):
                 on = trial.suggest_categorical(name + '_on', [False, True])
