@@ -56,7 +56,8 @@ def open_zip(source, what, name):
         raise UserError('{}: no such {} file'.format(name, what))
     try:
         return zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        # NotImplementedError: a damaged directory entry claiming an unknown zip version
         raise UserError('{}: not a readable {} file (not an npz archive: {})'.format(
             name, what, e))
 

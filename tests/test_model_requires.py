@@ -78,3 +78,18 @@ def test_every_known_feature_is_one_requirements_can_name():
                 tabular={'classes': ['a', 'b'], 'mean': [0.0, 0.0], 'std': [1.0, 1.0],
                          'window_mean': 2})
     assert sorted(requirements(full)) == sorted(FEATURES)
+
+
+def test_a_directory_entry_claiming_an_unknown_zip_version_is_one_line(tmp_path):
+    """Bytes flipped in model.npz's central directory can make zipfile raise
+    NotImplementedError ("zip file version 21.0"; found by the reliability
+    test's byte flipping): a UserError naming the file, not a traceback."""
+    saved(tmp_path)
+    path = tmp_path / 'model.npz'
+    data = bytearray(path.read_bytes())
+    at = data.index(b'PK\x01\x02')             # the first central directory entry
+    data[at + 6:at + 8] = (210).to_bytes(2, 'little')     # version needed: 21.0
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match=r'model.npz: not a readable model file \(not an npz '
+                                        r'archive: zip file version 21.0\)'):
+        load_model(str(tmp_path))
