@@ -379,8 +379,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         data = settings.data_args or {}
         if data.get('val_split') is not None:
             mine['validation_fraction'] = data['val_split']
-        if 'csv' in data:       # a recorded null (or none recorded, before max_steps): never
-            mine['max_steps'] = data.get('max_steps') or None
+        if 'csv' in data:       # a recorded null: never (read_settings fills an old file's)
+            mine['max_steps'] = data['max_steps'] or None     # 0, as --max-steps 0: never
         tabular = settings.recorded.get('tabular')
         if isinstance(tabular, dict) and isinstance(tabular.get('standardize'), bool):
             mine['standardize'] = tabular['standardize']

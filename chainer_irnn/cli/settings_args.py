@@ -105,8 +105,6 @@ def apply_config(args, flags_given):
         return None
     settings = read_settings(args.config)
     data = settings.data_args or {}
-    if 'csv' in data and 'max_steps' not in data:
-        data = dict(data, max_steps=None)   # recorded before max_steps existed: no averaging
     actions = {a.dest: a for a in args._tracked_parser._actions}
     for key, value in data.items():
         if key not in MNIST_ARGS + CSV_ARGS:

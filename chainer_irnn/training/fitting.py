@@ -12,7 +12,6 @@
 import contextlib
 import errno
 import logging
-import math
 import os
 import time
 
@@ -397,11 +396,9 @@ def _after_divergence(error, built, config, out, make_trainer):
     monitor = getattr(built.get('trainer'), 'best_model', None)
     if getattr(error, 'at_end', False) and monitor is not None and monitor.params is not None:
         # the best evaluation of a run that ended exploded may have exploded too
-        from chainer_irnn.training.loss_guard import EXPLODED, chance_loss
-        guard = built['trainer'].loss_guard
-        scale = max(guard.first if math.isfinite(guard.first) else 0.0,
-                    chance_loss(built.get('n_class')))
-        if not monitor.loss <= EXPLODED * scale:
+        from chainer_irnn.training.loss_guard import EXPLODED, loss_scale
+        if not monitor.loss <= EXPLODED * loss_scale(built['trainer'].loss_guard,
+                                                     built.get('n_class')):
             raise error
     if monitor is not None and monitor.params is not None:
         model = built['model']

@@ -137,6 +137,12 @@ def chance_loss(n_class):
     return math.log(max(int(n_class or 2), 2))
 
 
+def loss_scale(guard, n_class):
+    """What an exploded loss is measured against: the run's first training
+    loss or chance level, whichever is larger."""
+    return max(guard.first if math.isfinite(guard.first) else 0.0, chance_loss(n_class))
+
+
 def exploded(guard, n_class=2):
     """Why the run watched by ``guard`` (a :class:`LossGuard`) ended
     diverged, in words, or None: its last training loss is not finite, or
@@ -146,8 +152,7 @@ def exploded(guard, n_class=2):
         return None
     if not math.isfinite(guard.last):
         return 'the final training loss is {}'.format(guard.last)
-    scale = max(guard.first if math.isfinite(guard.first) else 0.0, chance_loss(n_class))
-    if guard.last > EXPLODED * scale:
+    if guard.last > EXPLODED * loss_scale(guard, n_class):
         return 'the final training loss {:.4g} exploded (over {:g} times its start {:.4g} ' \
                'or chance level {:.4g})'.format(guard.last, EXPLODED, guard.first,
                                                 chance_loss(n_class))

@@ -97,6 +97,8 @@ def read_settings(path):
                 raise UserError('{}: key "{}" must hold an object, not {!r}'.format(
                     path, key, value))
             data_args = dict(value)
+            if 'csv' in data_args:     # recorded before max_steps existed: no averaging
+                data_args.setdefault('max_steps', None)
         else:
             raise UserError('{}: unknown key "{}" (settings are the keys of '
                             'TrainConfig.flat(): {}, ...)'.format(
