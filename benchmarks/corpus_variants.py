@@ -59,6 +59,14 @@ VARIANTS = {
                         'ensemble': 3},
     'last_tuned_paa256_ens3': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2,
                                'dropout': 0.2, 'ensemble': 3, 'max_steps': 256},
+    'last_tuned_paa256': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
+                          'max_steps': 256},
+    # the tuned settings with the learning rate annealed along a half cosine
+    # to 0 over the planned run instead of halved on plateaus
+    'cos': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
+            'lr_anneal': 'cosine', 'lr_patience': 0},
+    'cos_paa256': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
+                   'lr_anneal': 'cosine', 'lr_patience': 0, 'max_steps': 256},
     'last_paa256': {'pool': 'last', 'max_steps': 256},
     'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
@@ -123,6 +131,9 @@ def ensemble_accuracy(runs):
 COMPOSITES = {
     'defaults': lambda longest: 'last_tuned_paa256_ens3' if longest > 256 else 'last_tuned_ens3',
     'ens3_paa256': lambda longest: 'last_paa256_ens3' if longest > 256 else 'last_ens3',
+    # single models: the defaults' member, and with the annealing
+    'single': lambda longest: 'last_tuned_paa256' if longest > 256 else 'last_tuned',
+    'single_cos': lambda longest: 'cos_paa256' if longest > 256 else 'cos',
 }
 
 

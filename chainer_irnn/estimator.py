@@ -100,6 +100,9 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             run.
         lr_patience (int): halve the learning rate after this many
             evaluations without improvement (0 = off).
+        lr_anneal (str): ``'cosine'`` lowers the learning rate along a half
+            cosine to 0 over the planned run (``epoch``, ``min_iteration``);
+            excludes ``lr_patience``.  ``'none'`` keeps it.
         axis_order (str): how 3-D arrays (and the 2-D sequences of a list)
             are laid out: ``'ntf'`` (sequences, steps, features) or
             ``'nct'`` (aeon's and sktime's sequences, channels, steps).
@@ -130,7 +133,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  verbose=False, impl='fused', dropout=0.2, input_dropout=0.0,
                  input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
                  axis_order=None, ensemble=3, max_steps=_prep.DEFAULT_MAX_STEPS,
-                 augment_scale=0.0, augment_slice=0.0):
+                 augment_scale=0.0, augment_slice=0.0, lr_anneal='none'):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -163,6 +166,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.ensemble = ensemble
         self.augment_scale = augment_scale
         self.augment_slice = augment_slice
+        self.lr_anneal = lr_anneal
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
@@ -459,7 +463,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 _FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimizer', 'lr', 'clip',
                   'weight_decay', 'epoch', 'min_iteration', 'seed', 'impl', 'dropout',
                   'input_dropout', 'input_noise', 'augment_scale', 'augment_slice', 'pool',
-                  'ensemble', 'best_by', 'patience', 'lr_patience')
+                  'ensemble', 'best_by', 'patience', 'lr_patience', 'lr_anneal')
 #: TrainConfig settings the estimator fixes: a run can be repeated only at its values
 _FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
                'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')

@@ -108,6 +108,10 @@ class RunConfig:
     # a schedule instead of plateaus: lr * lr_decay ** (t / lr_decay_every), after a warm-up
     lr_decay_every: int = 0            #: updates per scheduled decay (continuous); 0 = off
     warmup: int = 0                    #: linear learning-rate warm-up over this many updates
+    #: 'cosine': the rate falls along a half cosine from lr to 0 over the
+    #: planned run (:meth:`planned_updates`); 'none': it stays (plateaus and
+    #: the exponential schedule aside)
+    lr_anneal: str = 'none'
     keep_snapshots: int = 5            #: snapshots kept (the newest); 0 = all
     #: train this many models (seeds seed, seed + 1, ...) and predict with
     #: their mean probability (:mod:`chainer_irnn.training.ensemble`)
@@ -115,11 +119,19 @@ class RunConfig:
 
     def __post_init__(self):
         settings_table.check('run', self)
-        if self.lr_patience and (self.lr_decay_every or self.warmup):
+        if self.lr_patience and (self.lr_decay_every or self.warmup or self.annealed):
             # both would set the rate: the schedule each update, plateaus at evaluations
             raise ParameterError('lr_decay_every', 'a learning-rate schedule (lr_decay_every, '
-                                 'warmup) and decay on plateaus (lr_patience) exclude each '
-                                 'other; set lr_patience to 0 or drop the schedule')
+                                 'warmup, lr_anneal) and decay on plateaus (lr_patience) '
+                                 'exclude each other; set lr_patience to 0 or drop the '
+                                 'schedule')
+        if self.annealed and self.lr_decay_every:
+            raise ParameterError('lr_anneal', 'the cosine annealing and the exponential '
+                                 'schedule (lr_decay_every) exclude each other; choose one')
+
+    @property
+    def annealed(self):
+        return self.lr_anneal != 'none'
 
     def batch_for(self, n_train):
         """The batch size for ``n_train`` training examples: ``batchsize``,
@@ -136,6 +148,14 @@ class RunConfig:
         need more passes)."""
         needed = -(-self.min_iteration * self.batchsize // max(1, n_train))
         return max(self.epoch, needed)
+
+    def planned_updates(self, n_train):
+        """The updates the run makes unless stopped early: ``iteration``, or
+        :meth:`epochs_for` epochs of ``n_train`` examples (the annealing's
+        length)."""
+        if self.iteration is not None:
+            return self.iteration
+        return -(-self.epochs_for(n_train) * max(1, n_train) // self.batchsize)
 
     def stop_trigger(self, n_train):
         """The trainer's stop trigger: ``(iteration, 'iteration')`` or

@@ -32,6 +32,7 @@ from chainer_irnn.models import INPUTS, MODELS
 OPTIMIZERS = ('sgd', 'momentum', 'rmsprop', 'adam')
 ON_DIVERGENCE = ('stop', 'rollback')
 BEST_BY = ('loss', 'accuracy')
+LR_ANNEAL = ('none', 'cosine')
 #: the largest seed NumPy takes (``seed``, ``permute``)
 SEED_MAX = 2 ** 32 - 1
 #: the kind of ``hidden``: one or more positive layer sizes
@@ -197,6 +198,10 @@ SETTINGS = {s.name: s for s in (
        minimum=0, group='optimisation', metavar='ITER'),
     _S('warmup', 'run', int, 'linear learning-rate warm-up over ITER updates; 0 = none',
        minimum=0, group='optimisation', metavar='ITER'),
+    _S('lr_anneal', 'run', str, 'cosine: lower the learning rate along a half cosine to 0 '
+                                '(from --lr, after any --warmup) over the planned run '
+                                '(--epoch, --min-iteration or --iteration); none: keep it',
+       choices=LR_ANNEAL, group='optimisation'),
     _S('best_by', 'run', str, 'with validation data, keep the model of the best validation '
                               'loss or accuracy',
        choices=BEST_BY, group='optimisation'),

@@ -217,10 +217,11 @@ def build_trainer(model, train, test, config, out, device,
     # dropout and input noise draw from (seed, iteration): resumes are exact
     trainer.extend(ext.IterationSeed(run.seed, rank=dist.rank,
                                      gpu=device.xp is not numpy))
-    if run.lr_decay_every or run.warmup:
+    if run.lr_decay_every or run.warmup or run.annealed:
         trainer.extend(ext.LearningRateSchedule(
             decay=run.lr_decay if run.lr_decay_every else 1.0,
-            every=run.lr_decay_every or 1, warmup=run.warmup))
+            every=run.lr_decay_every or 1, warmup=run.warmup,
+            anneal=run.planned_updates(len(train)) if run.annealed else 0))
     dist.extend(trainer)
     if test is not None:
         test_iter = chainer.iterators.SerialIterator(

@@ -93,6 +93,9 @@ def test_the_estimator_passes_on_its_parameters_named_as_settings():
     assert (config.model.hidden, config.optimizer.lr, config.model.pool, config.run.ensemble,
             config.run.patience, config.run.batchsize) == ((7,), 0.02, 'mean', 2, 1, 40)
     assert config.run.on_divergence == 'rollback' and config.mnist.view == 'floats'
+    annealed = IRNNClassifier(lr_anneal='cosine', lr_patience=0)._config(n_train=40).run
+    assert (annealed.lr_anneal, annealed.lr_patience) == ('cosine', 0)
+    assert IRNNClassifier()._config(n_train=40).run.lr_anneal == 'none'
 
 
 def test_errors_name_the_flags_of_the_table():

@@ -373,6 +373,65 @@ def test_warmup_starts_small_and_reaches_the_rate():
     assert s.factor(9) == 1.0 and s.factor(100) == 1.0
 
 
+def test_cosine_annealing_factor():
+    """A half cosine from 1 to 0 over ``anneal`` updates, then 0; after a
+    warm-up where there is one."""
+    s = LearningRateSchedule(anneal=100)
+    assert s.factor(0) == 1.0
+    assert s.factor(50) == pytest.approx(0.5)
+    assert s.factor(25) == pytest.approx((1 + numpy.cos(numpy.pi / 4)) / 2)
+    assert s.factor(100) == pytest.approx(0.0) and s.factor(1000) == pytest.approx(0.0)
+    assert all(s.factor(t) > s.factor(t + 1) for t in range(100))
+    w = LearningRateSchedule(anneal=100, warmup=10)
+    assert w.factor(0) == pytest.approx(0.1 * s.factor(0))
+    assert w.factor(60) == pytest.approx(s.factor(60))
+    for bad in ({'lr_anneal': 'linear'}, {'lr_anneal': 'cosine', 'lr_patience': 2},
+                {'lr_anneal': 'cosine', 'lr_decay_every': 10}):
+        with pytest.raises(ParameterError):
+            TrainConfig().replace(**bad)
+
+
+@pytest.mark.parametrize('n,batch,epoch,min_iteration', [(32, 8, 3, 0), (30, 8, 1, 20),
+                                                         (5, 2, 2, 7)])
+def test_annealing_spans_the_planned_run_and_ends_at_zero(tmp_path, n, batch, epoch,
+                                                          min_iteration):
+    """planned_updates is the updates an epoch-based run makes (the minimum
+    run included): the rate falls every update and reaches 0 at the end."""
+    train = toy_data(n=n)
+    config = make_config({'lr_anneal': 'cosine', 'batchsize': batch}, iteration=None,
+                         epoch=epoch, min_iteration=min_iteration, snap=1000)
+    planned = config.run.planned_updates(n)
+    model, tr = make_factory(train, str(tmp_path), settings_over={
+        'lr_anneal': 'cosine', 'batchsize': batch, 'epoch': epoch,
+        'min_iteration': min_iteration}, iteration=None, snap=1000)()
+    tr.run()
+    log = read_log(str(tmp_path))
+    assert log[-1]['iteration'] == planned == tr.updater.iteration
+    rates = [e['lr'] for e in log]
+    assert rates[-1] == pytest.approx(0.0, abs=1e-12)
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert rates[0] == pytest.approx(0.05 * (1 + numpy.cos(numpy.pi / planned)) / 2)
+
+
+def test_annealed_run_resumes_exactly(tmp_path):
+    """A run killed mid-way and resumed follows the same cosine: it ends
+    with the uninterrupted run's parameters."""
+    train = toy_data(n=32)
+    over = {'lr_anneal': 'cosine'}
+    full = str(tmp_path / 'full')
+    model, tr = make_factory(train, full, settings_over=over)()
+    tr.run()
+    part = str(tmp_path / 'part')
+    _, tr = make_factory(train, part, settings_over=over)()   # the same plan, killed at 6
+    tr.stop_trigger = chainer.training.triggers.IntervalTrigger(6, 'iteration')
+    tr.run()
+    assert [i for i, _ in snapshots.find_snapshots(part)] == [4]
+    m_res = trainer_mod.run_training(make_factory(train, part, settings_over=over), part,
+                                     make_config(over), resume='auto')
+    for k, v in params(model).items():
+        numpy.testing.assert_array_equal(params(m_res)[k], v)
+
+
 def test_schedule_keeps_a_rollbacks_lowered_rate(tmp_path):
     """The schedule scales the rate the optimizer has when training starts,
     so the rollback's factor is kept."""
