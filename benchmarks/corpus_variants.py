@@ -67,6 +67,8 @@ VARIANTS = {
             'lr_anneal': 'cosine', 'lr_patience': 0},
     'cos_paa256': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
                    'lr_anneal': 'cosine', 'lr_patience': 0, 'max_steps': 256},
+    'cos_paa128': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
+                   'lr_anneal': 'cosine', 'lr_patience': 0, 'max_steps': 128},
     'last_paa256': {'pool': 'last', 'max_steps': 256},
     'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
@@ -134,6 +136,7 @@ COMPOSITES = {
     # single models: the defaults' member, and with the annealing
     'single': lambda longest: 'last_tuned_paa256' if longest > 256 else 'last_tuned',
     'single_cos': lambda longest: 'cos_paa256' if longest > 256 else 'cos',
+    'single_cos128': lambda longest: 'cos_paa128' if longest > 128 else 'cos',
 }
 
 
