@@ -26,7 +26,7 @@ from typing import Optional, Tuple
 from chainer_irnn.datasets.mnist.views import VIEWS
 from chainer_irnn.errors import ParameterError
 from chainer_irnn.functions.rnn.irnn_recurrence import ACTIVATIONS
-from chainer_irnn.links.irnn import IMPLEMENTATIONS, POOLS
+from chainer_irnn.links.irnn import AUGMENT_SCALE_MAX, IMPLEMENTATIONS, POOLS
 from chainer_irnn.models import INPUTS, MODELS
 
 OPTIMIZERS = ('sgd', 'momentum', 'rmsprop', 'adam')
@@ -162,7 +162,7 @@ SETTINGS = {s.name: s for s in (
        group='model', metavar='STD'),
     _S('augment_scale', 'model', float,
        'in training, scale each sequence\'s features by factors from N(1, STD^2) (float input)',
-       minimum=0, maximum=1, group='model', metavar='STD'),
+       minimum=0, maximum=AUGMENT_SCALE_MAX, group='model', metavar='STD'),
     _S('augment_slice', 'model', float,
        'in training, resample a random window of (1 - F) of each sequence to its length '
        '(float input)', minimum=0, below=1, group='model', metavar='F'),
