@@ -51,6 +51,9 @@ RUN_FILE = 'run.json'
 #: flat settings that do not shape the model a run ends with
 NOT_SHAPING = ('preset', 'epoch', 'iteration', 'min_iteration', 'progress', 'plots', 'report',
                'log_interval', 'snapshot_interval', 'keep_snapshots')
+#: shaping settings added since ``run.json`` existed, with the value every
+#: run recorded before had (so that resuming one with another value is refused)
+ADDED_SETTINGS = {'class_weight': 'none'}
 #: files a training run writes into its folder (removed when starting over)
 RUN_FILES = (RUN_FILE, 'settings.json', 'log', 'rollbacks.json', 'world.json', 'model.npz',
              'model.json', 'loss.png', 'accuracy.png', 'test.json')
@@ -139,7 +142,10 @@ def differences(old, new):
     if 'description' in od and od.get('description') != nd.get('description') and \
             not any(d.startswith('other training') for d in out):
         out.append('another data description (classes, columns or preprocessing)')
-    os_, ns = old.get('settings') or {}, new.get('settings') or {}
+    os_, ns = dict(old.get('settings') or {}), new.get('settings') or {}
+    for key, value in ADDED_SETTINGS.items():
+        if key in ns:
+            os_.setdefault(key, value)      # a run recorded before the setting existed
     for key in sorted(set(os_) | set(ns)):
         if key in os_ and os_.get(key) != ns.get(key):
             out.append('{} {} there, {} here'.format(Setting(key), _show(os_.get(key)),
