@@ -68,7 +68,8 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
                              "'auto' or 'none', not a snapshot path ({})".format(resume))
     start = time.time()
     with RunLock(out):
-        run_folder.claim(out, run_folder.identity(config, train, val, meta), resume)
+        run_folder.claim(out, run_folder.identity(config, train, val, meta), resume,
+                         description=meta)
         if resume == 'none':
             _remove_extra_members(out, members)
         description = None

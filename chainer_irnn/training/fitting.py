@@ -261,7 +261,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         # the folder holds one run: continue only that one, or start over; the
         # snapshots carry the writing rank's identity and are checked against it
         built['identity'] = dist.from_writer(lambda: run_folder.claim(
-            out, run_folder.identity(config, train, val, meta, dist.size), resume))
+            out, run_folder.identity(config, train, val, meta, dist.size), resume,
+            description=meta))
         resume = dist.resume_from(out, resume)
         if run.on_divergence == 'rollback':
             dist.require_shared_out(out, str(Setting('on_divergence', 'rollback')))
