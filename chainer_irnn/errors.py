@@ -22,7 +22,8 @@ class Setting(object):
     ``--layout wide`` while the CLI runs; ``str(Setting('lr'))`` is ``lr`` or
     ``--lr``.  A boolean whose switch the CLI names (``(param, value)`` in
     its flags) shows as that switch: ``Setting('header', False)`` is
-    ``header=False`` or ``--no-header``.
+    ``header=False`` or ``--no-header``; so does a None the CLI spells
+    otherwise: ``Setting('max_steps', None)`` is ``--max-steps 0``.
     """
 
     def __init__(self, param, value=_UNSET):
@@ -33,7 +34,8 @@ class Setting(object):
             if self.value is _UNSET:
                 return self.param
             return '{}={!r}'.format(self.param, self.value)
-        if isinstance(self.value, bool) and (self.param, self.value) in _flags:
+        if (isinstance(self.value, bool) or self.value is None) and \
+                (self.param, self.value) in _flags:
             return _flags[self.param, self.value]      # a switch: --no-header, --py2
         flag = _flags.get(self.param, '--' + self.param.replace('_', '-'))
         return flag if self.value is _UNSET else '{} {}'.format(flag, self.value)

@@ -115,6 +115,11 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             probabilities (:func:`chainer_irnn.training.ensemble.fit_ensemble`;
             the csv preset's 3 by default, which removed most of the seed
             spread on the corpus of docs/csv.md); 1 trains one model.
+        class_weight (None or str): ``'balanced'`` weighs each class in the
+            training and validation losses by ``n / (k * n_c)``, its share of
+            the training split (scikit-learn's ``'balanced'``; for imbalanced
+            classes); None (default): every sequence counts the same.
+            Weights given per class (a dict) are not taken.
 
     Attributes:
         classes_ (ndarray): the class labels.
@@ -133,7 +138,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  verbose=False, impl='fused', dropout=0.2, input_dropout=0.0,
                  input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
                  axis_order=None, ensemble=3, max_steps=_prep.DEFAULT_MAX_STEPS,
-                 augment_scale=0.0, augment_slice=0.0, lr_anneal='none'):
+                 augment_scale=0.0, augment_slice=0.0, lr_anneal='none', class_weight=None):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -167,6 +172,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.augment_scale = augment_scale
         self.augment_slice = augment_slice
         self.lr_anneal = lr_anneal
+        self.class_weight = class_weight
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
@@ -178,7 +184,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             view='pixels' if self.input == 'embed' else 'floats',
             batchsize=32 if self.batchsize is None else min(self.batchsize, n_train),
             auto_batchsize=self.batchsize is None, on_divergence='rollback',
-            progress=bool(self.verbose), plots=self.out is not None, report=bool(self.verbose))
+            progress=bool(self.verbose), plots=self.out is not None, report=bool(self.verbose),
+            class_weight=_class_weight_setting(self.class_weight))
         return TrainConfig.from_preset('csv').replace(preset=None, **values)
 
     def _tabular(self, seqs, standardize):
@@ -379,6 +386,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         flat = config.flat()
         mine = {k: flat[k] for k in _FROM_SETTINGS}
         mine['hidden'] = tuple(config.model.hidden)
+        mine['class_weight'] = None if config.run.class_weight == 'none' else \
+            config.run.class_weight
         mine['batchsize'] = None if config.run.auto_batchsize else config.run.batchsize
         data = settings.data_args or {}
         if data.get('val_split') is not None:
@@ -467,6 +476,18 @@ _FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimiz
 #: TrainConfig settings the estimator fixes: a run can be repeated only at its values
 _FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
                'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')
+
+
+def _class_weight_setting(value):
+    """The ``class_weight`` setting of the estimator's parameter:
+    scikit-learn's None is ``'none'``; ``'balanced'`` is itself."""
+    from chainer_irnn.errors import ParameterError
+    if value is None:
+        return 'none'
+    if isinstance(value, str) and value == 'balanced':
+        return value
+    raise ParameterError('class_weight', "expected None or 'balanced', not {!r}{}".format(
+        value, ' (weights given per class are not taken)' if isinstance(value, dict) else ''))
 
 
 def _log_to_stderr():

@@ -18,7 +18,7 @@ from chainer_irnn import io as irnn_io
 from chainer_irnn.errors import ParameterError, UserError
 from chainer_irnn.functions.rnn.irnn_recurrence import ACTIVATIONS
 from chainer_irnn.links import Ensemble, HierarchicalRNN, IRNN, RecurrentClassifier, RowRNN
-from chainer_irnn.links.irnn import POOLS
+from chainer_irnn.links.irnn import AUGMENT_SCALE_MAX, POOLS
 
 MODEL_FILE = 'model.npz'
 CONFIG_FILE = 'model.json'
@@ -371,6 +371,9 @@ def check_description(config, path=CONFIG_FILE):
             bad(key, 'must be a number >= 0')
     if 'augment_slice' in config and config['augment_slice'] >= 1:
         bad('augment_slice', 'must be a number >= 0 and < 1')
+    if 'augment_scale' in config and config['augment_scale'] > AUGMENT_SCALE_MAX:
+        # the link's bound: named here with the file, not as the link's error
+        bad('augment_scale', 'must be a number >= 0 and <= {}'.format(AUGMENT_SCALE_MAX))
     for key in ('augment_scale', 'augment_slice'):
         if config.get(key) and config['model'] == 'irnn' and config['input'] == 'embed':
             bad(key, "augments float input; input 'embed' takes integer ids")

@@ -18,6 +18,10 @@ IMPLEMENTATIONS = ('fused', 'naive')
 #: what the encoder hands on: each sequence's last state, or the mean or the
 #: maximum of its states over its steps
 POOLS = ('last', 'mean', 'max')
+#: the largest ``augment_scale``: factors from ``N(1, 1)`` are already negative
+#: (a feature's sign flipped) one time in six; past that it is no longer a
+#: change of magnitude.  The settings table takes this bound from here.
+AUGMENT_SCALE_MAX = 1
 
 
 def _recurrence(impl):
@@ -94,7 +98,8 @@ class IRNN(chainer.Chain):
             the float inputs.
         augment_scale (float): magnitude scaling of the float inputs: each
             sequence's features are multiplied by factors drawn per
-            (sequence, feature) from ``N(1, augment_scale ** 2)``; 0 = off.
+            (sequence, feature) from ``N(1, augment_scale ** 2)``; 0 = off,
+            at most :data:`AUGMENT_SCALE_MAX`.
         augment_slice (float): window slicing, in ``[0, 1)``: each sequence
             of true length ``L`` is replaced by a window of ``w = max(2,
             round((1 - augment_slice) L))`` of its steps (``w <= L``) at a
@@ -146,9 +151,9 @@ class IRNN(chainer.Chain):
         self.input_noise = float(input_noise)
         self.augment_scale = float(augment_scale)
         self.augment_slice = float(augment_slice)
-        if not self.augment_scale >= 0:
-            raise ParameterError('augment_scale', 'expected a number >= 0, not {!r}'.format(
-                augment_scale))
+        if not 0 <= self.augment_scale <= AUGMENT_SCALE_MAX:     # NaN too
+            raise ParameterError('augment_scale', 'expected a number >= 0 and <= {}, not '
+                                 '{!r}'.format(AUGMENT_SCALE_MAX, augment_scale))
         if not 0 <= self.augment_slice < 1:
             raise ParameterError('augment_slice', 'expected a number >= 0 and < 1, not '
                                  '{!r}'.format(augment_slice))

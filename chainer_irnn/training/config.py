@@ -19,7 +19,8 @@ from typing import Optional, Tuple
 from chainer_irnn.errors import ParameterError, Setting
 from chainer_irnn.training import presets, settings_table
 from chainer_irnn.training.settings_table import (  # NOQA: the choices, also here
-    ACTIVATIONS, BEST_BY, INPUTS, MODELS, ON_DIVERGENCE, OPTIMIZERS, POOLS, VIEWS)
+    ACTIVATIONS, BEST_BY, CLASS_WEIGHTS, INPUTS, MODELS, ON_DIVERGENCE, OPTIMIZERS, POOLS,
+    VIEWS)
 
 IMPLS = settings_table.IMPLEMENTATIONS
 
@@ -116,6 +117,9 @@ class RunConfig:
     #: train this many models (seeds seed, seed + 1, ...) and predict with
     #: their mean probability (:mod:`chainer_irnn.training.ensemble`)
     ensemble: int = 1
+    #: ``'balanced'``: the loss weighs class ``c`` by ``n / (k * n_c)`` of the
+    #: training split (:mod:`chainer_irnn.training.class_weights`); ``'none'``
+    class_weight: str = 'none'
 
     def __post_init__(self):
         settings_table.check('run', self)

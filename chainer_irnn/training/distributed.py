@@ -144,6 +144,13 @@ class Distribution(object):
         ``test``; see :meth:`MultiNode.load`."""
         return load()
 
+    def class_counts(self, train, n_class):
+        """Training sequences of each class ``0..n_class-1`` in the whole
+        training split (``train`` is this rank's part of it), the same on
+        every rank: what ``class_weight='balanced'`` weighs by."""
+        from chainer_irnn.training.class_weights import class_counts
+        return class_counts(train, n_class)
+
     def check_batch(self, batchsize, n_train):
         """Raises unless ``batchsize`` examples fit in this rank's ``n_train``."""
         if batchsize > n_train:
@@ -222,6 +229,8 @@ class MultiNode(Distribution):
         self.comm, self.name = comm, name or type(comm).__name__
         self.rank, self.size = comm.rank, comm.size
         self.is_writer = comm.rank == 0
+        #: rank 0's whole training set, as :meth:`load` read it (None elsewhere)
+        self._whole_train = None
 
     def device(self, device):
         """Rank ``r`` on a CuPy device uses GPU ``comm.intra_rank``."""
@@ -278,10 +287,23 @@ class MultiNode(Distribution):
             loaded.extend(load())
             return tuple(loaded[2:]), loaded[1] is not None
         rest, has_test = self.from_writer(shape)
+        if loaded:
+            self._whole_train = loaded[0]       # the split's classes (class_counts)
         train = scatter(loaded[0] if loaded else None, self.comm, seed, shuffle=True)
         test = scatter(loaded[1] if loaded else None, self.comm, shuffle=False) \
             if has_test else None
         return (train, test) + tuple(rest)
+
+    def class_counts(self, train, n_class):
+        """Counted on the training set :meth:`load` read, on rank 0, and
+        broadcast; for shards made otherwise, summed over the ranks' shards
+        (where the last shard repeats a few examples to even the lengths,
+        they count twice)."""
+        from chainer_irnn.training.class_weights import class_counts
+        if self.comm.bcast_obj(self._whole_train is not None if self.is_writer else None):
+            return numpy.asarray(self.from_writer(
+                lambda: class_counts(self._whole_train, n_class).tolist()))
+        return numpy.asarray(self.comm.allreduce_obj(class_counts(train, n_class)))  # summed
 
     def check_batch(self, batchsize, n_train):
         if batchsize > n_train:   # the same on every rank: shards have equal lengths

@@ -68,7 +68,8 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
                              "'auto' or 'none', not a snapshot path ({})".format(resume))
     start = time.time()
     with RunLock(out):
-        run_folder.claim(out, run_folder.identity(config, train, val, meta), resume)
+        run_folder.claim(out, run_folder.identity(config, train, val, meta), resume,
+                         description=meta)
         if resume == 'none':
             _remove_extra_members(out, members)
         description = None
@@ -91,8 +92,18 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
         if val is not None and len(val) and (meta or {}).get('validation') != 'test':
             from chainer_irnn.training.converter import sequence_converter
             from chainer_irnn.training.extensions.evaluator import evaluate_dataset
-            scores = evaluate_dataset(model, val, sequence_converter, results[0].model.device,
-                                      128)
+            # measured as each member chose its kept model: with the class
+            # weights of the training split, if any (the members' returned
+            # models compute the plain loss)
+            from chainer_irnn.training import class_weights
+            weights = None
+            if config.run.class_weight != 'none':
+                weights = class_weights.weights_for(config.run.class_weight,
+                                                    class_weights.class_counts(
+                                                        train, description['n_class']))
+            scores = evaluate_dataset(class_weights.weigh(model, weights), val,
+                                      sequence_converter, results[0].model.device, 128)
+            class_weights.weigh(model, None)
             best = {'validation/main/loss': scores['loss'],
                     'validation/main/accuracy': scores.get('accuracy'), 'members': members,
                     'by': 'its own validation {}'.format(config.run.best_by)}

@@ -179,6 +179,11 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
     (:func:`mnist_data`: ``val`` is the test set), when ``val`` is evaluated
     for the log only and the last iterate is kept.
 
+    With ``config.run.class_weight='balanced'`` the training and validation
+    losses weigh each class by ``n / (k n_c)`` of ``train``
+    (:mod:`~chainer_irnn.training.class_weights`); the model returned, and
+    its score on ``test``, use the plain loss.
+
     Returns:
         FitResult
 
@@ -191,7 +196,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         ParameterError, UserError: bad settings or data.
     """
     from chainer_irnn import models
-    from chainer_irnn.training import run_folder, snapshots, trainer as trainer_mod
+    from chainer_irnn.training import class_weights, run_folder, snapshots, \
+        trainer as trainer_mod
 
     dist = distributed.of(distribution, comm)
     device = dist.device(get_device(device))
@@ -223,10 +229,24 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         run = config.run
 
     built = {'n_class': description.get('n_class')}
+    # class_weight='balanced': the loss weighs each class by n / (k n_c) of the
+    # training split (on every rank the whole split's).  The validation loss
+    # that chooses the kept model (and counts plateaus and patience) is
+    # weighted the same way: the model is trained for the balanced objective,
+    # so it is chosen on it; the plain loss on imbalanced validation data
+    # would favour the iterates that neglect the small classes, undoing the
+    # weighting.  The accuracies stay plain fractions correct.
+    weights = None
+    if run.class_weight != 'none':
+        counts = dist.class_counts(train, description['n_class'])
+        weights = class_weights.weights_for(run.class_weight, counts)
+        logger.info('%s', class_weights.describe(weights, counts))
 
     def make_trainer():
         seed_everything(run.seed)
         model = models.build_model(description, impl=config.model.impl)
+        if weights is not None:
+            class_weights.weigh(model, weights)
         model.to_device(device)
         trainer = trainer_mod.build_trainer(model, train, val, config, out, device, dist=dist,
                                             select=meta.get('validation') != 'test',
@@ -241,7 +261,8 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
         # the folder holds one run: continue only that one, or start over; the
         # snapshots carry the writing rank's identity and are checked against it
         built['identity'] = dist.from_writer(lambda: run_folder.claim(
-            out, run_folder.identity(config, train, val, meta, dist.size), resume))
+            out, run_folder.identity(config, train, val, meta, dist.size), resume,
+            description=meta))
         resume = dist.resume_from(out, resume)
         if run.on_divergence == 'rollback':
             dist.require_shared_out(out, str(Setting('on_divergence', 'rollback')))
@@ -281,6 +302,10 @@ def fit(config, train, val=None, *, out='result', meta=None, device=None, resume
                                                             make_trainer))
             raise
         seconds = time.time() - start
+        if weights is not None:
+            # the weights belong to training: the model handed back (and
+            # scored on the test data) computes the plain loss, as a loaded one
+            class_weights.weigh(model, None)
         monitor = getattr(built.get('trainer'), 'best_model', None)
         best = monitor.summary() if monitor is not None else None
         if best is not None and stopped == 'completed':

@@ -51,6 +51,9 @@ RUN_FILE = 'run.json'
 #: flat settings that do not shape the model a run ends with
 NOT_SHAPING = ('preset', 'epoch', 'iteration', 'min_iteration', 'progress', 'plots', 'report',
                'log_interval', 'snapshot_interval', 'keep_snapshots')
+#: shaping settings added since ``run.json`` existed, with the value every
+#: run recorded before had (so that resuming one with another value is refused)
+ADDED_SETTINGS = {'class_weight': 'none'}
 #: files a training run writes into its folder (removed when starting over)
 RUN_FILES = (RUN_FILE, 'settings.json', 'log', 'rollbacks.json', 'world.json', 'model.npz',
              'model.json', 'loss.png', 'accuracy.png', 'test.json')
@@ -139,7 +142,10 @@ def differences(old, new):
     if 'description' in od and od.get('description') != nd.get('description') and \
             not any(d.startswith('other training') for d in out):
         out.append('another data description (classes, columns or preprocessing)')
-    os_, ns = old.get('settings') or {}, new.get('settings') or {}
+    os_, ns = dict(old.get('settings') or {}), new.get('settings') or {}
+    for key, value in ADDED_SETTINGS.items():
+        if key in ns:
+            os_.setdefault(key, value)      # a run recorded before the setting existed
     for key in sorted(set(os_) | set(ns)):
         if key in os_ and os_.get(key) != ns.get(key):
             out.append('{} {} there, {} here'.format(Setting(key), _show(os_.get(key)),
@@ -274,11 +280,13 @@ def write(out, ident):
     snapshots.write_json(os.path.join(out, RUN_FILE), ident)
 
 
-def check(out, ident, what=None, foreign_ok=False):
+def check(out, ident, what=None, foreign_ok=False, description=None):
     """Raises :class:`RunMismatch` unless ``out`` holds no run or the run
     ``ident`` describes (``what`` names the folder in the message), and
     :class:`NotARunFolder` where ``out`` holds files named as a run's but
     records no run (unless ``foreign_ok``: a folder a snapshot is read from).
+    ``description`` (the run's data description) lets the refusal name a
+    likely cause (:func:`window_hint`).
 
     Returns whether ``out`` records a run (``run.json``, or the
     ``settings.json`` of a folder written before it) found to be this one:
@@ -299,11 +307,61 @@ def check(out, ident, what=None, foreign_ok=False):
                        'it checks the settings only', what or out, RUN_FILE)
     found = differences(old, ident)
     if found:
-        raise RunMismatch(what or out, found)
+        hint = window_hint(out, description) if description is not None else None
+        raise RunMismatch(what or out, found + ([hint] if hint else []))
     return True
 
 
-def claim(out, ident, resume):
+def _reading(description):
+    """What a data description says of the data read, the window
+    averaging and what it changes (the feature statistics) left out."""
+    kept = {k: v for k, v in description.items()
+            if k in ('data', 'in_size', 'n_class', 'n_train', 'classes', 'label_type',
+                     'validation')}
+    tabular = description.get('tabular')
+    if isinstance(tabular, dict):
+        kept['tabular'] = {k: v for k, v in tabular.items()
+                           if k not in ('mean', 'std', 'window_mean')}
+    return json.dumps(kept, sort_keys=True, default=str)
+
+
+def window_hint(out, description):
+    """Why the training data of this run (data description
+    ``description``) may differ from that of the run in ``out``: the words
+    for a :class:`RunMismatch` when the two read the same data the same way
+    but for the window averaging (``max_steps``), else None.
+
+    ``run.json`` holds fingerprints only; the run's ``settings.json`` holds
+    its data description, whose ``tabular.window_mean`` says over how many
+    steps it averaged (none: it read the series as they are, as every run
+    before ``max_steps`` did).  Everything else the two descriptions say of
+    the data (classes, features, counts) must agree; the files themselves
+    are not compared, so the cause named is a likely one."""
+    mine = description.get('tabular')
+    if not isinstance(mine, dict):
+        return None
+    path = os.path.join(out, 'settings.json')
+    try:
+        with open(path, encoding='utf-8') as f:
+            theirs = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(theirs, dict) or not isinstance(theirs.get('tabular'), dict):
+        return None
+    k_here, k_there = mine.get('window_mean', 1), theirs['tabular'].get('window_mean', 1)
+    if k_here == k_there or _reading(theirs) != _reading(description):
+        return None
+    if k_there == 1:
+        return ('likely cause: the series were read here averaged over windows of {} steps '
+                '(max_steps), and {} records no averaging: that run read them as they are; '
+                '{} resumes it'.format(k_here, path, Setting('max_steps', None)))
+    return ('likely cause: the series were read here {}, and {} records windows of {} '
+            'steps: read the data with the max_steps of that run (its data_args) to resume '
+            'it'.format('as they are' if k_here == 1 else
+                        'averaged over windows of {} steps'.format(k_here), path, k_there))
+
+
+def claim(out, ident, resume, description=None):
     """Makes ``out`` this run's folder, as ``resume`` says: ``'none'``
     starts over (removing the files of the run its ``run.json`` records:
     :func:`start_over`); ``'auto'`` or a snapshot path continues the run
@@ -315,7 +373,8 @@ def claim(out, ident, resume):
     Returns ``(ident, vouched)``: this run's identity, which its
     snapshots carry and a snapshot resumed must match, and the folders
     (absolute paths) found to hold this run, whose snapshots written
-    before snapshots carried their identity may be resumed.
+    before snapshots carried their identity may be resumed.  ``description``:
+    as for :func:`check`.
     """
     vouched = set()
     if resume in (None, 'none'):
@@ -323,7 +382,7 @@ def claim(out, ident, resume):
         if n:
             logger.info('started over in %s: removed %d file(s) of the run it held', out, n)
     else:
-        if check(out, ident):
+        if check(out, ident, description=description):
             vouched.add(os.path.abspath(out))
         if resume != 'auto':
             where = os.path.dirname(os.path.abspath(resume))

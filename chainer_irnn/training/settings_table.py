@@ -17,7 +17,7 @@ The defaults are the dataclasses', the presets' values are in
 :mod:`chainer_irnn.training.presets`.  The choice lists live with the code
 that acts on them (the activations with the recurrence, the pools with the
 link, the views with the MNIST data, the model kinds and inputs with the
-model builder) and are collected here.
+model builder, the class weights with the loss) and are collected here.
 """
 import dataclasses
 import math
@@ -26,8 +26,9 @@ from typing import Optional, Tuple
 from chainer_irnn.datasets.mnist.views import VIEWS
 from chainer_irnn.errors import ParameterError
 from chainer_irnn.functions.rnn.irnn_recurrence import ACTIVATIONS
-from chainer_irnn.links.irnn import IMPLEMENTATIONS, POOLS
+from chainer_irnn.links.irnn import AUGMENT_SCALE_MAX, IMPLEMENTATIONS, POOLS
 from chainer_irnn.models import INPUTS, MODELS
+from chainer_irnn.training.class_weights import CLASS_WEIGHTS
 
 OPTIMIZERS = ('sgd', 'momentum', 'rmsprop', 'adam')
 ON_DIVERGENCE = ('stop', 'rollback')
@@ -162,7 +163,7 @@ SETTINGS = {s.name: s for s in (
        group='model', metavar='STD'),
     _S('augment_scale', 'model', float,
        'in training, scale each sequence\'s features by factors from N(1, STD^2) (float input)',
-       minimum=0, maximum=1, group='model', metavar='STD'),
+       minimum=0, maximum=AUGMENT_SCALE_MAX, group='model', metavar='STD'),
     _S('augment_slice', 'model', float,
        'in training, resample a random window of (1 - F) of each sequence to its length '
        '(float input)', minimum=0, below=1, group='model', metavar='F'),
@@ -178,6 +179,10 @@ SETTINGS = {s.name: s for s in (
     _S('clip', 'optimizer', float, 'gradient norm clipping threshold; 0 = off', minimum=0,
        group='optimisation'),
     _S('weight_decay', 'optimizer', float, minimum=0, group='optimisation'),
+    _S('class_weight', 'run', str, 'balanced: weight each class in the loss by n / (k n_c), '
+                                   'from its share of the training data (for imbalanced '
+                                   'classes); none: every sequence counts the same',
+       choices=CLASS_WEIGHTS, group='optimisation'),
     _S('batchsize', 'run', int, 'examples per update', minimum=1, group='optimisation',
        flags=('--batchsize', '-b')),
     _S('auto_batchsize', 'run', bool, 'batchsize is a ceiling: never more than the training '
@@ -258,4 +263,5 @@ def check(part, config):
 
 
 __all__ = ['Setting', 'SETTINGS', 'check', 'MODELS', 'INPUTS', 'ACTIVATIONS',
-           'IMPLEMENTATIONS', 'POOLS', 'OPTIMIZERS', 'ON_DIVERGENCE', 'BEST_BY', 'VIEWS']
+           'IMPLEMENTATIONS', 'POOLS', 'OPTIMIZERS', 'ON_DIVERGENCE', 'BEST_BY', 'VIEWS',
+           'CLASS_WEIGHTS']

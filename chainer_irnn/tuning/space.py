@@ -3,7 +3,8 @@ trial draws (:data:`SEARCHED`) and :func:`suggest`, which draws them."""
 
 #: settings the search draws (flat TrainConfig keys); ``fixed`` ones are left alone
 SEARCHED = ('hidden', 'optimizer', 'lr', 'clip', 'batchsize', 'identity_scale', 'dropout',
-            'input_dropout', 'weight_decay', 'pool', 'augment_scale', 'augment_slice')
+            'input_dropout', 'weight_decay', 'pool', 'augment_scale', 'augment_slice',
+            'class_weight')
 
 
 def suggest(trial, base, n_train, fixed=()):
@@ -11,7 +12,8 @@ def suggest(trial, base, n_train, fixed=()):
 
     ``base`` (TrainConfig) says what kind of model is tuned: the IRNN gets
     layers and identity scale, float input gets input dropout and the
-    augmentations (scaling, window slicing); settings in
+    augmentations (scaling, window slicing); trials judged by validation
+    accuracy draw the class weights (off or balanced); settings in
     ``fixed`` keep ``base``'s value.
     """
     from chainer_irnn.training.settings_table import POOLS
@@ -50,4 +52,11 @@ def suggest(trial, base, n_train, fixed=()):
             if want(name):
                 on = trial.suggest_categorical(name + '_on', [False, True])
                 values[name] = trial.suggest_float(name, 0.02, 0.3) if on else 0.0
+    if want('class_weight') and base.run.best_by == 'accuracy':
+        # balanced weights weigh the validation loss too (fit): trials judged
+        # by loss would compare two different losses, so only accuracy,
+        # measured alike in both, judges between them; by loss every trial
+        # keeps base's class_weight
+        values['class_weight'] = trial.suggest_categorical('class_weight',
+                                                           ['none', 'balanced'])
     return values

@@ -49,7 +49,8 @@ def _identity(train, val, meta, base, fixed):
     settings every trial shares (the searched ones excepted)."""
     from chainer_irnn.training import run_folder
     ident = run_folder.identity(base, train, val, meta)
-    drawn = [k for k in SEARCHED if k not in fixed]
+    drawn = [k for k in SEARCHED if k not in fixed and not (
+        k == 'class_weight' and base.run.best_by != 'accuracy')]   # drawn only then (space)
     ident['settings'] = {k: v for k, v in ident['settings'].items() if k not in drawn}
     ident['settings']['fixed'] = sorted(fixed)
     ident['settings'].pop('processes', None)

@@ -160,6 +160,28 @@ def test_bounds_are_refused_with_a_clear_message(capsys):
         capsys.readouterr().err
 
 
+@pytest.mark.parametrize('value', [1.5, 2, float('nan'), float('inf'), -0.5])
+def test_the_link_takes_the_bound_of_the_settings_table(value):
+    """One bound (``AUGMENT_SCALE_MAX``): the link refuses what the config
+    refuses, in the config's words."""
+    from chainer_irnn.links.irnn import AUGMENT_SCALE_MAX
+    from chainer_irnn.training.settings_table import SETTINGS
+    assert SETTINGS['augment_scale'].maximum == AUGMENT_SCALE_MAX
+    with pytest.raises(ParameterError) as config_error:
+        TrainConfig().replace(input='linear', augment_scale=value)
+    with pytest.raises(ParameterError) as link_error:
+        IRNN(3, 4, input='linear', augment_scale=value)
+    assert str(link_error.value).startswith('augment_scale: expected a number >= 0 and <= 1')
+    assert str(config_error.value).startswith('augment_scale: expected a number >= 0 and <= 1')
+    assert IRNN(3, 4, input='linear', augment_scale=AUGMENT_SCALE_MAX).augment_scale == 1
+
+
+def test_a_model_file_past_the_bound_is_refused_naming_it():
+    with pytest.raises(UserError, match=r'augment_scale.*<= 1'):
+        models.check_description(_description(augment_scale=1.5))
+    models.check_description(_description(augment_scale=1.0))
+
+
 def _description(**over):
     d = {'model': 'irnn', 'in_size': 3, 'hidden': [4], 'input': 'linear',
          'activation': 'relu', 'identity_scale': 1.0, 'input_std': 0.001, 'n_class': 2}

@@ -253,3 +253,60 @@ def test_a_snapshot_with_a_damaged_identity_is_one_line(tmp_path, payload):
     with pytest.raises(UserError) as e:
         fit(config(iteration=10), toy(seed=1), toy(16, seed=2), out=a, meta=meta())
     assert 'its run identity is damaged' in one_line(e.value) and path in str(e.value)
+
+
+# ------------------------------------------------------------------ max_steps (issue: window)
+
+def _long_csv(path, n=24, steps=300):
+    rng = numpy.random.RandomState(0)
+    with open(path, 'w') as f:
+        f.write('label,' + ','.join('t{}'.format(i + 1) for i in range(steps)) + '\n')
+        for i in range(n):
+            values = ','.join('{:.3f}'.format(v) for v in rng.randn(steps))
+            f.write('{},{}\n'.format(i % 2, values))
+
+
+def test_a_run_read_without_max_steps_names_the_window_as_the_likely_cause(tmp_path):
+    """A run of an older release read long series as they are; the default
+    max_steps now averages them, so the training data differ: the refusal
+    says so, and how to resume (max_steps=None)."""
+    from chainer_irnn import read_csv
+    from chainer_irnn.training import TrainConfig, fit
+    _long_csv(str(tmp_path / 'long.csv'))
+    cfg = TrainConfig.from_preset('csv', iteration=2, ensemble=1, progress=False,
+                                  report=False, plots=False, hidden=(4,))
+    out = str(tmp_path / 'run')
+    old = read_csv(str(tmp_path / 'long.csv'), max_steps=None)     # as before max_steps
+    fit(cfg, old.train, old.val, out=out, meta=old.meta)
+    new = read_csv(str(tmp_path / 'long.csv'))                     # the default: 256
+    assert new.meta['tabular']['window_mean'] == 2
+    with pytest.raises(run_folder.RunMismatch) as e:
+        fit(cfg, new.train, new.val, out=out, meta=new.meta)
+    message = str(e.value)
+    assert 'other training data' in message
+    assert 'likely cause: the series were read here averaged over windows of 2 steps' in message
+    assert 'records no averaging' in message and 'max_steps=None resumes it' in message
+    # in the CLI's words
+    from chainer_irnn.cli import common
+    from chainer_irnn.errors import naming
+    with naming(common.FLAGS):
+        assert '--max-steps 0 resumes it' in run_folder.window_hint(out, new.meta)
+    # read as that run read them, it resumes
+    fit(cfg.replace(iteration=3), old.train, old.val, out=out, meta=old.meta)
+
+
+def test_no_window_hint_where_the_data_differ_otherwise(tmp_path):
+    from chainer_irnn import read_csv
+    from chainer_irnn.training import TrainConfig, fit
+    _long_csv(str(tmp_path / 'a.csv'))
+    _long_csv(str(tmp_path / 'b.csv'), n=30)
+    cfg = TrainConfig.from_preset('csv', iteration=1, ensemble=1, progress=False,
+                                  report=False, plots=False, hidden=(4,))
+    out = str(tmp_path / 'run')
+    a = read_csv(str(tmp_path / 'a.csv'), max_steps=None)
+    fit(cfg, a.train, a.val, out=out, meta=a.meta)
+    b = read_csv(str(tmp_path / 'b.csv'))
+    assert run_folder.window_hint(out, b.meta) is None          # other sequences too
+    same = read_csv(str(tmp_path / 'a.csv'), max_steps=None)
+    assert run_folder.window_hint(out, same.meta) is None       # the same window
+    assert run_folder.window_hint(str(tmp_path / 'nowhere'), a.meta) is None
