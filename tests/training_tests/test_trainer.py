@@ -432,6 +432,15 @@ def test_annealed_run_resumes_exactly(tmp_path):
         numpy.testing.assert_array_equal(params(m_res)[k], v)
 
 
+def test_a_run_recorded_before_annealing_was_not_annealed():
+    from chainer_irnn.training import run_folder
+    old = {'data': {}, 'settings': {'lr': 0.1}}
+    assert run_folder.differences(old, {'data': {}, 'settings': {
+        'lr': 0.1, 'lr_anneal': 'none'}}) == []
+    assert run_folder.differences(old, {'data': {}, 'settings': {
+        'lr': 0.1, 'lr_anneal': 'cosine'}}) == ['lr_anneal none there, cosine here']
+
+
 def test_schedule_keeps_a_rollbacks_lowered_rate(tmp_path):
     """The schedule scales the rate the optimizer has when training starts,
     so the rollback's factor is kept."""
