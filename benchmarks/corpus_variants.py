@@ -69,6 +69,11 @@ VARIANTS = {
                    'lr_anneal': 'cosine', 'lr_patience': 0, 'max_steps': 256},
     'cos_paa128': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
                    'lr_anneal': 'cosine', 'lr_patience': 0, 'max_steps': 128},
+    # the defaults' member with the classes weighed n / (k n_c) (the imbalanced sets)
+    'last_tuned_cw': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
+                      'class_weight': 'balanced'},
+    'last_tuned_paa256_cw': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2,
+                             'dropout': 0.2, 'max_steps': 256, 'class_weight': 'balanced'},
     'last_paa256': {'pool': 'last', 'max_steps': 256},
     'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
@@ -137,6 +142,7 @@ COMPOSITES = {
     'single': lambda longest: 'last_tuned_paa256' if longest > 256 else 'last_tuned',
     'single_cos': lambda longest: 'cos_paa256' if longest > 256 else 'cos',
     'single_cos128': lambda longest: 'cos_paa128' if longest > 128 else 'cos',
+    'single_cw': lambda longest: 'last_tuned_paa256_cw' if longest > 256 else 'last_tuned_cw',
 }
 
 
