@@ -120,6 +120,12 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             the training split (scikit-learn's ``'balanced'``; for imbalanced
             classes); None (default): every sequence counts the same.
             Weights given per class (a dict) are not taken.
+        ensemble_folds (int): 0 (default): the members share one split.
+            F >= 2 (with ``2 <= ensemble <= F``): the training and validation
+            data are pooled into F stratified folds, member i trains on all
+            but fold i and keeps its model by fold i, and ``best_`` is the
+            out-of-fold figure; needs validation data (``X_val`` or
+            ``validation_fraction``).
 
     Attributes:
         classes_ (ndarray): the class labels.
@@ -138,7 +144,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  verbose=False, impl='fused', dropout=0.2, input_dropout=0.0,
                  input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
                  axis_order=None, ensemble=3, max_steps=_prep.DEFAULT_MAX_STEPS,
-                 augment_scale=0.0, augment_slice=0.0, lr_anneal='none', class_weight=None):
+                 augment_scale=0.0, augment_slice=0.0, lr_anneal='none', class_weight=None,
+                 ensemble_folds=0):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -173,6 +180,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.augment_slice = augment_slice
         self.lr_anneal = lr_anneal
         self.class_weight = class_weight
+        self.ensemble_folds = ensemble_folds
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
@@ -472,7 +480,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 _FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimizer', 'lr', 'clip',
                   'weight_decay', 'epoch', 'min_iteration', 'seed', 'impl', 'dropout',
                   'input_dropout', 'input_noise', 'augment_scale', 'augment_slice', 'pool',
-                  'ensemble', 'best_by', 'patience', 'lr_patience', 'lr_anneal')
+                  'ensemble', 'best_by', 'patience', 'lr_patience', 'lr_anneal',
+                  'ensemble_folds')
 #: TrainConfig settings the estimator fixes: a run can be repeated only at its values
 _FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
                'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')

@@ -177,7 +177,8 @@ def run(args):
     dist = distributed.create(args.communicator, device)   # one process without the flag
     if not dist.is_writer:
         logging.getLogger('chainer_irnn').setLevel(logging.WARNING)
-    if dist.size > 1 and config.run.ensemble > 1 and args.ensemble is None:
+    if dist.size > 1 and config.run.ensemble > 1 and args.ensemble is None and \
+            not config.run.ensemble_folds:      # asked folds: fit_ensemble refuses ChainerMN
         # a preset's ensemble (csv) trains in one process; ChainerMN trains one model
         logging.getLogger('chainer_irnn').info(
             'one model across the %d processes, not the preset\'s ensemble of %d (an ensemble '
@@ -222,9 +223,12 @@ def end_summary(result):
     b = result.best
     acc = b.get('validation/main/accuracy')
     if 'members' in b:
-        text = 'ensemble of {} members (each kept by {}): validation loss {:.4f}{}; written ' \
-            'to {}'.format(b['members'], b['by'], b['validation/main/loss'],
-                           '' if acc is None else ', accuracy {:.4f}'.format(acc), where)
+        text = 'ensemble of {} members (each kept by {}): {}validation loss {:.4f}{}; ' \
+            'written to {}'.format(b['members'], b['by'],
+                                   'out-of-fold ' if b.get('out_of_fold') else '',
+                                   b['validation/main/loss'],
+                                   '' if acc is None else ', accuracy {:.4f}'.format(acc),
+                                   where)
         if result.stopped != 'completed':
             text += ' ({})'.format(result.stopped)
         return text + test_summary(result.test)

@@ -120,9 +120,22 @@ class RunConfig:
     #: ``'balanced'``: the loss weighs class ``c`` by ``n / (k * n_c)`` of the
     #: training split (:mod:`chainer_irnn.training.class_weights`); ``'none'``
     class_weight: str = 'none'
+    #: 0: the members share one training/validation split; F >= 2: the
+    #: training and validation data pooled into F stratified folds, member
+    #: i validating on fold i (:mod:`chainer_irnn.training.ensemble`)
+    ensemble_folds: int = 0
 
     def __post_init__(self):
         settings_table.check('run', self)
+        if self.ensemble_folds == 1:
+            raise ParameterError('ensemble_folds', 'expected 0 (the members share one split) '
+                                 'or at least 2 folds, not 1')
+        if self.ensemble_folds and not 2 <= self.ensemble <= self.ensemble_folds:
+            # one member per fold it validates on: more members than folds would repeat one
+            raise ParameterError('ensemble_folds', '{} folds need an ensemble of 2 to {} '
+                                 'members (one per fold it validates on), not {}'.format(
+                                     self.ensemble_folds, self.ensemble_folds,
+                                     Setting('ensemble', self.ensemble)))
         if self.lr_patience and (self.lr_decay_every or self.warmup or self.annealed):
             # both would set the rate: the schedule each update, plateaus at evaluations
             raise ParameterError('lr_decay_every', 'a learning-rate schedule (lr_decay_every, '

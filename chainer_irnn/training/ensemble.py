@@ -18,10 +18,30 @@ the mean of the members' class probabilities), saved like any other::
 A member folder is an ordinary run folder, so an interrupted ensemble
 resumes member by member (a finished member resumes from its last snapshot
 and ends at once).
+
+A fold ensemble (``config.run.ensemble_folds`` F >= 2, with ``2 <=
+ensemble <= F``) does not share one split.  On small sets a validation split
+of a few sequences cannot tell models apart (the best reach a validation
+loss near 0), and every member is chosen by the same few.  So the training
+and validation data are pooled (training first, then validation) and dealt
+into F folds, stratified by label and seeded by the run's seed
+(:func:`~chainer_irnn.datasets.tabular.preprocess.stratified_folds`);
+member i trains on every fold but fold i and keeps its model by fold i.
+Each sequence of the first ``ensemble`` folds is thus judged by one member
+that never trained on it, and the ensemble's validation figures (``best``,
+the log line, ``FitResult.best``) are out-of-fold: each member's kept model
+scored on its own fold, combined weighted by the fold sizes -- never the
+ensemble itself on the pool, whose members trained on most of it.  The
+folds follow from the data, the seed and F, which ``run.json`` and
+``settings.json`` record, so resuming and ``train --config OUT`` deal the
+same folds.  Validation data are required, and MNIST's test set
+(``meta['validation'] == 'test'``) is refused: pooling would train on it.
 """
 import logging
 import os
 import time
+
+import numpy
 
 from chainer_irnn.errors import ParameterError
 
@@ -48,7 +68,10 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
     record, is refused as for a single run; ``resume='none'`` starts the
     ensemble and every member over.  The result's ``best`` is the
     ensemble's evaluation on ``val`` (``None`` without validation data or
-    when ``val`` is MNIST's test set, logged only), ``stopped`` is
+    when ``val`` is MNIST's test set, logged only); for a fold ensemble
+    (``ensemble_folds``) it is the out-of-fold figure of
+    :func:`out_of_fold` (with ``folds``, ``n``, ``out_of_fold: True`` and
+    each member's ``fold_scores``).  ``stopped`` is
     ``'diverged'`` when any member ended diverged (its kept model is still
     a member, and ``model.json`` says so), ``log`` holds one entry, the
     ensemble's validation figures, and ``members`` lists the members' own
@@ -60,6 +83,8 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
     from chainer_irnn.training.lock import RunLock
     from chainer_irnn.training.results import FitResult
     members = config.run.ensemble
+    # the members' data (a fold ensemble's refusals come before the folder is touched)
+    data = member_data(config, train, val, meta)
     if distributed.of(distribution).size > 1:
         raise ParameterError('ensemble', 'an ensemble trains its members one after another in '
                              'one process; run it without ChainerMN')
@@ -74,22 +99,42 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
             _remove_extra_members(out, members)
         description = None
         results = []
-        for i in range(members):
-            logger.info('ensemble member %d of %d (seed %d) in %s', i + 1, members,
-                        config.run.seed + i, member_folder(out, i))
-            results.append(fit(config.replace(ensemble=1, seed=config.run.seed + i), train, val,
-                               out=member_folder(out, i), meta=meta, device=device,
-                               resume=resume, save=save, record=record,
+        folds = config.run.ensemble_folds
+        for i, (m_train, m_val) in enumerate(data):
+            logger.info('ensemble member %d of %d (seed %d%s) in %s', i + 1, members,
+                        config.run.seed + i, '' if not folds else
+                        '; validating on fold {} of {}, {} sequences, training on {}'.format(
+                            i + 1, folds, len(m_val), len(m_train)),
+                        member_folder(out, i))
+            # a member is a single run on its own data (ensemble_folds 0 there)
+            results.append(fit(config.replace(ensemble=1, ensemble_folds=0,
+                                              seed=config.run.seed + i),
+                               m_train, m_val, out=member_folder(out, i),
+                               meta=_member_meta(meta, m_train, m_val) if folds else meta,
+                               device=device, resume=resume, save=save, record=record,
                                extensions=extensions))
         model, description = combine(results, config.run.seed)
-        # as fit records a run's: the batch resolved for this training set
-        resolved = config.replace(batchsize=config.run.batch_for(len(train)),
-                                  auto_batchsize=False)
+        if folds:
+            # the data the ensemble was given, not member 1's share of them
+            description.update({k: meta[k] for k in ('n_train', 'n_test') if k in (meta or {})})
+            # the members' training sets differ in size: the batch is resolved by each
+            # member (its settings.json), and train --config resolves it again the same way
+            resolved = config
+            n_first = len(data[0][0])      # the stop of member 1 (each records its own)
+            stop = config.replace(batchsize=config.run.batch_for(n_first)).run.stop_trigger(
+                n_first)
+        else:
+            # as fit records a run's: the batch resolved for this training set
+            resolved = config.replace(batchsize=config.run.batch_for(len(train)),
+                                      auto_batchsize=False)
+            stop = config.run.stop_trigger(len(train))
         snapshots.write_json(os.path.join(out, SETTINGS_FILE), dict(
-            description, **resolved.flat(), stop=list(config.run.stop_trigger(len(train))),
+            description, **resolved.flat(), stop=list(stop),
             device=str(get_device(device)), processes=1, **(record or {})))
         best = None
-        if val is not None and len(val) and (meta or {}).get('validation') != 'test':
+        if folds:
+            best = out_of_fold(results, [v for _, v in data], config)
+        elif val is not None and len(val) and (meta or {}).get('validation') != 'test':
             from chainer_irnn.training.converter import sequence_converter
             from chainer_irnn.training.extensions.evaluator import evaluate_dataset
             # measured as each member chose its kept model: with the class
@@ -130,6 +175,98 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
                 model, test, results[0].model.device, out if save else None,
                 kept='an ensemble of {} members, each the kept model of its run'.format(members))
     return result
+
+
+def member_data(config, train, val, meta=None):
+    """``[(train_i, val_i)]``, the data of each member of ``config``'s
+    ensemble: ``(train, val)`` for each, or with ``ensemble_folds`` F the
+    pool of both minus fold i and fold i (:func:`fold_indices`).
+
+    Raises:
+        ParameterError: a fold ensemble without validation data, with MNIST's
+            test set as validation data, or with fewer sequences than folds.
+    """
+    folds = config.run.ensemble_folds
+    if not folds:
+        return [(train, val)] * config.run.ensemble
+    if val is None or not len(val):
+        raise ParameterError('ensemble_folds', 'a fold ensemble pools the training and '
+                             'validation data and deals them into folds; give it validation '
+                             'data (a validation file or split)')
+    if (meta or {}).get('validation') == 'test':
+        raise ParameterError('ensemble_folds', "the validation data are MNIST's test set, "
+                             'which is evaluated for the log only: a fold ensemble would '
+                             'train on it; give MNIST no folds')
+    # plain lists of the examples (references, not copies): what fit takes from the estimator
+    pool = [train[i] for i in range(len(train))] + [val[i] for i in range(len(val))]
+    labels = [int(example[1]) for example in pool]
+    found = fold_indices(labels, folds, config.run.seed)
+    classes, counts = numpy.unique(labels, return_counts=True)
+    alone = [int(c) for c in classes[counts == 1]]
+    if alone:
+        logger.warning('class%s %s %s one sequence: the member validating on %s fold never '
+                       'trains on %s', '' if len(alone) == 1 else 'es',
+                       ', '.join(map(str, alone)), 'has' if len(alone) == 1 else 'each have',
+                       'its' if len(alone) == 1 else 'their', 'it' if len(alone) == 1 else
+                       'them')
+    out = []
+    for i in range(config.run.ensemble):
+        rest = numpy.sort(numpy.concatenate([f for j, f in enumerate(found) if j != i]))
+        out.append(([pool[j] for j in rest], [pool[j] for j in found[i]]))
+    return out
+
+
+def fold_indices(labels, folds, seed):
+    """The folds of a fold ensemble: ``folds`` disjoint, stratified arrays
+    of indices into the pool (training data first, then validation) that
+    cover it, seeded by the run's ``seed``; a :class:`ParameterError` where
+    the pool holds fewer sequences than folds (a fold would be empty)."""
+    from chainer_irnn.datasets.tabular.preprocess import stratified_folds
+    if len(labels) < folds:
+        raise ParameterError('ensemble_folds', '{} folds of {} sequences (training and '
+                             'validation data together): a fold would be empty; choose at '
+                             'most {}'.format(folds, len(labels), len(labels)))
+    return stratified_folds(labels, folds, seed)
+
+
+def _member_meta(meta, train, val):
+    """``meta`` with a fold member's counts (what its log line reports)."""
+    if meta is None:
+        return None
+    return dict(meta, **{k: n for k, n in (('n_train', len(train)), ('n_test', len(val)))
+                         if k in meta})
+
+
+def out_of_fold(results, vals, config):
+    """The validation figures of a fold ensemble: each member's kept model
+    (``results[i].model``) scored on its own fold ``vals[i]``, the one it
+    never trained on, the means over the members weighted by fold size.
+
+    The ensemble itself is never scored here: each of its members trained on
+    all folds but one, so on the pool it would be judged mostly on its own
+    training data."""
+    from chainer_irnn.training.converter import sequence_converter
+    from chainer_irnn.training.extensions.evaluator import evaluate_dataset
+    scores = [evaluate_dataset(r.model, v, sequence_converter, r.model.device, 128)
+              for r, v in zip(results, vals)]
+    n = sum(s['n'] for s in scores)
+    best = {'validation/main/loss': float(sum(s['n'] * s['loss'] for s in scores) / n),
+            'validation/main/accuracy': None, 'members': len(results),
+            'folds': config.run.ensemble_folds, 'out_of_fold': True, 'n': n,
+            'by': "its own fold's validation {}".format(config.run.best_by),
+            'fold_scores': [{'loss': float(s['loss']), 'accuracy': None if s.get('accuracy')
+                             is None else float(s['accuracy']), 'n': s['n']} for s in scores]}
+    if all(s.get('accuracy') is not None for s in scores):
+        best['validation/main/accuracy'] = float(sum(s['n'] * s['accuracy'] for s in scores) / n)
+    acc = best['validation/main/accuracy']
+    logger.info('fold ensemble of %d members: out-of-fold validation loss %.4f, accuracy %s '
+                '(%d sequences in %d of %d folds, each scored by the one member that did not '
+                'train on it); each member on its fold: accuracy %s', len(results),
+                best['validation/main/loss'], '-' if acc is None else '{:.4f}'.format(acc), n,
+                len(results), config.run.ensemble_folds,
+                ', '.join('-' if s.get('accuracy') is None else '{:.4f}'.format(s['accuracy'])
+                          for s in scores))
+    return best
 
 
 def _remove_extra_members(out, members):

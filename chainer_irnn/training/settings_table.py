@@ -226,6 +226,12 @@ SETTINGS = {s.name: s for s in (
                                'validation split, each in OUT/member-i) and predict with '
                                'their mean probability',
        minimum=1, maximum=100, group='run', metavar='K'),
+    _S('ensemble_folds', 'run', int, 'with --ensemble K (2 <= K <= F): pool the training and '
+                                     'validation data into F stratified folds; member i '
+                                     'trains on all folds but fold i and keeps its model by '
+                                     'fold i (the validation figures are out-of-fold); 0 = '
+                                     'every member on the same split',
+       minimum=0, maximum=100, group='run', metavar='F'),
     _S('log_interval', 'run', int, 'iterations between log lines', minimum=1, optional=True,
        group='run', metavar='ITER'),
     _S('eval_interval', 'run', int, 'iterations between evaluations (none: each epoch)',

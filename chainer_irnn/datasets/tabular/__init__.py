@@ -21,12 +21,12 @@ The modules: :mod:`.layouts` (options, layouts, column roles),
 """
 from chainer_irnn.datasets.tabular.layouts import LAYOUTS, FILLS, Options, Roles, resolve
 from chainer_irnn.datasets.tabular.preprocess import (
-    Preprocessor, chronological_split, class_order, stratified_split)
+    Preprocessor, chronological_split, class_order, stratified_folds, stratified_split)
 from chainer_irnn.datasets.tabular.sequences import Sequence
 from chainer_irnn.datasets.tabular.table import Table, options_from_spec, spec_to_json, table_like
 from chainer_irnn.datasets.tabular.dataset import CsvData, SequenceDataset, read_csv
 
 __all__ = ['read_csv', 'CsvData', 'SequenceDataset', 'Options', 'Roles', 'Table', 'Sequence',
-           'Preprocessor', 'stratified_split', 'chronological_split', 'class_order', 'resolve',
-           'LAYOUTS', 'FILLS',
+           'Preprocessor', 'stratified_split', 'stratified_folds', 'chronological_split',
+           'class_order', 'resolve', 'LAYOUTS', 'FILLS',
            'spec_to_json', 'options_from_spec', 'table_like']

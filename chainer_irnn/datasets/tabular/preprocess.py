@@ -254,16 +254,40 @@ def stratified_split(labels, fraction, seed):
 
     Each class keeps at least one training example; indices come back sorted.
     """
-    labels = numpy.asarray(labels)
-    rng = numpy.random.RandomState(seed)
     train, val = [], []
-    for c in numpy.unique(labels):
-        idx = numpy.flatnonzero(labels == c)
-        rng.shuffle(idx)
+    for idx in _shuffled_classes(labels, seed):
         n_val = min(int(round(fraction * len(idx))), len(idx) - 1)
         val.append(idx[:n_val])
         train.append(idx[n_val:])
     return numpy.sort(numpy.concatenate(train)), numpy.sort(numpy.concatenate(val))
+
+
+def stratified_folds(labels, k, seed):
+    """``k`` disjoint folds of the indices of ``labels`` (a list of sorted
+    index arrays) that cover them all, each holding its share of every
+    class, seeded as :func:`stratified_split` is.
+
+    Each class, shuffled, is dealt out to the folds in turn, the next class
+    starting where the last one stopped: fold sizes differ by one at most,
+    and so do a class's counts in any two folds.
+    """
+    folds, start = [[] for _ in range(k)], 0
+    for idx in _shuffled_classes(labels, seed):
+        for j, i in enumerate(idx):
+            folds[(start + j) % k].append(i)
+        start += len(idx)
+    return [numpy.sort(numpy.asarray(f, dtype=numpy.intp)) for f in folds]
+
+
+def _shuffled_classes(labels, seed):
+    """The indices of each class of ``labels`` (in sorted class order),
+    each shuffled by one ``RandomState(seed)``."""
+    labels = numpy.asarray(labels)
+    rng = numpy.random.RandomState(seed)
+    for c in numpy.unique(labels):
+        idx = numpy.flatnonzero(labels == c)
+        rng.shuffle(idx)
+        yield idx
 
 
 def chronological_split(n_windows, fraction, window, stride):
