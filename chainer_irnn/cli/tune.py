@@ -29,6 +29,11 @@ def add_parser(sub):
                    help='stop starting trials after this long: seconds, or e.g. 90s, 10m, 1h30m')
     g.add_argument('--jobs', type=common.positive_int, default=1, metavar='N',
                    help='processes searching together (default 1)')
+    g.add_argument('--folds', type=common.number(int, minimum=2, maximum=100), metavar='K',
+                   help='cross-validate each trial: train and validation data pooled into K '
+                        'stratified folds, the trial an ensemble of K runs (member i validating '
+                        'on fold i), judged by its out-of-fold validation figure; a trial costs '
+                        'K runs (default: one run judged on the validation data)')
     g.add_argument('--study', default='chainer-irnn',
                    help='study name in OUT/study.db (default chainer-irnn; a folder holds '
                         'one study)')
@@ -49,13 +54,15 @@ def run(args):
     n_trials = args.trials if args.trials is not None or args.timeout is not None else 30
     result = tuning.tune(train_set, val, meta, args.out, n_trials=n_trials,
                          timeout=args.timeout, jobs=args.jobs, base=config, fixed=fixed,
-                         seed=args.seed, device=device, study_name=args.study, test=test)
+                         seed=args.seed, device=device, study_name=args.study, test=test,
+                         folds=args.folds)
     best = result.study.best_trial
     acc = best.user_attrs.get('accuracy')
-    print('best trial {} of {} ({} complete, {} pruned, {} failed): validation {} {:.4f}{}; '
+    print('best trial {} of {} ({} complete, {} pruned, {} failed): {}validation {} {:.4f}{}; '
           'model written to {}/model.npz'.format(
               best.number, len(result.study.trials), result.n_complete, result.n_pruned,
-              result.n_failed, config.run.best_by, result.best_value,
+              result.n_failed, '' if args.folds is None else
+              '{}-fold out-of-fold '.format(args.folds), config.run.best_by, result.best_value,
               '' if acc is None else ', accuracy {:.4f}'.format(acc), args.out))
     # the flags that repeat the best trial (Setting renders parameters as flags here)
     print('settings: ' + ' '.join(

@@ -28,6 +28,18 @@ table of trials (``trials.csv``, ``trials.md``), a plot of the study
 A folder holds one study: the trial folders and the exported model belong
 to it, so a study of another name in the same ``OUT`` is refused
 (:class:`OtherStudy`); tune into another folder instead.
+
+Cross-validated trials (``folds=K``): on small sets (tens of sequences) a
+validation split of a few sequences cannot tell trials apart -- the best
+reach a validation loss near 0 -- and the search picks among them by
+chance.  With ``folds``, every trial is a fold ensemble
+(:mod:`chainer_irnn.training.ensemble`: ``ensemble=K, ensemble_folds=K``
+on the training and validation data pooled), judged by its out-of-fold
+validation figure: each sequence scored by the one member that never trained
+on it.  A trial costs K runs.  The exported model is the best trial's
+ensemble, and its settings (:attr:`TuneResult.best_params`) include
+``ensemble`` and ``ensemble_folds``, so that training them again
+(``chainer-irnn train`` with the printed flags) redoes that ensemble.
 """
 import contextlib
 import dataclasses
@@ -39,7 +51,7 @@ import time
 from typing import Optional
 
 from chainer_irnn import io as irnn_io
-from chainer_irnn.errors import ParameterError, UserError
+from chainer_irnn.errors import ParameterError, Setting, UserError
 from chainer_irnn.tuning.reports import plot_study, write_table
 from chainer_irnn.tuning.space import SEARCHED, suggest
 from chainer_irnn.tuning.study import (  # NOQA: F401 (names of the package)
@@ -59,9 +71,10 @@ class TuneResult:
     Attributes:
         study: the ``optuna.Study`` (all processes' trials).
         best_params (dict): the best trial's flat settings (what
-            ``TrainConfig.replace`` takes).
+            ``TrainConfig.replace`` takes), with the ``ensemble`` every trial
+            was (1; with ``folds=K``, K and ``ensemble_folds`` K).
         best_value (float): its validation loss (or accuracy, with
-            ``best_by='accuracy'``).
+            ``best_by='accuracy'``); with ``folds``, out-of-fold.
         best_trial (int): its number.
         out (str): the folder holding the best model, the table and the plot.
         n_complete, n_pruned, n_failed (int): trials by state.
@@ -139,13 +152,16 @@ def _duration(seconds):
 
 def _objective(optuna, train, val, meta, out, base, fixed, device, pace=None):
     from chainer_irnn.training import fit
-    from chainer_irnn.training import snapshots
+    from chainer_irnn.training.ensemble import member_folder
     from chainer_irnn.training.extensions import OptunaPruning
     key = 'validation/main/' + base.run.best_by
     direction = _direction(base)
+    folds = base.run.ensemble_folds
+    # the batch sizes drawn fit the smallest training set a run of the trial gets
+    n_train = len(train) if not folds else _smallest_member_train(len(train) + len(val), folds)
 
     def objective(trial):
-        values = suggest(trial, base, len(train), fixed)
+        values = suggest(trial, base, n_train, fixed)
         # a drawn batch size is used as drawn (the settings printed repeat the trial)
         config = base.replace(**values, **({'auto_batchsize': False} if 'batchsize' in values
                                            else {}))
@@ -154,7 +170,16 @@ def _objective(optuna, train, val, meta, out, base, fixed, device, pace=None):
         trial_out = os.path.join(out, 'trials', '{:04d}'.format(trial.number))
         if os.path.isdir(trial_out):       # a retried trial starts afresh
             shutil.rmtree(trial_out, ignore_errors=True)
-        pruning = OptunaPruning(trial, key, direction)
+        # A fold ensemble's trial is K runs one after another.  Only the first
+        # member reports: its evaluations are steps 1, 2, ... of every trial
+        # alike, on the same fold 1 (the folds are dealt by the base seed, the
+        # same for every trial), so the median pruner compares like with like.
+        # Reporting each member on from where the last stopped would compare
+        # member 2 of one trial with member 1 of another wherever patience
+        # ended a member early, and mix folds in the best-so-far it reports.
+        # The cost: a trial is pruned in its first run, never in the later ones.
+        pruning = OptunaPruning(trial, key, direction,
+                                out=member_folder(trial_out, 0) if folds else None)
         start = time.time()
         quiet = logging.getLogger('chainer_irnn.training')   # one line per trial, not per run
         level = quiet.level
@@ -170,8 +195,7 @@ def _objective(optuna, train, val, meta, out, base, fixed, device, pace=None):
             raise
         finally:
             quiet.setLevel(level)
-            for _, path in snapshots.find_snapshots(trial_out):
-                os.remove(path)
+            _remove_snapshots(trial_out, base.run.ensemble)
         best = result.best or {}
         trial.set_user_attr('seconds', result.seconds)
         for name in ('iteration', 'epoch', 'validation/main/loss', 'validation/main/accuracy'):
@@ -180,12 +204,31 @@ def _objective(optuna, train, val, meta, out, base, fixed, device, pace=None):
         trial.set_user_attr('stopped', result.stopped)
         if key not in best or not math.isfinite(best[key]):
             raise optuna.TrialPruned('no finite validation {}'.format(base.run.best_by))
-        logger.info('trial %d: validation %s %.4f (accuracy %s) in %.0f s: %s%s', trial.number,
+        logger.info('trial %d: %svalidation %s %.4f (accuracy %s) in %.0f s: %s%s',
+                    trial.number, 'out-of-fold ' if folds else '',
                     base.run.best_by, best[key], _fmt(best.get('validation/main/accuracy')),
                     result.seconds, _brief(values),
                     ' [{}]'.format(pace.ended(_ended(trial))) if pace is not None else '')
         return best[key]
     return objective
+
+
+def _smallest_member_train(n_pool, folds):
+    """The fewest training sequences a member of a ``folds``-fold ensemble of
+    ``n_pool`` sequences gets: the pool less its largest fold."""
+    return n_pool - -(-n_pool // folds)
+
+
+def _remove_snapshots(trial_out, members):
+    """A trial folder keeps its log, settings and model, not its snapshots
+    (nor its members' in a fold ensemble)."""
+    from chainer_irnn.training import snapshots
+    from chainer_irnn.training.ensemble import member_folder
+    folders = [trial_out] + ([member_folder(trial_out, i) for i in range(members)]
+                             if members > 1 else [])
+    for folder in folders:
+        for _, path in snapshots.find_snapshots(folder):
+            os.remove(path)
 
 
 def _fmt(v):
@@ -228,7 +271,7 @@ def _worker(args):
 
 def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1, *,
          base=None, preset='csv', fixed=(), seed=0, device=None, study_name='chainer-irnn',
-         test=None):
+         test=None, folds=None):
     """Searches hyperparameters with Optuna's TPE sampler; returns :class:`TuneResult`.
 
     Args:
@@ -252,6 +295,12 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
             holds one study (another name is :class:`OtherStudy`).
         test: a dataset that judges no trial: the best trial's model is
             scored on it once, after the search (:attr:`TuneResult.test`).
+        folds (int): None: each trial is one run, judged on ``val``.  K >= 2:
+            each trial is a fold ensemble of K members on ``train`` and
+            ``val`` pooled (K runs), judged by its out-of-fold validation
+            figure; the exported model is the best trial's ensemble.  Part
+            of the study: a study resumed with another ``folds`` is
+            :class:`StudyMismatch`.
     """
     optuna = _require_optuna()
     from chainer_irnn.training import TrainConfig
@@ -266,12 +315,11 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
     if isinstance(jobs, bool) or int(jobs) < 1:
         raise ParameterError('jobs', 'expected a positive integer, not {!r}'.format(jobs))
     base = TrainConfig.from_preset(preset) if base is None else base
-    if base.run.ensemble > 1 and 'ensemble' in fixed:
-        raise ParameterError('ensemble', 'tune judges single models (a trial is one run); '
-                             'train the best settings as an ensemble afterwards')
-    # each trial is one model, whatever the preset's ensemble
+    _check_folds(folds, base, fixed, train, val, meta)
+    # each trial is one model, whatever the preset's ensemble; with folds, an
+    # ensemble of one member per fold
     base = base.replace(progress=False, report=False, plots=False, keep_snapshots=1,
-                        ensemble=1)
+                        ensemble=folds or 1, ensemble_folds=folds or 0)
     meta = infer_meta(train, base) if meta is None else meta
     unknown = [k for k in fixed if k not in SEARCHED]
     if unknown:
@@ -280,7 +328,7 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
     _make_out(out)
     resumed = _has_trials(optuna, out, study_name)
     created = _claim_study(optuna, out, base, study_name,
-                           _identity(train, val, meta, base, tuple(fixed)))
+                           _identity(train, val, meta, base, tuple(fixed), folds))
     if not created:
         # another process (or an earlier run) draws from this study too: its
         # samplers must not share seeds with ours
@@ -319,6 +367,40 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
         result.test = score_test(model, test, device, out,
                                  'the best trial ({})'.format(result.best_trial))
     return result
+
+
+def _check_folds(folds, base, fixed, train, val, meta):
+    """Refuses ``folds`` that are no number of folds, or that the other
+    arguments contradict (an ensemble asked of ``base``, too few sequences,
+    MNIST's test set as the validation data)."""
+    if folds is None:
+        if base.run.ensemble > 1 and 'ensemble' in fixed:
+            raise ParameterError('ensemble', 'tune judges single models (a trial is one run); '
+                                 'train the best settings as an ensemble afterwards, or '
+                                 'cross-validate the trials ({})'.format(Setting('folds')))
+        if base.run.ensemble_folds:
+            raise ParameterError('ensemble_folds', 'tune deals the folds itself: give {} '
+                                 'instead'.format(Setting('folds', base.run.ensemble_folds)))
+        return
+    from chainer_irnn.training.settings_table import SETTINGS
+    limit = SETTINGS['ensemble_folds'].maximum
+    if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= limit:
+        raise ParameterError('folds', 'expected an integer from 2 to {}, not {!r}'.format(
+            limit, folds))
+    if 'ensemble' in fixed and base.run.ensemble != folds:
+        raise ParameterError('ensemble', 'with {} every trial is an ensemble of its {} fold '
+                             'members; leave {} unset'.format(Setting('folds', folds), folds,
+                                                              Setting('ensemble')))
+    if base.run.ensemble_folds not in (0, folds):
+        raise ParameterError('ensemble_folds', 'tune deals the folds itself ({}); leave it '
+                             'unset'.format(Setting('folds', folds)))
+    if (meta or {}).get('validation') == 'test':
+        raise ParameterError('folds', "the validation data are MNIST's test set, evaluated for "
+                             'the log only: cross-validating would train on it')
+    if len(train) + len(val) < folds:
+        raise ParameterError('folds', '{} folds of {} sequences (training and validation '
+                             'data together): a fold would be empty'.format(
+                                 folds, len(train) + len(val)))
 
 
 def _make_out(out):
@@ -361,13 +443,18 @@ def _finish(optuna, study, out, base):
         # unique temporaries, both on disk before either is renamed
         irnn_io.write_pair(*pair)
     settings = best.user_attrs.get('settings', {})
-    logger.info('best of %d trials (%d complete, %d pruned, %d failed): trial %d, validation '
+    # what every trial shared and train must be told (the csv preset's ensemble is 3)
+    params = dict(settings, ensemble=base.run.ensemble,
+                  **({'ensemble_folds': base.run.ensemble_folds} if base.run.ensemble_folds
+                     else {}))
+    logger.info('best of %d trials (%d complete, %d pruned, %d failed): trial %d, %svalidation '
                 '%s %.4f (accuracy %s): %s; model written to %s', len(trials),
                 count[TrialState.COMPLETE], count[TrialState.PRUNED], count[TrialState.FAIL],
-                best.number, base.run.best_by, best.value, _fmt(best.user_attrs.get('accuracy')),
+                best.number, 'out-of-fold ' if base.run.ensemble_folds else '',
+                base.run.best_by, best.value, _fmt(best.user_attrs.get('accuracy')),
                 _brief({k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}),
                 os.path.join(out, models.MODEL_FILE))
-    return TuneResult(study=study, best_params=settings, best_value=best.value,
+    return TuneResult(study=study, best_params=params, best_value=best.value,
                       best_trial=best.number, out=out, n_complete=count[TrialState.COMPLETE],
                       n_pruned=count[TrialState.PRUNED], n_failed=count[TrialState.FAIL])
 

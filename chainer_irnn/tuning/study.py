@@ -44,15 +44,17 @@ def _open_storage(optuna, out):
 IDENTITY_ATTR = 'chainer_irnn.identity'
 
 
-def _identity(train, val, meta, base, fixed):
-    """What a study searches on: the data fingerprint, ``best_by`` and the
-    settings every trial shares (the searched ones excepted)."""
+def _identity(train, val, meta, base, fixed, folds=None):
+    """What a study searches on: the data fingerprint, ``best_by``, the
+    settings every trial shares (the searched ones excepted) and the folds
+    that judge a trial (None: the validation data)."""
     from chainer_irnn.training import run_folder
     ident = run_folder.identity(base, train, val, meta)
     drawn = [k for k in SEARCHED if k not in fixed and not (
         k == 'class_weight' and base.run.best_by != 'accuracy')]   # drawn only then (space)
     ident['settings'] = {k: v for k, v in ident['settings'].items() if k not in drawn}
     ident['settings']['fixed'] = sorted(fixed)
+    ident['settings']['folds'] = folds
     ident['settings'].pop('processes', None)
     return ident
 

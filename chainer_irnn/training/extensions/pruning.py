@@ -1,5 +1,6 @@
 """Reporting the validation metric to an Optuna trial, and pruning it."""
 import math
+import os
 
 from chainer import training
 
@@ -15,13 +16,18 @@ class OptunaPruning(training.Extension):
     figure the trial will be judged by if it goes on.  It acts after the
     evaluator (and the best-model keeper) at iterations whose observation
     holds ``key``.
+
+    ``out`` (a folder) limits it to the trainer writing there: a trial that
+    is a fold ensemble (:func:`chainer_irnn.tuning.tune` with ``folds``)
+    reports its first member's run only (see there why).
     """
 
     trigger = 1, 'iteration'
     priority = training.PRIORITY_WRITER - 2
 
-    def __init__(self, trial, key='validation/main/loss', direction='minimize'):
+    def __init__(self, trial, key='validation/main/loss', direction='minimize', out=None):
         self.trial = trial
+        self.out = None if out is None else os.path.abspath(out)
         self.key = key
         self.sign = 1.0 if direction == 'minimize' else -1.0
         self.step = 0
@@ -31,6 +37,8 @@ class OptunaPruning(training.Extension):
         import optuna
         from chainer_irnn.training.extensions.best_model import _scalar
         if self.key not in trainer.observation:
+            return
+        if self.out is not None and os.path.abspath(trainer.out) != self.out:
             return
         value = _scalar(trainer.observation[self.key])
         self.step += 1
