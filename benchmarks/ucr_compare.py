@@ -183,15 +183,18 @@ def run_tune(xtr, ytr, xte, yte, args, name=None):
     meta = {'data': 'arrays', 'data_source': name, 'in_size': int(xtr[0].shape[1]),
             'n_class': len(classes), 'n_train': len(train), 'n_test': len(val),
             'tabular': p.to_json()}
-    out = os.path.join(args.work, 'tune-' + name)
+    folds = getattr(args, 'tune_folds', None)
+    # a study is resumed with its own folds only: a folder of its own
+    out = os.path.join(args.work, 'tune-{}{}'.format(
+        name, '' if folds is None else '-folds{}'.format(folds)))
     result = tune(train, val, meta, out, n_trials=args.tune_trials,
-                  timeout=args.tune_minutes * 60, seed=args.seed)
+                  timeout=args.tune_minutes * 60, seed=args.seed, folds=folds)
     model = load_model(out)
     pred = numpy.asarray(model.predict(xte)).astype(str)
     acc = float(numpy.mean(pred == yte.astype(str)))
     return acc, {'trials': len(result.study.trials), 'complete': result.n_complete,
                  'pruned': result.n_pruned, 'best_params': result.best_params,
-                 'best_value': result.best_value}
+                 'best_value': result.best_value, 'folds': folds}
 
 
 def table(results, sets):
@@ -223,6 +226,10 @@ def main(argv=None):
     p.add_argument('--work', default='ucr_work', help='folder of the tuning studies')
     p.add_argument('--tune-minutes', type=float, default=4.0)
     p.add_argument('--tune-trials', type=int, default=30)
+    p.add_argument('--tune-folds', type=int, default=None, metavar='K',
+                   help='cross-validate each tune trial on K folds (tune(folds=K): K runs a '
+                        'trial); results are keyed by set and method, so give another '
+                        '--results file to set them beside a run without folds')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--table', action='store_true', help='print the table of --results only')
     args = p.parse_args(argv)
