@@ -133,7 +133,7 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
             device=str(get_device(device)), processes=1, **(record or {})))
         best = None
         if folds:
-            best = out_of_fold(results, [v for _, v in data], config)
+            best = out_of_fold(results, data, config, description['n_class'])
         elif val is not None and len(val) and (meta or {}).get('validation') != 'test':
             from chainer_irnn.training.converter import sequence_converter
             from chainer_irnn.training.extensions.evaluator import evaluate_dataset
@@ -237,18 +237,29 @@ def _member_meta(meta, train, val):
                          if k in meta})
 
 
-def out_of_fold(results, vals, config):
+def out_of_fold(results, data, config, n_class):
     """The validation figures of a fold ensemble: each member's kept model
-    (``results[i].model``) scored on its own fold ``vals[i]``, the one it
-    never trained on, the means over the members weighted by fold size.
+    (``results[i].model``) scored on its own fold (``data[i]`` is the
+    member's ``(train, fold)``), the one it never trained on, the means over
+    the members weighted by fold size.  With ``class_weight``, each fold's
+    loss is weighted as its member's validation loss was: by the class
+    weights of that member's training data.
 
     The ensemble itself is never scored here: each of its members trained on
     all folds but one, so on the pool it would be judged mostly on its own
     training data."""
+    from chainer_irnn.training import class_weights
     from chainer_irnn.training.converter import sequence_converter
     from chainer_irnn.training.extensions.evaluator import evaluate_dataset
-    scores = [evaluate_dataset(r.model, v, sequence_converter, r.model.device, 128)
-              for r, v in zip(results, vals)]
+    scores = []
+    for r, (m_train, fold) in zip(results, data):
+        weights = None
+        if config.run.class_weight != 'none':
+            weights = class_weights.weights_for(config.run.class_weight,
+                                                class_weights.class_counts(m_train, n_class))
+        scores.append(evaluate_dataset(class_weights.weigh(r.model, weights), fold,
+                                       sequence_converter, r.model.device, 128))
+        class_weights.weigh(r.model, None)     # the members predict with the plain loss
     n = sum(s['n'] for s in scores)
     best = {'validation/main/loss': float(sum(s['n'] * s['loss'] for s in scores) / n),
             'validation/main/accuracy': None, 'members': len(results),

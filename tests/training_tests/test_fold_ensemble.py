@@ -241,3 +241,31 @@ def test_estimator_param_round_trip_and_fold_fit(tmp_path):
     assert IRNNClassifier.from_settings(str(tmp_path / 'm')).ensemble_folds == 3
     with chainer.using_config('train', False):
         assert clf.predict_proba(x).shape == (40, 2)
+
+
+def test_with_class_weights_each_fold_is_weighed_as_its_member_chose(tmp_path):
+    """Balanced class weights weigh a member's validation loss by the counts
+    of its own training data; its fold's share of the out-of-fold loss is
+    that same loss."""
+    rng = numpy.random.RandomState(5)
+    x = rng.randn(45, 6, 2).astype('f')
+    y = (x[:, :, 0].mean(1) > 0.3).astype(numpy.int32)          # about 1 in 4 is class 1
+    pool = list(zip(x, y))
+    result = fit(_config(class_weight='balanced'), pool[:33], pool[33:], out=str(tmp_path / 'e'),
+                 meta=META)
+    plain = []
+    for member, s in zip(result.members, result.best['fold_scores']):
+        assert s['loss'] == pytest.approx(member.best['validation/main/loss'], rel=1e-5)
+        plain.append(member.model.lossfun is chainer.functions.softmax_cross_entropy)
+    assert all(plain)       # the members predict with the plain loss again
+    _, folds = _pool_and_folds(pool[:33], pool[33:], 3, 0)
+    want = sum(len(f) * s['loss'] for f, s in zip(folds, result.best['fold_scores'])) / 45
+    assert result.best['validation/main/loss'] == pytest.approx(want, rel=1e-6)
+
+
+def test_a_run_recorded_before_fold_ensembles_had_none():
+    old = {'data': {}, 'settings': {'ensemble': 3}}
+    assert run_folder.differences(old, {'data': {}, 'settings': {
+        'ensemble': 3, 'ensemble_folds': 0}}) == []
+    assert run_folder.differences(old, {'data': {}, 'settings': {
+        'ensemble': 3, 'ensemble_folds': 3}}) == ['ensemble_folds 0 there, 3 here']
