@@ -182,17 +182,16 @@ def member_data(config, train, val, meta=None):
     ensemble: ``(train, val)`` for each, or with ``ensemble_folds`` F the
     pool of both minus fold i and fold i (:func:`fold_indices`).
 
+    Without validation data the pool is the training data alone.
+
     Raises:
-        ParameterError: a fold ensemble without validation data, with MNIST's
-            test set as validation data, or with fewer sequences than folds.
+        ParameterError: a fold ensemble with MNIST's test set as validation
+            data, or with fewer sequences than folds.
     """
     folds = config.run.ensemble_folds
     if not folds:
         return [(train, val)] * config.run.ensemble
-    if val is None or not len(val):
-        raise ParameterError('ensemble_folds', 'a fold ensemble pools the training and '
-                             'validation data and deals them into folds; give it validation '
-                             'data (a validation file or split)')
+    val = [] if val is None else val     # the folds make the validation data then
     if (meta or {}).get('validation') == 'test':
         raise ParameterError('ensemble_folds', "the validation data are MNIST's test set, "
                              'which is evaluated for the log only: a fold ensemble would '

@@ -223,8 +223,8 @@ SETTINGS = {s.name: s for s in (
     # the run
     _S('seed', 'run', int, 'random seed', minimum=0, maximum=SEED_MAX, group='run'),
     _S('ensemble', 'run', int, 'train K models (seeds --seed, --seed + 1, ..., on the same '
-                               'validation split, each in OUT/member-i) and predict with '
-                               'their mean probability',
+                               'validation split unless --ensemble-folds, each in '
+                               'OUT/member-i) and predict with their mean probability',
        minimum=1, maximum=100, group='run', metavar='K'),
     _S('ensemble_folds', 'run', int, 'with --ensemble K (2 <= K <= F): pool the training and '
                                      'validation data into F stratified folds; member i '

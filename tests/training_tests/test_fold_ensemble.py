@@ -133,19 +133,28 @@ def test_an_ensemble_that_does_not_fit_its_folds_is_refused(kw, words):
     assert words in str(e.value)
 
 
-def test_a_fold_ensemble_needs_validation_data_not_mnist_test(tmp_path):
+def test_a_fold_ensemble_refuses_mnist_test_as_validation(tmp_path):
     train = _data(30, 0)
-    for val, meta, words in ((None, META, 'give it validation data'),
-                             ([], META, 'give it validation data'),
-                             (_data(10, 1), dict(META, validation='test'), "MNIST's test set")):
-        out = tmp_path / 'o'
-        with pytest.raises(ParameterError, match='ensemble_folds') as e:
-            fit(_config(), train, val, out=str(out), meta=meta)
-        assert words in str(e.value)
-        assert not out.exists()     # refused before the folder is touched
+    out = tmp_path / 'o'
+    with pytest.raises(ParameterError, match='ensemble_folds') as e:
+        fit(_config(), train, _data(10, 1), out=str(out), meta=dict(META, validation='test'))
+    assert "MNIST's test set" in str(e.value)
+    assert not out.exists()     # refused before the folder is touched
     with pytest.raises(ParameterError, match='a fold would be empty'):
         fit(_config(ensemble=2, ensemble_folds=5), _data(2, 0), _data(2, 1), out=str(out),
             meta=META)
+
+
+@pytest.mark.parametrize('val', [None, []])
+def test_without_validation_data_the_folds_come_from_the_training_data(val):
+    from chainer_irnn.training.ensemble import member_data
+    train = _data(30, 0)
+    cfg = _config(ensemble=3, ensemble_folds=3)
+    data = member_data(cfg, train, val, META)
+    seen = sorted(id(x) for _, v in data for x in v)
+    assert seen == sorted(id(train[i]) for i in range(len(train)))   # the folds cover it
+    for tr, v in data:
+        assert len(tr) + len(v) == 30 and not {id(x) for x in tr} & {id(x) for x in v}
 
 
 def _params(model):
