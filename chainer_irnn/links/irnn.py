@@ -66,6 +66,54 @@ def _sliced(x, fraction, lengths=None):
     return xp.where(keep, x, out)
 
 
+def reverse_within_lengths(x, lengths=None):
+    """``x`` ``(B, T, ...)`` with each sequence's own steps in reverse order.
+
+    A sequence of length ``L`` (``lengths``; None: all ``T``; clipped to
+    ``0..T``) gets its steps ``L-1, ..., 0`` as its steps ``0, ..., L-1``;
+    its padding (steps ``L`` to ``T-1``) stays where it is, so that a
+    recurrence reading the result with the same ``lengths`` reads each
+    sequence from its last real step to its first.  The reordering is its
+    own inverse.  A float :class:`~chainer.Variable` stays one (a
+    permutation, whose gradient is the inverse permutation); other input
+    (integer ids, arrays) comes back as an array of its module (NumPy or
+    CuPy).
+    """
+    xp = backend.get_array_module(x)
+    B, T = x.shape[:2]
+    t = xp.arange(T)[None, :]
+    if lengths is None:
+        n = xp.full((B, 1), T, dtype=xp.int64)
+    else:
+        n = xp.clip(xp.asarray(lengths).astype(xp.int64), 0, T)[:, None]
+    source = xp.where(t < n, n - 1 - t, t)                          # (B, T)
+    if isinstance(x, chainer.Variable) and x.dtype.kind == 'f':
+        flat = (source + T * xp.arange(B)[:, None]).ravel()
+        rest = x.shape[2:]
+        out = F.permutate(F.reshape(x, (B * T,) + rest), flat.astype(xp.int32), axis=0)
+        return F.reshape(out, x.shape)
+    array = x.array if isinstance(x, chainer.Variable) else x
+    return array[xp.arange(B)[:, None], source]
+
+
+def _add_stack(chain, in_size, hidden, input, input_std, identity_scale):
+    """Gives ``chain`` the layers of one direction: ``input_map``, then
+    ``proj{k}`` and ``rec{k}`` layer by layer (the order of the draws)."""
+    gauss = initializers.Normal(input_std)
+    with chain.init_scope():
+        if input == 'embed':
+            chain.input_map = L.EmbedID(in_size, hidden[0], initialW=gauss)
+        else:
+            chain.input_map = L.Linear(in_size, hidden[0], nobias=True, initialW=gauss)
+        for k, size in enumerate(hidden):
+            if k > 0:
+                setattr(chain, 'proj{}'.format(k),
+                        L.Linear(hidden[k - 1], size, nobias=True, initialW=gauss))
+            setattr(chain, 'rec{}'.format(k),
+                    L.Linear(size, size, initialW=initializers.Identity(identity_scale),
+                             initial_bias=0))
+
+
 class IRNN(chainer.Chain):
     """A stack of identity-initialised recurrent layers over whole sequences.
 
@@ -110,6 +158,13 @@ class IRNN(chainer.Chain):
             blog's and the paper's model); ``'mean'`` or ``'max'`` — the
             mean or the element-wise maximum of that layer's states over the
             sequence's own steps (padding excluded).
+        bidirectional (bool): also read each sequence backwards, from its
+            own last step to its first (the padding of a variable-length
+            batch is not read), with a second stack of the same sizes and
+            initialisation (its own input map and recurrent weights,
+            :attr:`reverse`); each direction is pooled by ``pool`` and the
+            two are concatenated, so :attr:`out_size` is ``2 hidden[-1]``.
+            False (default) is the one-way IRNN of the blog and the paper.
 
     Dropout, noise and the augmentations act in training only
     (``chainer.config.train``); prediction and evaluation run in test mode
@@ -121,12 +176,16 @@ class IRNN(chainer.Chain):
         input_map: ``EmbedID`` or ``Linear`` of the first layer.
         proj{k}: ``Linear(hidden[k-1], hidden[k], nobias=True)`` for ``k >= 1``.
         rec{k}: ``Linear(hidden[k], hidden[k])``, the recurrent weight.
+        reverse: with ``bidirectional``, a :class:`~chainer.Chain` holding
+            the backward direction's ``input_map``, ``proj{k}`` and
+            ``rec{k}`` (parameters ``reverse/rec0/W``, ...); the forward
+            direction's names are those of a one-way IRNN, so its files load.
     """
 
     def __init__(self, in_size, hidden=100, input='embed', activation='relu',
                  identity_scale=1.0, input_std=0.001, impl='fused', dropout=0.0,
                  input_dropout=0.0, input_noise=0.0, pool='last', augment_scale=0.0,
-                 augment_slice=0.0):
+                 augment_slice=0.0, bidirectional=False):
         super().__init__()
         if isinstance(hidden, int):
             hidden = (hidden,)
@@ -140,7 +199,11 @@ class IRNN(chainer.Chain):
         _recurrence(impl)  # validates impl early
         if pool not in POOLS:
             raise ValueError('pool must be one of {}, not {!r}'.format(POOLS, pool))
+        if not isinstance(bidirectional, bool):
+            raise ParameterError('bidirectional', 'expected True or False, not {!r}'.format(
+                bidirectional))
         self.pool = pool
+        self.bidirectional = bidirectional
         self.in_size = in_size
         self.hidden = hidden
         self.input = input
@@ -160,23 +223,19 @@ class IRNN(chainer.Chain):
         if input == 'embed' and (self.augment_scale or self.augment_slice):
             raise ParameterError('augment_scale' if self.augment_scale else 'augment_slice',
                                  "augments float input; input='embed' takes integer ids")
-        gauss = initializers.Normal(input_std)
-        with self.init_scope():
-            if input == 'embed':
-                self.input_map = L.EmbedID(in_size, hidden[0], initialW=gauss)
-            else:
-                self.input_map = L.Linear(in_size, hidden[0], nobias=True, initialW=gauss)
-            for k, size in enumerate(hidden):
-                if k > 0:
-                    setattr(self, 'proj{}'.format(k),
-                            L.Linear(hidden[k - 1], size, nobias=True, initialW=gauss))
-                setattr(self, 'rec{}'.format(k),
-                        L.Linear(size, size, initialW=initializers.Identity(identity_scale),
-                                 initial_bias=0))
+        # the forward stack first, as in a one-way IRNN: the same draws
+        # from the generator, the same parameter names
+        _add_stack(self, in_size, hidden, input, input_std, identity_scale)
+        if bidirectional:
+            reverse = chainer.Chain()
+            _add_stack(reverse, in_size, hidden, input, input_std, identity_scale)
+            with self.init_scope():
+                self.reverse = reverse
 
     @property
     def out_size(self):
-        return self.hidden[-1]
+        """Units of what :meth:`forward` returns per sequence (and step)."""
+        return self.hidden[-1] * (2 if self.bidirectional else 1)
 
     def _ids(self, xs):
         """Embed input: the ids time-major, ``(T, B)``."""
@@ -185,15 +244,16 @@ class IRNN(chainer.Chain):
         return xs.T if isinstance(xs, chainer.Variable) else \
             backend.get_array_module(xs).ascontiguousarray(xs.T)
 
-    def _project_input(self, xs, lengths=None):
-        # Time-major inside: (B, T, ...) -> (T, B, H), one call for all steps.
+    def _perturbed(self, xs, lengths=None):
+        """The input after the training-time augmentations, noise and input
+        dropout (float input; embed ids come back as they are): one draw
+        that both directions of a bidirectional IRNN read."""
         if self.input == 'embed':
-            # = self.input_map(ids), with a vectorised CPU gradient
-            return embed_id(self._ids(xs), self.input_map.W)
+            self._ids(xs)       # checks the shape
+            return xs
         if xs.ndim != 3 or xs.shape[2] != self.in_size:
             raise ValueError('linear input must be (B, T, {}) floats, got shape {}'.format(
                 self.in_size, xs.shape))
-        B, T, D = xs.shape
         if chainer.config.train and (self.augment_scale or self.augment_slice):
             # the inputs take no gradient: plain array operations
             x = xs.array if isinstance(xs, chainer.Variable) else xs
@@ -207,8 +267,16 @@ class IRNN(chainer.Chain):
             xs = xs + (self.input_noise * xp.random.standard_normal(xs.shape)).astype(xs.dtype)
         if self.input_dropout:
             xs = F.dropout(xs, self.input_dropout)
+        return xs
+
+    def _project(self, stack, xs):
+        # Time-major inside: (B, T, ...) -> (T, B, H), one call for all steps.
+        if self.input == 'embed':
+            # = stack.input_map(ids), with a vectorised CPU gradient
+            return embed_id(self._ids(xs), stack.input_map.W)
+        B, T, D = xs.shape
         x_tm = F.transpose(xs, (1, 0, 2))
-        u = self.input_map(F.reshape(x_tm, (T * B, D)))
+        u = stack.input_map(F.reshape(x_tm, (T * B, D)))
         return F.reshape(u, (T, B, -1))
 
     def forward(self, xs, lengths=None, h0=None, return_sequences=False):
@@ -220,43 +288,74 @@ class IRNN(chainer.Chain):
             lengths: ``None`` or int array ``(B,)`` of true lengths; steps past
                 a sequence's length are padding and never change its state.
             h0: ``None`` or a list with one ``(B, hidden[k])`` initial state
-                per layer.
+                per layer (a one-way IRNN only).
             return_sequences (bool): return all states ``(B, T, H)`` of the
                 last layer instead of each sequence's pooled state ``(B, H)``
                 (its last state, or the mean or maximum over its steps: see
                 ``pool``).
+
+        With ``bidirectional``, ``H`` is ``2 hidden[-1]``: the forward
+        direction's half first, then the backward one's (pooled, or at step
+        ``t`` its state after reading the steps from the sequence's last down
+        to ``t``; past a sequence's length both halves hold their final
+        states).
         """
         recurrence = _recurrence(self.impl)
         if lengths is not None:
             lengths = backend.get_array_module(lengths).asarray(lengths)
             if lengths.ndim != 1 or lengths.shape[0] != xs.shape[0]:
                 raise ValueError('lengths must have one entry per sequence')
+        if h0 is not None and self.bidirectional:
+            raise ValueError('h0 starts the forward direction only; a bidirectional IRNN '
+                             'starts both directions from zeros')
+        xs = self._perturbed(xs, lengths)
+        hs = self._run(self, xs, lengths, h0, recurrence)
+        if not self.bidirectional:
+            if return_sequences:
+                hs = F.transpose(hs, (1, 0, 2))
+                return F.dropout(hs, self.hidden_dropout) if self.hidden_dropout else hs
+            out = self._pooled(hs, lengths)
+            return F.dropout(out, self.hidden_dropout) if self.hidden_dropout else out
+        # the backward direction reads each sequence reversed within its
+        # length; its states come in reading order, (T, B, H)
+        back = self._run(self.reverse, reverse_within_lengths(xs, lengths), lengths, None,
+                         recurrence)
+        if return_sequences:
+            # step t of the result holds, as its second half, the backward
+            # state after reading steps L-1 down to t
+            back = reverse_within_lengths(F.transpose(back, (1, 0, 2)), lengths)
+            out = F.concat((F.transpose(hs, (1, 0, 2)), back), axis=2)
+        else:
+            # the last state of the backward reading is the one after the
+            # sequence's first step; the mean and maximum ignore the order
+            out = F.concat((self._pooled(hs, lengths), self._pooled(back, lengths)), axis=1)
+        return F.dropout(out, self.hidden_dropout) if self.hidden_dropout else out
+
+    def _run(self, stack, xs, lengths, h0, recurrence):
+        """Every layer of ``stack`` (this link, or :attr:`reverse`) over the
+        (perturbed) input ``xs``; the last layer's states ``(T, B, H)``."""
         # the fused node looks the embedding rows up inside its loop
         fuse_embed = self.input == 'embed' and self.impl == 'fused'
         if fuse_embed:
             ids = self._ids(xs)
             T, B = ids.shape
         else:
-            u = self._project_input(xs, lengths)
+            u = self._project(stack, xs)
             T, B = u.shape[:2]
         for k in range(len(self.hidden)):
-            rec = getattr(self, 'rec{}'.format(k))
+            rec = getattr(stack, 'rec{}'.format(k))
             h0_k = None if h0 is None else h0[k]
             if k == 0 and fuse_embed:
-                hs = irnn_recurrence(self.input_map.W, rec.W, rec.b, h0_k, lengths,
+                hs = irnn_recurrence(stack.input_map.W, rec.W, rec.b, h0_k, lengths,
                                      self.activation, ids=ids)
                 continue
             if k > 0:
-                proj = getattr(self, 'proj{}'.format(k))
+                proj = getattr(stack, 'proj{}'.format(k))
                 if self.hidden_dropout:
                     hs = F.dropout(hs, self.hidden_dropout)
                 u = F.reshape(proj(F.reshape(hs, (T * B, -1))), (T, B, -1))
             hs = recurrence(u, rec.W, rec.b, h0_k, lengths, self.activation)
-        if return_sequences:
-            hs = F.transpose(hs, (1, 0, 2))
-            return F.dropout(hs, self.hidden_dropout) if self.hidden_dropout else hs
-        out = self._pooled(hs, lengths)
-        return F.dropout(out, self.hidden_dropout) if self.hidden_dropout else out
+        return hs
 
     def _pooled(self, hs, lengths):
         # hs: (T, B, H).  Past its length a sequence's state stays its last
