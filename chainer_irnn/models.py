@@ -38,7 +38,7 @@ ARCH_KEYS = ('model', 'in_size', 'hidden', 'input', 'activation',
 #: what a model file may need its reader to understand beyond the first
 #: model.json (``"requires"``); a release reading a file that names anything
 #: else refuses it, instead of predicting with a different model
-FEATURES = ('ensemble', 'pool', 'window_mean')
+FEATURES = ('ensemble', 'pool', 'window_mean', 'bidirectional')
 
 
 def requirements(config):
@@ -49,6 +49,8 @@ def requirements(config):
         needs.append('ensemble')
     if config.get('pool', 'last') != 'last':
         needs.append('pool')
+    if config.get('bidirectional'):
+        needs.append('bidirectional')
     tabular = config.get('tabular')
     if isinstance(tabular, dict) and (tabular.get('window_mean') or 1) > 1:
         needs.append('window_mean')
@@ -76,7 +78,8 @@ def _member(config, impl):
                        input_noise=config.get('input_noise', 0.0),
                        pool=config.get('pool', 'last'),
                        augment_scale=config.get('augment_scale', 0.0),
-                       augment_slice=config.get('augment_slice', 0.0))
+                       augment_slice=config.get('augment_slice', 0.0),
+                       bidirectional=config.get('bidirectional', False))
     elif kind in ('hrnn', 'rows-rnn'):
         hidden, n = tuple(config['hidden']), 2 if kind == 'hrnn' else 1
         if len(hidden) != n:
@@ -363,6 +366,11 @@ def check_description(config, path=CONFIG_FILE):
     if config.get('pool', 'last') != 'last' and config['model'] != 'irnn':
         bad('pool', "is an irnn setting; model {!r} reads its last state".format(
             config['model']))
+    if not isinstance(config.get('bidirectional', False), bool):
+        bad('bidirectional', 'must be true or false')
+    if config.get('bidirectional') and config['model'] != 'irnn':
+        bad('bidirectional', 'is an irnn setting; model {!r} reads one way'.format(
+            config['model']))
     for key in ('identity_scale', 'input_std'):
         if not _number(config[key]):
             bad(key, 'must be a finite number')
@@ -428,15 +436,19 @@ def expected_shapes(config):
             shapes['encoder/{}/upward/b'.format(name)] = (4 * h,)
             shapes['encoder/{}/lateral/W'.format(name)] = (4 * h, h)
     else:
-        shapes['encoder/input_map/W'] = (in_size, hidden[0]) \
-            if config.get('model', 'irnn') == 'irnn' and config['input'] == 'embed' \
-            else (hidden[0], in_size)
-        for k, h in enumerate(hidden):
-            if k > 0:
-                shapes['encoder/proj{}/W'.format(k)] = (h, hidden[k - 1])
-            shapes['encoder/rec{}/W'.format(k)] = (h, h)
-            shapes['encoder/rec{}/b'.format(k)] = (h,)
-    shapes['head/W'] = (n, hidden[-1])
+        # a bidirectional IRNN has a second stack of the same shapes
+        stacks = ['encoder/', 'encoder/reverse/'] if config.get('bidirectional') else \
+            ['encoder/']
+        for stack in stacks:
+            shapes[stack + 'input_map/W'] = (in_size, hidden[0]) \
+                if config.get('model', 'irnn') == 'irnn' and config['input'] == 'embed' \
+                else (hidden[0], in_size)
+            for k, h in enumerate(hidden):
+                if k > 0:
+                    shapes[stack + 'proj{}/W'.format(k)] = (h, hidden[k - 1])
+                shapes[stack + 'rec{}/W'.format(k)] = (h, h)
+                shapes[stack + 'rec{}/b'.format(k)] = (h,)
+    shapes['head/W'] = (n, hidden[-1] * (2 if config.get('bidirectional') else 1))
     shapes['head/b'] = (n,)
     k = config.get('ensemble') or 1
     if k > 1:

@@ -25,6 +25,7 @@ def saved(tmp_path, **changes):
 def test_a_plain_model_requires_nothing(tmp_path):
     assert 'requires' not in saved(tmp_path)
     assert 'requires' not in saved(tmp_path, pool='last', ensemble=1)
+    assert 'requires' not in saved(tmp_path, bidirectional=False)
 
 
 @pytest.mark.parametrize('changes, needs', [
@@ -33,6 +34,9 @@ def test_a_plain_model_requires_nothing(tmp_path):
     ({'tabular': {'classes': ['a', 'b'], 'mean': [0.0, 0.0], 'std': [1.0, 1.0],
                   'window_mean': 3}}, ['window_mean']),
     ({'pool': 'max', 'ensemble': 3}, ['ensemble', 'pool']),
+    ({'bidirectional': True}, ['bidirectional']),
+    ({'bidirectional': True, 'pool': 'mean', 'ensemble': 2},
+     ['ensemble', 'pool', 'bidirectional']),
 ])
 def test_what_the_model_uses_is_written_and_loads(tmp_path, changes, needs):
     assert requirements(dict(BASE, **changes)) == needs
@@ -55,7 +59,7 @@ def test_an_unknown_requirement_is_refused_naming_it(tmp_path):
                                         r'by a newer release; upgrade'):
         check_description(config, 'model.json')
     # the same through a model file whose both descriptions say so
-    config = dict(BASE, requires=['attention', 'bidirectional'])
+    config = dict(BASE, requires=['attention', 'convolution'])
     save_model(build_model(BASE), BASE, str(tmp_path))
     npz = numpy.load(str(tmp_path / 'model.npz'))
     arrays = {k: npz[k] for k in npz.files}
@@ -63,7 +67,7 @@ def test_an_unknown_requirement_is_refused_naming_it(tmp_path):
     arrays['chainer_irnn.model.json'] = numpy.frombuffer(text.encode(), numpy.uint8)
     numpy.savez(str(tmp_path / 'model.npz'), **arrays)
     (tmp_path / 'model.json').write_text(text)
-    with pytest.raises(UserError, match="needs features 'attention', 'bidirectional'"):
+    with pytest.raises(UserError, match="needs features 'attention', 'convolution'"):
         load_model(str(tmp_path))
 
 
@@ -74,7 +78,7 @@ def test_a_malformed_requires_is_refused(value):
 
 
 def test_every_known_feature_is_one_requirements_can_name():
-    full = dict(BASE, pool='mean', ensemble=2,
+    full = dict(BASE, pool='mean', ensemble=2, bidirectional=True,
                 tabular={'classes': ['a', 'b'], 'mean': [0.0, 0.0], 'std': [1.0, 1.0],
                          'window_mean': 2})
     assert sorted(requirements(full)) == sorted(FEATURES)
