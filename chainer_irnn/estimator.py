@@ -93,6 +93,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             length by linear interpolation (float input only; 0 = off).
         pool (str): what feeds the output layer: ``'last'`` (each
             sequence's last state), ``'mean'`` or ``'max'`` (over its steps).
+        bidirectional (bool): also read each sequence backwards (from its
+            last step to its first) with a second stack of layers; the
+            output layer reads both directions' states, each pooled by
+            ``pool``.
         best_by (str): with validation data, keep the model of the best
             validation ``'loss'`` or ``'accuracy'``.
         patience (int): stop after this many evaluations without
@@ -145,7 +149,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
                  axis_order=None, ensemble=3, max_steps=_prep.DEFAULT_MAX_STEPS,
                  augment_scale=0.0, augment_slice=0.0, lr_anneal='none', class_weight=None,
-                 ensemble_folds=0):
+                 ensemble_folds=0, bidirectional=False):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -181,6 +185,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         self.lr_anneal = lr_anneal
         self.class_weight = class_weight
         self.ensemble_folds = ensemble_folds
+        self.bidirectional = bidirectional
 
     def _config(self, n_train):
         from chainer_irnn.training.config import TrainConfig
@@ -480,8 +485,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
 _FROM_SETTINGS = ('input', 'activation', 'identity_scale', 'input_std', 'optimizer', 'lr', 'clip',
                   'weight_decay', 'epoch', 'min_iteration', 'seed', 'impl', 'dropout',
                   'input_dropout', 'input_noise', 'augment_scale', 'augment_slice', 'pool',
-                  'ensemble', 'best_by', 'patience', 'lr_patience', 'lr_anneal',
-                  'ensemble_folds')
+                  'bidirectional', 'ensemble', 'best_by', 'patience', 'lr_patience',
+                  'lr_anneal', 'ensemble_folds')
 #: TrainConfig settings the estimator fixes: a run can be repeated only at its values
 _FIXED_HERE = ('model', 'iteration', 'loss_guard', 'max_rollbacks', 'rollback_factor',
                'lr_decay', 'lr_decay_every', 'warmup', 'eval_interval', 'permute')

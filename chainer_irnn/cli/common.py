@@ -5,7 +5,8 @@ import math
 #: Library parameters whose flag is not ``--`` + the name with dashes.
 FLAGS = {'on_divergence': '--on-nan', 'source': '--data', 'X': '--csv', 'study_name': '--study',
          ('header', False): '--no-header', ('python2', True): '--py2',
-         ('python2', False): '--no-py2', ('max_steps', None): '--max-steps 0'}
+         ('python2', False): '--no-py2', ('max_steps', None): '--max-steps 0',
+         ('bidirectional', True): '--bidirectional'}
 
 
 def configure_logging(command, verbose=True):

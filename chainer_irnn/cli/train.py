@@ -78,8 +78,10 @@ def _add_settings(g, group):
         if s.group != group:
             continue
         kw = dict(help=s.help)
-        if s.kind is bool:       # --no-progress: the flag sets the setting False
+        if s.kind is bool and not s.flag_value:  # --no-progress: sets the setting False
             kw['action'] = 'store_true'
+        elif s.kind is bool:     # --bidirectional: sets True; not given, None (not set)
+            kw.update(action='store_const', const=True, default=None)
         elif s.choices is not None:
             kw['choices'] = s.choices
         elif s.kind is settings_table.SIZES:
@@ -103,7 +105,7 @@ def _flag_settings(args):
     for s in SETTINGS.values():
         if s.option_strings:
             value = getattr(args, s.dest)
-            out[s.name] = not value if s.kind is bool else value
+            out[s.name] = not value if s.flag_value is False else value
     return out
 
 

@@ -49,12 +49,18 @@ class ModelConfig:
     #: what feeds the output layer: each sequence's last state, or the mean
     #: or maximum of its states over its steps (irnn only)
     pool: str = 'last'
+    #: also read each sequence backwards with a second stack; the output
+    #: layer reads both directions' pooled states (irnn only)
+    bidirectional: bool = False
 
     def __post_init__(self):
         settings_table.check('model', self)      # the bounds and choices of each field
         if self.pool != 'last' and self.model != 'irnn':
             raise ParameterError('pool', 'pooling the states is an irnn setting; model {!r} '
                                  'reads its last state'.format(self.model))
+        if self.bidirectional and self.model != 'irnn':
+            raise ParameterError('bidirectional', 'reading both ways is an irnn setting; model '
+                                                  '{!r} reads one way'.format(self.model))
         for key in ('augment_scale', 'augment_slice'):
             if getattr(self, key) and self.model != 'irnn':
                 raise ParameterError(key, 'augmenting the input is an irnn setting (model '

@@ -73,6 +73,8 @@ def describe_model(config, meta):
             description[key] = getattr(m, key)
     if m.pool != 'last':    # older readers would silently read the last state
         description['pool'] = m.pool
+    if m.bidirectional:     # written only when on: one-way models' files stay as they were
+        description['bidirectional'] = True
     description.update(meta)
     description['seed'] = config.run.seed
     return description

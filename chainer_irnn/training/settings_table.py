@@ -49,7 +49,9 @@ class Setting:
     ``above`` (``>``), ``maximum`` (``<=``) and ``below`` (``<``);
     ``optional`` lets it be None.  ``group`` is the ``train --help`` group
     of its flag (None: no flag), ``flags`` its option strings when they are
-    not ``--name-with-dashes``; a ``bool`` flag (``--no-...``) sets False.
+    not ``--name-with-dashes``; a ``bool`` flag sets False when it is a
+    ``--no-...`` flag (``--no-progress``), else True (``--bidirectional``):
+    :attr:`flag_value`.
     """
 
     name: str
@@ -79,6 +81,14 @@ class Setting:
         return self.flags or ('--' + self.name.replace('_', '-'),)
 
     @property
+    def flag_value(self):
+        """The value a ``bool`` setting's flag sets: False for ``--no-...``,
+        else True (None: not a ``bool`` with a flag)."""
+        if self.kind is not bool or not self.option_strings:
+            return None
+        return not any(o.startswith('--no-') for o in self.option_strings)
+
+    @property
     def dest(self):
         """The argparse destination of the flag (None without one)."""
         if not self.option_strings:
@@ -102,6 +112,8 @@ class Setting:
             return _sizes(self.name, value)
         elif self.kind in (int, float):
             _number(self.name, value, self.kind, optional=self.optional, **self.bounds)
+        elif self.kind is bool and not isinstance(value, bool):
+            raise ParameterError(self.name, 'expected True or False, not {!r}'.format(value))
         return value
 
 
@@ -170,6 +182,10 @@ SETTINGS = {s.name: s for s in (
     _S('pool', 'model', str, "what feeds the output layer: each sequence's last state, or "
                              'the mean or maximum of its states over its steps (irnn only)',
        choices=POOLS, group='model'),
+    _S('bidirectional', 'model', bool, 'also read each sequence backwards, from its last step '
+                                       'to its first, with a second stack of layers; the '
+                                       "output layer reads both directions' pooled states "
+                                       '(irnn only)', group='model'),
     _S('impl', 'model', str, 'recurrence: one fused graph node or a node per step',
        choices=IMPLEMENTATIONS, group='model'),
     # optimisation
