@@ -12,8 +12,9 @@ def add_parser(sub):
         description='Search hyperparameters with Optuna (TPE sampler, median pruning) on '
                     'the data train reads: hidden sizes and layers, optimizer, learning rate, '
                     'clipping, batch size, identity scale, dropout, input dropout, weight '
-                    'decay. A flag that sets one of these fixes it; the other train flags '
-                    'set what every trial shares (run length, patience, ...). The study is '
+                    'decay, pooling, reading one way or both, the augmentations. A flag '
+                    'that sets one of these fixes it; the other train flags set what every '
+                    'trial shares (run length, patience, ...). The study is '
                     'kept in OUT/study.db: run the same command again to resume a killed '
                     'search, or in several shells (or with --jobs) to search together. OUT '
                     'holds one study (another --study there is refused: tune it into another '
@@ -67,7 +68,16 @@ def run(args):
     # the flags that repeat the best trial (Setting renders parameters as flags here)
     print('settings: ' + ' '.join(
         str(Setting(k, ','.join(map(str, v)) if isinstance(v, list) else v))
-        for k, v in result.best_params.items()))
+        for k, v in result.best_params.items() if not _unflagged(k, v)))
     if result.test:
         print(train.test_summary(result.test).strip())
     return 0
+
+
+def _unflagged(key, value):
+    """True for a bool setting at the value its flag does not set (False
+    for ``--bidirectional``): leaving the flag out repeats it."""
+    from chainer_irnn.training.settings_table import SETTINGS
+    setting = SETTINGS.get(key)
+    return isinstance(value, bool) and setting is not None and \
+        setting.flag_value is not None and value != setting.flag_value

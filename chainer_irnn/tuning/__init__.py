@@ -13,7 +13,8 @@ Each trial is one :func:`chainer_irnn.training.fit` run (the base preset's
 run length, validation-driven: the best evaluation is the trial's value)
 with settings drawn by a TPE sampler from :func:`suggest`'s space: hidden
 sizes, layers, optimizer, learning rate, clipping, batch size, identity
-scale, dropout, weight decay and pooling.  A median pruner stops trials whose
+scale, dropout, weight decay, pooling, reading one way or both and (float
+input) the augmentations.  A median pruner stops trials whose
 validation figure lags the others' at the same evaluation, through the
 :class:`~chainer_irnn.training.extensions.OptunaPruning` Trainer extension.
 

@@ -3,17 +3,18 @@ trial draws (:data:`SEARCHED`) and :func:`suggest`, which draws them."""
 
 #: settings the search draws (flat TrainConfig keys); ``fixed`` ones are left alone
 SEARCHED = ('hidden', 'optimizer', 'lr', 'clip', 'batchsize', 'identity_scale', 'dropout',
-            'input_dropout', 'weight_decay', 'pool', 'augment_scale', 'augment_slice',
-            'class_weight')
+            'input_dropout', 'weight_decay', 'pool', 'bidirectional', 'augment_scale',
+            'augment_slice', 'class_weight')
 
 
 def suggest(trial, base, n_train, fixed=()):
     """Flat settings for one trial, drawn from the search space.
 
     ``base`` (TrainConfig) says what kind of model is tuned: the IRNN gets
-    layers and identity scale, float input gets input dropout and the
-    augmentations (scaling, window slicing); trials judged by validation
-    accuracy draw the class weights (off or balanced); settings in
+    layers, identity scale, pooling and reading one way or both, float input
+    gets input dropout and the augmentations (scaling, window slicing);
+    trials judged by validation accuracy draw the class weights (off or
+    balanced); settings in
     ``fixed`` keep ``base``'s value.
     """
     from chainer_irnn.training.settings_table import POOLS
@@ -45,6 +46,8 @@ def suggest(trial, base, n_train, fixed=()):
         values['weight_decay'] = trial.suggest_float('weight_decay', 1e-6, 1e-2, log=True)
     if m.model == 'irnn' and want('pool'):
         values['pool'] = trial.suggest_categorical('pool', list(POOLS))
+    if m.model == 'irnn' and want('bidirectional'):
+        values['bidirectional'] = trial.suggest_categorical('bidirectional', [False, True])
     if m.model == 'irnn' and m.input == 'linear':
         # off or on first: on the corpus, both at 0.1 hurt four univariate sets
         # and helped two multivariate ones and PickupGestureWiimoteZ (docs/csv.md)
