@@ -144,6 +144,48 @@ def test_augmentation_flags_train_and_are_kept(tmp_path, capsys):
     assert len(open(pred).read().splitlines()) == 25
 
 
+def test_bidirectional_flag_trains_predicts_evaluates_resumes_and_is_redone(tmp_path, capsys):
+    """--bidirectional on sequences of several lengths: recorded in
+    settings.json and model.json (with "requires"), the reverse stack saved;
+    predict and evaluate read it (the same probabilities as the model
+    loaded in Python), a longer run resumes from its snapshot, and
+    --config FILE trains it again."""
+    from chainer_irnn import load_model
+    csv = write(tmp_path, toy(n=24, layout='long'), 'long.csv')
+    model = str(tmp_path / 'model')
+    args = ['train', '--csv', csv, '--out', model, '--no-progress', '--hidden', '4',
+            '--batchsize', '8', '--ensemble', '1', '--bidirectional', '--pool', 'mean',
+            '--snapshot-interval', '2', '--eval-interval', '2']
+    rc, _, err = main(capsys, *(args + ['--iteration', '2']))
+    assert rc == 0, err
+    for name in ('settings.json', 'model.json'):
+        assert json.load(open(os.path.join(model, name)))['bidirectional'] is True, name
+    assert json.load(open(os.path.join(model, 'model.json')))['requires'] == \
+        ['pool', 'bidirectional']
+    with numpy.load(os.path.join(model, 'model.npz')) as f:
+        assert 'encoder/reverse/rec0/W' in f.files and f['head/W'].shape == (2, 8)
+    rc, _, err = main(capsys, *(args + ['--iteration', '4']))
+    assert rc == 0, err
+    assert 'resumed from' in err and 'snapshot_iter_2' in err
+    pred = str(tmp_path / 'pred.csv')
+    rc, _, err = main(capsys, 'predict', '-m', model, '--csv', csv, '--out', pred)
+    assert rc == 0, err
+    import pandas as pd
+    frame = pd.read_csv(pred)
+    loaded = load_model(model)
+    assert loaded.model.predictor.encoder.bidirectional
+    xs = [x for batch in loaded.csv_batches(csv) for x in batch.xs]   # read as predict reads
+    numpy.testing.assert_allclose(frame[['p_0', 'p_1']].to_numpy(), loaded._proba(xs, 256),
+                                  atol=1e-6)
+    rc, out, err = main(capsys, 'evaluate', '-m', model, '--csv', csv)
+    assert rc == 0, err
+    assert 'accuracy' in out
+    again = str(tmp_path / 'again')
+    rc, _, err = main(capsys, 'train', '--config', model, '--out', again)
+    assert rc == 0, err
+    assert json.load(open(os.path.join(again, 'model.json')))['bidirectional'] is True
+
+
 def test_series_layout_trains(tmp_path, capsys):
     rng = numpy.random.RandomState(0)
     v = rng.normal(size=200).cumsum()

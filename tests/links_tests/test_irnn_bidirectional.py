@@ -217,3 +217,173 @@ def test_a_bidirectional_link_is_one_that_says_so():
         m(data('linear'), h0=[numpy.zeros((4, 5), 'f'), numpy.zeros((4, 4), 'f')])
     with pytest.raises(ValueError, match='needs every sequence to have a step'):
         make(bidirectional=True, pool='mean')(data('linear'), numpy.array([6, 0, 1, 1]))
+
+
+# ------------------------------------------------------------------ model files
+
+def _description(**over):
+    d = {'model': 'irnn', 'in_size': 3, 'hidden': [5, 4], 'input': 'linear',
+         'activation': 'relu', 'identity_scale': 1.0, 'input_std': 0.5, 'n_class': 3}
+    d.update(over)
+    return d
+
+
+def test_model_json_says_bidirectional_only_when_on():
+    from chainer_irnn.training.config import TrainConfig
+    from chainer_irnn.training.fitting import describe_model
+    meta = {'in_size': 3, 'n_class': 2}
+    cfg = TrainConfig().replace(input='linear', hidden=(4,))
+    assert 'bidirectional' not in describe_model(cfg, meta)       # as before: old files stay
+    assert describe_model(cfg.replace(bidirectional=True), meta)['bidirectional'] is True
+
+
+@pytest.mark.parametrize('input', ['linear', 'embed'])
+def test_a_bidirectional_model_file_round_trips(tmp_path, input):
+    from chainer_irnn import load_model, models
+    d = _description(input=input, bidirectional=True, in_size=3 if input == 'linear' else 9)
+    numpy.random.seed(0)
+    model = models.build_model(d)
+    encoder = model.predictor.encoder
+    assert encoder.bidirectional and model.predictor.head.W.shape == (3, 8)
+    shapes = {name.lstrip('/'): p.shape for name, p in model.predictor.namedparams()}
+    assert shapes == models.expected_shapes(d)
+    models.save_model(model, d, str(tmp_path))
+    loaded = load_model(str(tmp_path))
+    assert loaded.description['bidirectional'] is True
+    assert loaded.description['requires'] == ['bidirectional']
+    for name, p in model.predictor.namedparams():
+        numpy.testing.assert_array_equal(
+            dict(loaded.model.predictor.namedparams())[name].array, p.array)
+    x = data(input)
+    seqs = [row[:n] for row, n in zip(x, LENGTHS)]
+    with chainer.using_config('train', False):
+        direct = chainer.functions.softmax(model.predictor(x, LENGTHS)).array
+    numpy.testing.assert_allclose(loaded.predict_proba(seqs), direct, rtol=1e-5, atol=1e-6)
+
+
+def test_model_files_that_disagree_on_the_direction_are_refused(tmp_path):
+    from chainer_irnn import models
+    from chainer_irnn.errors import UserError
+    d = _description(bidirectional=True)
+    models.save_model(models.build_model(d), d, str(tmp_path))
+    with numpy.load(str(tmp_path / 'model.npz')) as f:
+        arrays = {k: f[k] for k in f.files if k != models.DESCRIPTION_ENTRY}
+    numpy.savez(str(tmp_path / 'model.npz'), **arrays)        # an older file: no copy inside
+    one_way = _description()
+    import json
+    (tmp_path / 'model.json').write_text(json.dumps(one_way))
+    with pytest.raises(UserError, match=r'model.npz: holds encoder/reverse/input_map/W of shape '
+                                        r'\(5, 3\), which .*model.json .* does not describe'):
+        models.load_model(str(tmp_path))
+
+
+@pytest.mark.parametrize('value, message', [
+    ('yes', "bidirectional \"yes\" must be true or false"),
+    (1, 'bidirectional 1 must be true or false'),
+])
+def test_check_description_refuses_a_bad_bidirectional(value, message):
+    from chainer_irnn.errors import UserError
+    from chainer_irnn.models import check_description
+    check_description(_description(bidirectional=False))
+    with pytest.raises(UserError, match='model.json: ' + message):
+        check_description(_description(bidirectional=value))
+
+
+@pytest.mark.parametrize('kind, hidden', [('rows-rnn', [4]), ('hrnn', [4, 3])])
+def test_other_model_kinds_read_one_way(kind, hidden):
+    from chainer_irnn.errors import UserError
+    from chainer_irnn.models import check_description
+    from chainer_irnn.training.config import TrainConfig
+    d = _description(model=kind, hidden=hidden, activation='tanh')
+    check_description(d)
+    check_description(dict(d, bidirectional=False))
+    with pytest.raises(UserError, match="bidirectional true is an irnn setting; model '{}' "
+                                        'reads one way'.format(kind)):
+        check_description(dict(d, bidirectional=True))
+    with pytest.raises(ParameterError, match="bidirectional: reading both ways is an irnn "
+                                             "setting; model '{}' reads one way".format(kind)):
+        TrainConfig.from_preset(kind, bidirectional=True)
+    assert not TrainConfig.from_preset(kind).model.bidirectional
+
+
+def test_the_config_takes_a_bool_only():
+    from chainer_irnn.training.config import TrainConfig
+    assert TrainConfig().replace(bidirectional=True).model.bidirectional is True
+    for bad in ('true', 1, None):
+        with pytest.raises(ParameterError, match='bidirectional: expected True or False'):
+            TrainConfig().replace(bidirectional=bad)
+
+
+# ------------------------------------------------------------------ estimator, tune
+
+def test_the_estimator_parameter_reaches_the_model_and_its_files(tmp_path):
+    from sklearn.base import clone
+
+    from chainer_irnn import IRNNClassifier, load_model
+    assert IRNNClassifier().get_params()['bidirectional'] is False
+    clf = IRNNClassifier(bidirectional=True)
+    assert clone(clf).get_params()['bidirectional'] is True
+    assert clf._config(n_train=40).model.bidirectional is True
+    assert IRNNClassifier()._config(n_train=40).model.bidirectional is False
+    rng = numpy.random.RandomState(0)
+    X = rng.randn(24, 6, 2).astype(numpy.float32)
+    y = (X[:, :, 0].sum(1) > 0).astype(int)
+    clf = IRNNClassifier(hidden=(4,), epoch=1, min_iteration=0, ensemble=1, batchsize=8,
+                         validation_fraction=0, bidirectional=True, out=str(tmp_path / 'm'))
+    clf.fit(X, y)
+    assert clf.predictor_.model.predictor.encoder.bidirectional
+    assert clf.predictor_.description['bidirectional'] is True
+    loaded = load_model(str(tmp_path / 'm'))
+    numpy.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    assert IRNNClassifier.from_settings(str(tmp_path / 'm')).bidirectional is True
+    import pickle
+    numpy.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(X),
+                                     clf.predict_proba(X))
+
+
+def test_the_estimator_refuses_a_bad_value():
+    from chainer_irnn import IRNNClassifier
+    X = numpy.zeros((8, 3, 1), numpy.float32)
+    y = numpy.arange(8) % 2
+    with pytest.raises(ParameterError, match="bidirectional: expected True or False, not 'no'"):
+        IRNNClassifier(bidirectional='no').fit(X, y)
+
+
+class _Trial(object):
+    """Draws the first choice unless told; records what was drawn."""
+
+    def __init__(self, pick=None):
+        self.drawn, self.pick = {}, pick or {}
+
+    def suggest_int(self, name, low, high):
+        self.drawn[name] = (low, high)
+        return low
+
+    def suggest_float(self, name, low, high, log=False):
+        self.drawn[name] = (low, high)
+        return low
+
+    def suggest_categorical(self, name, choices):
+        self.drawn[name] = tuple(choices)
+        return self.pick.get(name, choices[0])
+
+
+def test_tune_draws_one_way_or_both_for_irnns():
+    from chainer_irnn.training.config import TrainConfig
+    from chainer_irnn.tuning.space import SEARCHED, suggest
+    assert 'bidirectional' in SEARCHED
+    for base in (TrainConfig(), TrainConfig().replace(input='linear')):
+        trial = _Trial(pick={'bidirectional': True})
+        values = suggest(trial, base, 40)
+        assert trial.drawn['bidirectional'] == (False, True)
+        assert values['bidirectional'] is True
+        assert base.replace(**values).model.bidirectional     # a valid config
+    trial = _Trial()
+    assert suggest(trial, TrainConfig(), 40)['bidirectional'] is False
+    trial = _Trial()
+    assert 'bidirectional' not in suggest(trial, TrainConfig(), 40, fixed=('bidirectional',))
+    assert 'bidirectional' not in trial.drawn
+    for base in (TrainConfig.from_preset('rows-rnn'), TrainConfig.from_preset('hrnn')):
+        trial = _Trial()
+        values = suggest(trial, base, 40)
+        assert 'bidirectional' not in trial.drawn and 'bidirectional' not in values

@@ -106,3 +106,41 @@ def test_errors_name_the_flags_of_the_table():
         if s.option_strings and s.kind is not bool:
             assert common.FLAGS.get(s.name, '--' + s.name.replace('_', '-')) == \
                 s.option_strings[0], s.name
+
+
+def test_a_bool_flag_sets_what_its_name_says():
+    """``--no-progress`` sets False; ``--bidirectional`` sets True; a flag not
+    given sets nothing (the preset's or the file's value stands)."""
+    assert SETTINGS['progress'].flag_value is False
+    assert SETTINGS['bidirectional'].flag_value is True
+    assert SETTINGS['plots'].flag_value is None        # no flag
+    assert SETTINGS['bidirectional'].option_strings == ('--bidirectional',)
+    flags = train_cli._flag_settings(_parser().parse_args(['--bidirectional']))
+    assert flags['bidirectional'] is True and flags['progress'] is True
+    flags = train_cli._flag_settings(_parser().parse_args([]))
+    assert flags['bidirectional'] is None
+    args = _parser().parse_args(['--bidirectional'])
+    args.csv = None
+    assert train_cli.train_config(args).model.bidirectional is True
+    args = _parser().parse_args([])
+    args.csv = None
+    assert train_cli.train_config(args).model.bidirectional is False
+
+
+def test_bidirectional_for_another_model_kind_is_one_line(capsys):
+    assert main(['train', '--preset', 'rows-rnn', '--bidirectional']) == 2
+    err = capsys.readouterr().err
+    assert "--bidirectional: reading both ways is an irnn setting; model 'rows-rnn' reads " \
+        'one way' in err
+    assert 'Traceback' not in err
+
+
+def test_tune_prints_a_bool_as_its_flag_or_leaves_it_out():
+    from chainer_irnn.cli import tune
+    assert tune._unflagged('bidirectional', False)
+    assert not tune._unflagged('bidirectional', True)
+    assert not tune._unflagged('lr', 0.1) and not tune._unflagged('pool', 'last')
+    from chainer_irnn.cli import common
+    from chainer_irnn.errors import Setting, naming
+    with naming(common.FLAGS):
+        assert str(Setting('bidirectional', True)) == '--bidirectional'
