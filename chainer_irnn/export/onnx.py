@@ -26,6 +26,13 @@ element-wise maximum of that layer's ``Y`` over each sequence's own steps:
 the steps at or past its length are masked out (``Range`` < ``lengths``,
 ``Where``), as ``IRNN._pooled`` masks them, and the mean divides by the
 length (``ReduceSum``, ``Div``; ``ReduceMax`` over ``-inf`` for the maximum).
+A bidirectional IRNN (``"bidirectional": true``) adds its ``reverse`` stack as
+``RNN`` layers with ``direction='reverse'`` and the same ``sequence_lens``:
+ONNX's reverse direction reads each sequence from its step ``lengths - 1``
+down to its first and writes each state at the step it belongs to, so the
+next reverse layer, ``Y_h`` (the state after the first step) and the pooling
+take it as they take the forward stack's; the two pooled vectors are joined
+(``Concat``, forward first) before the head.
 
 The graph (opset :data:`OPSET`, IR version :data:`IR_VERSION`):
 
@@ -145,11 +152,15 @@ def spec(model, description):
     if type(predictor.head) is not L.Linear:
         _refuse('the head {} (not a Linear)'.format(type(predictor.head).__name__))
     hidden = tuple(encoder.hidden)
-    expected = {'/encoder/input_map/W', '/head/W', '/head/b'}
-    for k in range(len(hidden)):
-        expected |= {'/encoder/rec{}/W'.format(k), '/encoder/rec{}/b'.format(k)}
-        if k:
-            expected.add('/encoder/proj{}/W'.format(k))
+    bidirectional = bool(getattr(encoder, 'bidirectional', False))
+    stacks = ('/encoder/', '/encoder/reverse/') if bidirectional else ('/encoder/',)
+    expected = {'/head/W', '/head/b'}
+    for stack in stacks:
+        expected.add(stack + 'input_map/W')
+        for k in range(len(hidden)):
+            expected |= {stack + 'rec{}/W'.format(k), stack + 'rec{}/b'.format(k)}
+            if k:
+                expected.add(stack + 'proj{}/W'.format(k))
     names = {name for name, _ in predictor.namedparams()}
     if names - expected:
         _refuse('parameters outside the IRNN and its head: {}'.format(
@@ -160,22 +171,35 @@ def spec(model, description):
     if description.get('pool', 'last') != pool:
         _refuse("model.json's pool {!r}, where the model pools {!r}".format(
             description.get('pool', 'last'), pool))
+    if bool(description.get('bidirectional', False)) != bidirectional:
+        _refuse("model.json's bidirectional {}, where the model reads {}".format(
+            json.dumps(description.get('bidirectional', False)),
+            'both ways' if bidirectional else 'one way'))
     if encoder.activation not in _ACTIVATIONS:
         _refuse('activation {!r}'.format(encoder.activation))
     if any(p.array is None for _, p in predictor.namedparams()):
         _refuse('parameters not initialised')
 
-    layers = []
-    for k, size in enumerate(hidden):
-        rec = getattr(encoder, 'rec{}'.format(k))
-        if k == 0:
-            W = numpy.eye(size, dtype=numpy.float32) if encoder.input == 'embed' \
-                else _cpu(encoder.input_map.W)
-        else:
-            W = _cpu(getattr(encoder, 'proj{}'.format(k)).W)
-        b = _cpu(rec.b)
-        layers.append({'W': W, 'R': _cpu(rec.W),
-                       'b': numpy.zeros(size, numpy.float32) if b is None else b})
+    def layers_of(stack):
+        layers = []
+        for k, size in enumerate(hidden):
+            rec = getattr(stack, 'rec{}'.format(k))
+            if k == 0:
+                W = numpy.eye(size, dtype=numpy.float32) if encoder.input == 'embed' \
+                    else _cpu(stack.input_map.W)
+            else:
+                W = _cpu(getattr(stack, 'proj{}'.format(k)).W)
+            b = _cpu(rec.b)
+            layers.append({'W': W, 'R': _cpu(rec.W),
+                           'b': numpy.zeros(size, numpy.float32) if b is None else b})
+        return layers
+
+    layers = layers_of(encoder)
+    reverse = None
+    if bidirectional:
+        reverse = {'layers': layers_of(encoder.reverse),
+                   'embed': _cpu(encoder.reverse.input_map.W)
+                   if encoder.input == 'embed' else None}
     head_b = _cpu(predictor.head.b)
     head_W = _cpu(predictor.head.W)
     if head_b is None:
@@ -194,7 +218,7 @@ def spec(model, description):
                  activation=_ACTIVATIONS[encoder.activation], layers=layers,
                  embed=_cpu(encoder.input_map.W) if encoder.input == 'embed' else None,
                  head_W=head_W, head_b=head_b, n_class=int(head_W.shape[0]), prep=prep,
-                 kind=kind, pool=pool)
+                 kind=kind, pool=pool, reverse=reverse)
 
 
 def build(model, description, classes=None, opset=OPSET):
@@ -296,26 +320,19 @@ def build(model, description, classes=None, opset=OPSET):
     lens = node('Cast', [lens64], ['sequence_lens'], to=TensorProto.INT32)
 
     # ---------------------------------------------------------- layers
-    last = None
-    for k, layer in enumerate(s.layers):
-        H = s.hidden[k]
-        W = const('W{}'.format(k), layer['W'][None])
-        R = const('R{}'.format(k), layer['R'][None])
-        B = const('B{}'.format(k), numpy.concatenate(
-            [layer['b'], numpy.zeros(H, numpy.float32)])[None])
-        final = k == len(s.layers) - 1
-        outs = ['', 'h{}_last'.format(k)] if final and s.pool == 'last' else ['Y{}'.format(k)]
-        res = node('RNN', [seq, W, R, B, lens], outs, hidden_size=H,
-                   activations=[s.activation], direction='forward')
-        if final and s.pool == 'last':
-            last = node('Squeeze', [res[1], const('axis0', numpy.asarray([0], numpy.int64))],
-                        ['h_last'])
-        elif final:
-            last = _pool(TensorProto, node, const, res, lens64, steps, s.pool, opset)
-        else:
-            seq = node('Squeeze', [res, const('axis1_{}'.format(k),
-                                              numpy.asarray([1], numpy.int64))],
-                       ['x{}_tm'.format(k + 1)])
+    last = _stack(node, const, TensorProto, seq, lens, lens64, steps, s, s.layers, 'forward',
+                  '', opset)
+    if s.reverse is not None:
+        # the backward stack: RNN's reverse direction reads each sequence
+        # from its step lengths - 1 down to 0 (sequence_lens) and gives its
+        # states at the steps they belong to, so the next reverse layer, and
+        # the pooling, take them as the forward stack's are taken
+        if tokens:
+            seq = node('Gather', [const('r_embed_W', s.reverse['embed']), ids],
+                       ['r_embedded'], axis=0)
+        back = _stack(node, const, TensorProto, seq, lens, lens64, steps, s,
+                      s.reverse['layers'], 'reverse', 'r_', opset)
+        last = node('Concat', [last, back], ['pooled_both'], axis=1)
 
     # ---------------------------------------------------------- head
     scores = node('Gemm', [last, const('head_W', s.head_W), const('head_b', s.head_b)],
@@ -330,8 +347,9 @@ def build(model, description, classes=None, opset=OPSET):
                                     if tokens else 'Linear({}, {})'.format(s.in_size,
                                                                            s.hidden[0]),
                                     len(s.hidden), list(s.hidden), s.activation,
-                                    'last state' if s.pool == 'last' else
-                                    '{} over steps'.format(s.pool)))
+                                    ('last state' if s.pool == 'last' else
+                                     '{} over steps'.format(s.pool)) +
+                                    (', read both ways' if s.reverse is not None else '')))
     from chainer_irnn._version import __version__
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)],
                               producer_name='chainer-irnn', producer_version=__version__,
@@ -348,14 +366,46 @@ def build(model, description, classes=None, opset=OPSET):
     return proto
 
 
-def _pool(TensorProto, node, const, Y, lengths, steps, pool, opset):
+def _stack(node, const, TensorProto, seq, lens, lens64, steps, s, layers, direction, prefix,
+           opset):
+    """One direction's ``RNN`` layers over ``seq`` ``(T, B, in)``; returns
+    what feeds the head from it, ``(B, H)``: the last layer's final state
+    (``pool='last'``; for ``direction='reverse'`` the state after each
+    sequence's first step) or its pooled states.  ``prefix`` keeps the
+    names of the two directions apart."""
+    for k, layer in enumerate(layers):
+        H = s.hidden[k]
+        W = const('{}W{}'.format(prefix, k), layer['W'][None])
+        R = const('{}R{}'.format(prefix, k), layer['R'][None])
+        B = const('{}B{}'.format(prefix, k), numpy.concatenate(
+            [layer['b'], numpy.zeros(H, numpy.float32)])[None])
+        final = k == len(layers) - 1
+        outs = ['', '{}h{}_last'.format(prefix, k)] if final and s.pool == 'last' else \
+            ['{}Y{}'.format(prefix, k)]
+        res = node('RNN', [seq, W, R, B, lens], outs, hidden_size=H,
+                   activations=[s.activation], direction=direction)
+        if final and s.pool == 'last':
+            return node('Squeeze', [res[1], const(prefix + 'axis0', numpy.asarray(
+                [0], numpy.int64))], [prefix + 'h_last'])
+        if final:
+            return _pool(TensorProto, node, const, res, lens64, steps, s.pool, opset, prefix)
+        seq = node('Squeeze', [res, const('{}axis1_{}'.format(prefix, k),
+                                          numpy.asarray([1], numpy.int64))],
+                   ['{}x{}_tm'.format(prefix, k + 1)])
+
+
+def _pool(TensorProto, add, const, Y, lengths, steps, pool, opset, prefix=''):
     """The mean or element-wise maximum of the last layer's states ``Y``
     ``(T, 1, B, H)`` over each sequence's own steps ``t < lengths`` (int64
     ``(B,)``, already clipped to ``steps``), as ``IRNN._pooled``: the steps
     past a length are masked here, not left to ``RNN``'s zero fill (tanh
-    states can be negative, and a mean divides by the length)."""
+    states can be negative, and a mean divides by the length).  ``prefix``
+    starts every name it makes (one pooling per direction)."""
     def ints(name, values):
-        return const(name, numpy.asarray(values, numpy.int64))
+        return const(prefix + name, numpy.asarray(values, numpy.int64))
+
+    def node(op, inputs, outputs, **attrs):
+        return add(op, inputs, [prefix + o for o in outputs], **attrs)
 
     hs = node('Squeeze', [Y, ints('pool_axis1', [1])], ['states'])
     T = node('Squeeze', [steps, ints('pool_axis0', [0])], ['steps_scalar'])
@@ -364,12 +414,14 @@ def _pool(TensorProto, node, const, Y, lengths, steps, pool, opset):
     valid = node('Less', [t, lengths], ['step_valid'])                   # (T, B)
     valid = node('Unsqueeze', [valid, ints('pool_last', [2])], ['step_valid_3d'])
     if pool == 'max':
-        masked = node('Where', [valid, hs, const('minus_inf', numpy.float32(-numpy.inf))],
+        masked = node('Where', [valid, hs, const(prefix + 'minus_inf',
+                                                 numpy.float32(-numpy.inf))],
                       ['states_masked'])
         if opset >= 18:       # ReduceMax takes its axes as an input from opset 18
             return node('ReduceMax', [masked, ints('pool_axes', [0])], ['pooled'], keepdims=0)
         return node('ReduceMax', [masked], ['pooled'], axes=[0], keepdims=0)
-    masked = node('Where', [valid, hs, const('pool_zero', numpy.float32(0))], ['states_masked'])
+    masked = node('Where', [valid, hs, const(prefix + 'pool_zero', numpy.float32(0))],
+                  ['states_masked'])
     total = node('ReduceSum', [masked, ints('pool_axes', [0])], ['states_sum'], keepdims=0)
     count = node('Cast', [lengths], ['lengths_f32'], to=TensorProto.FLOAT)
     count = node('Unsqueeze', [count, ints('pool_row', [1])], ['lengths_col'])

@@ -420,3 +420,92 @@ def test_window_mean_is_in_the_graph(pool, fill, opset):
     plain = random_predictor((5, 3), tabular=tabular(fill), pool=pool).to_onnx(opset=opset)
     assert numpy.abs(session(plain).run(None, {'x': X})[0] - full).max() > 1e-3
     assert {'Pad', 'Reshape', 'ReduceSum'} <= {n.op_type for n in proto.graph.node}
+
+
+BIDIRECTIONAL = {
+    'linear-1-layer': dict(hidden=(5,)),
+    'linear-2-layers': dict(hidden=(6, 4)),
+    'linear-3-layers-tanh': dict(hidden=(4, 5, 3), activation='tanh'),
+    'embed-2-layers': dict(hidden=(5, 4), input='embed', in_size=11),
+}
+
+
+def forward_half(pred):
+    """A one-way model with ``pred``'s forward weights and the half of its
+    head that reads them."""
+    config = {k: v for k, v in pred.description.items() if k != 'bidirectional'}
+    one = models.build_model(config)
+    params = dict(pred.model.predictor.namedparams())
+    for name, p in one.predictor.namedparams():
+        p.array[...] = params[name].array[:, :p.shape[1]] if name == '/head/W' else \
+            params[name].array
+    return Predictor(one, config)
+
+
+@pytest.mark.parametrize('case', sorted(BIDIRECTIONAL))
+@pytest.mark.parametrize('pool', ['last', 'mean', 'max'])
+def test_bidirectional_equals_predict(case, pool):
+    """bidirectional: RNN's reverse direction reads each sequence from its
+    own last step (sequence_lens) down to its first, through the reverse
+    stack's weights; the padding (1e3, or a token) is never read; the
+    probabilities and classes are predict's, with lengths or without."""
+    pred = random_predictor(pool=pool, extra={'bidirectional': True}, **BIDIRECTIONAL[case])
+    assert pred.model.predictor.encoder.bidirectional
+    X = inputs(pred, numpy.random.RandomState(13))
+    unsaturated(pred, X)
+    lengths = numpy.array([9, 3, 1, 5, 9, 2, 7], dtype=numpy.int64)
+    seqs = [x[:n] for x, n in zip(X, lengths)]
+    proto = pred.to_onnx()
+    rnns = [n for n in proto.graph.node if n.op_type == 'RNN']
+    directions = [a.s.decode() for n in rnns for a in n.attribute if a.name == 'direction']
+    n_layers = len(BIDIRECTIONAL[case]['hidden'])
+    assert directions == ['forward'] * n_layers + ['reverse'] * n_layers
+    garbage = 3 if pred.description['input'] == 'embed' else 1e3
+    expected = pred.predict_proba(seqs)
+    got = session(proto).run(None, {'x': padded(seqs, garbage), 'lengths': lengths})[0]
+    numpy.testing.assert_allclose(got, expected, rtol=0, atol=POOL_TOL)
+    assert (got.argmax(1) == expected.argmax(1)).all()
+    full = session(proto).run(None, {'x': X})[0]
+    numpy.testing.assert_allclose(full, pred.predict_proba(X), rtol=0, atol=POOL_TOL)
+    alone = session(proto).run(None, {'x': seqs[3][None]})[0]
+    numpy.testing.assert_allclose(alone[0], got[3], rtol=0, atol=POOL_TOL)
+    # the backward half matters: the forward half alone scores otherwise
+    one_way = session(forward_half(pred).to_onnx()).run(None, {'x': X})[0]
+    assert numpy.abs(one_way - full).max() > 1e-3
+
+
+@pytest.mark.parametrize('opset', [15, 18])
+def test_bidirectional_csv_model_with_windows_exports_from_the_cli(tmp_path, opset):
+    """A saved CSV model (fill, standardisation and window averaging inside
+    the graph) read both ways exports with the command and agrees with
+    predict on padded sequences of several lengths."""
+    from chainer_irnn.cli import main
+    tab = dict(tabular('ffill'), window_mean=2)
+    pred = random_predictor((5, 3), tabular=tab, pool='max', activation='tanh',
+                            extra={'bidirectional': True})
+    models.save_model(pred.model, pred.description, str(tmp_path / 'm'))
+    loaded = load_model(str(tmp_path / 'm'))
+    assert loaded.description['requires'] == ['pool', 'bidirectional', 'window_mean']
+    out = tmp_path / 'm.onnx'
+    assert main(['export', '--model', str(tmp_path / 'm'), '--onnx', str(out),
+                 '--opset', str(opset)]) == 0
+    rng = numpy.random.RandomState(14)
+    X = (rng.normal(size=(7, 10, 3)) * [2, 0.25, 10] + [1.5, -2, 30]).astype(numpy.float32)
+    X[1, 1, 0] = numpy.nan
+    lengths = numpy.array([10, 3, 1, 5, 9, 2, 7], dtype=numpy.int64)
+    seqs = [x[:n] for x, n in zip(X, lengths)]
+    got = session(onnx.load(str(out))).run(None, {'x': padded(seqs, -1e3), 'lengths': lengths})[0]
+    numpy.testing.assert_allclose(got, loaded.predict_proba(seqs), rtol=0, atol=POOL_TOL)
+
+
+def test_a_description_that_disagrees_on_the_direction_is_refused():
+    pred = random_predictor((4,))
+    pred.description['bidirectional'] = True
+    with pytest.raises(UserError, match="cannot export to ONNX: model.json's bidirectional "
+                                        'true, where the model reads one way'):
+        pred.to_onnx()
+    pred = random_predictor((4,), extra={'bidirectional': True})
+    del pred.description['bidirectional']
+    with pytest.raises(UserError, match="cannot export to ONNX: model.json's bidirectional "
+                                        'false, where the model reads both ways'):
+        pred.to_onnx()
