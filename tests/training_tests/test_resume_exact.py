@@ -58,7 +58,9 @@ def check_resume_is_exact(tmp_path, cfg, train, val, meta, keep_until):
 
 @pytest.mark.parametrize('over', [dict(dropout=0.3), dict(input_noise=0.2),
                                   dict(input_dropout=0.2, hidden=(8, 6), dropout=0.2),
-                                  dict(augment_scale=0.2, augment_slice=0.3)])
+                                  dict(augment_scale=0.2, augment_slice=0.3),
+                                  dict(bidirectional=True, hidden=(6, 4), dropout=0.2,
+                                       input_noise=0.1, augment_slice=0.2, pool='max')])
 def test_resume_with_dropout_or_noise_equals_uninterrupted_run(tmp_path, over):
     cfg = TrainConfig.from_preset(
         None, **dict(dict(input='linear', hidden=(8,), optimizer='adam', lr=0.01,
