@@ -187,3 +187,24 @@ def test_trials_are_single_models_and_an_asked_ensemble_is_refused(tmp_path):
     assert all(t.params.get('pool') in ('last', 'mean', 'max') for t in r.study.trials
                if t.state.name == 'COMPLETE')
     assert any('pool' in t.params for t in r.study.trials)
+
+
+@pytest.mark.parametrize('flags, fixed', [([], False), (['--bidirectional'], True)])
+def test_the_bidirectional_flag_fixes_it_for_tune(tmp_path, monkeypatch, flags, fixed):
+    """``tune --bidirectional`` trains every trial both ways; without the
+    flag the search draws it."""
+    from chainer_irnn import tuning
+    seen = {}
+
+    def fake(train, val, meta, out, base=None, fixed=(), **kw):
+        seen.update(base=base, fixed=fixed)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(tuning, 'tune', fake)
+    x = numpy.random.RandomState(0).randn(20, 3)
+    rows = ['label,a0,a1,a2'] + ['{},{:.3f},{:.3f},{:.3f}'.format(i % 2, *x[i])
+                                 for i in range(20)]
+    (tmp_path / 't.csv').write_text('\n'.join(rows) + '\n')
+    assert cli.main(['tune', '--csv', str(tmp_path / 't.csv'), '--out', str(tmp_path / 'o'),
+                     '--trials', '1'] + flags) == 130
+    assert ('bidirectional' in seen['fixed']) == fixed
+    assert seen['base'].model.bidirectional == fixed
