@@ -53,7 +53,8 @@ NOT_SHAPING = ('preset', 'epoch', 'iteration', 'min_iteration', 'progress', 'plo
                'log_interval', 'snapshot_interval', 'keep_snapshots')
 #: shaping settings added since ``run.json`` existed, with the value every
 #: run recorded before had (so that resuming one with another value is refused)
-ADDED_SETTINGS = {'class_weight': 'none', 'lr_anneal': 'none', 'ensemble_folds': 0}
+ADDED_SETTINGS = {'class_weight': 'none', 'lr_anneal': 'none', 'ensemble_folds': 0,
+                  'bidirectional': False}
 #: files a training run writes into its folder (removed when starting over)
 RUN_FILES = (RUN_FILE, 'settings.json', 'log', 'rollbacks.json', 'world.json', 'model.npz',
              'model.json', 'loss.png', 'accuracy.png', 'test.json')

@@ -314,6 +314,17 @@ def test_the_config_takes_a_bool_only():
             TrainConfig().replace(bidirectional=bad)
 
 
+def test_a_run_recorded_before_bidirectional_read_one_way():
+    """A run folder whose run.json predates the setting resumes one way, and
+    is refused (in words, not as a snapshot of other shapes) both ways."""
+    from chainer_irnn.training import run_folder
+    old = {'data': {}, 'settings': {'lr': 0.1}}
+    assert run_folder.differences(old, {'data': {}, 'settings': {
+        'lr': 0.1, 'bidirectional': False}}) == []
+    assert run_folder.differences(old, {'data': {}, 'settings': {
+        'lr': 0.1, 'bidirectional': True}}) == ['bidirectional False there, True here']
+
+
 # ------------------------------------------------------------------ estimator, tune
 
 def test_the_estimator_parameter_reaches_the_model_and_its_files(tmp_path):
