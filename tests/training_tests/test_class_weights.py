@@ -283,7 +283,8 @@ def test_tune_draws_it_only_where_accuracy_judges():
                                      'hidden_size': 32, 'optimizer': 'adam', 'lr': 1e-3,
                                      'clip': 1.0, 'batchsize': 8, 'identity_scale': 0.9,
                                      'dropout': 0.1, 'input_dropout': 0.0,
-                                     'weight_decay': 1e-4, 'pool': 'last'})
+                                     'weight_decay': 1e-4, 'pool': 'last',
+                                     'bidirectional': False})
     by_acc = quiet(input='linear', best_by='accuracy')
     assert suggest(trial, by_acc, 100)['class_weight'] == 'balanced'
     assert 'class_weight' not in suggest(trial, quiet(input='linear'), 100)
