@@ -82,6 +82,11 @@ VARIANTS = {
     'cos_paa256_folds_ens3': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2,
                               'dropout': 0.2, 'lr_anneal': 'cosine', 'lr_patience': 0,
                               'ensemble': 3, 'ensemble_folds': 10, 'max_steps': 256},
+    # the defaults' member reading each series both ways (bidirectional)
+    'last_tuned_bi': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2, 'dropout': 0.2,
+                      'bidirectional': True},
+    'last_tuned_paa256_bi': {'pool': 'last', 'identity_scale': 0.85, 'clip': 0.2,
+                             'dropout': 0.2, 'max_steps': 256, 'bidirectional': True},
     'last_paa256': {'pool': 'last', 'max_steps': 256},
     'last_paa256_ens3': {'pool': 'last', 'max_steps': 256, 'ensemble': 3},
     'last_is09': {'pool': 'last', 'identity_scale': 0.9},
@@ -151,6 +156,7 @@ COMPOSITES = {
     'single_cos': lambda longest: 'cos_paa256' if longest > 256 else 'cos',
     'single_cos128': lambda longest: 'cos_paa128' if longest > 128 else 'cos',
     'cos_folds': lambda longest: 'cos_paa256_folds_ens3' if longest > 256 else 'cos_folds_ens3',
+    'single_bi': lambda longest: 'last_tuned_paa256_bi' if longest > 256 else 'last_tuned_bi',
     'single_cw': lambda longest: 'last_tuned_paa256_cw' if longest > 256 else 'last_tuned_cw',
 }
 
