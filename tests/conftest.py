@@ -48,3 +48,31 @@ def two_feature_csv(tmp_path):
     path = tmp_path / 'd.csv'
     path.write_text('\n'.join(lines) + '\n')
     return path
+
+
+class RecordingTrial(object):
+    """A stand-in for an Optuna trial: draws the low end of each range and
+    the first choice unless ``pick`` names another; records what was
+    drawn (name: range or choices)."""
+
+    def __init__(self, pick=None):
+        self.drawn = {}
+        self.pick = pick or {}
+
+    def suggest_int(self, name, low, high):
+        self.drawn[name] = (low, high)
+        return low
+
+    def suggest_float(self, name, low, high, log=False):
+        self.drawn[name] = (low, high)
+        return low
+
+    def suggest_categorical(self, name, choices):
+        self.drawn[name] = tuple(choices)
+        return self.pick.get(name, choices[0])
+
+
+@pytest.fixture
+def recording_trial():
+    """:class:`RecordingTrial`, to make one per draw (``recording_trial(pick=...)``)."""
+    return RecordingTrial

@@ -161,15 +161,21 @@ _LEGACY_KEYS = ('n_class', 'in_size', 'hidden', 'lr')
 def _legacy_identity(out):
     """What a folder written before ``run.json`` says of its run: the
     shaping settings in ``settings.json`` (no data fingerprint), or None."""
-    path = os.path.join(out, 'settings.json')
+    settings = _settings_file(out)
+    if settings is None or not all(k in settings for k in _LEGACY_KEYS):
+        return None
+    return {'settings': settings}
+
+
+def _settings_file(out):
+    """The object ``OUT/settings.json`` holds, or None where it is missing,
+    unreadable or not an object."""
     try:
-        with open(path, encoding='utf-8') as f:
+        with open(os.path.join(out, 'settings.json'), encoding='utf-8') as f:
             settings = json.load(f)
     except (OSError, ValueError):
         return None
-    if not isinstance(settings, dict) or not all(k in settings for k in _LEGACY_KEYS):
-        return None
-    return {'settings': settings}
+    return settings if isinstance(settings, dict) else None
 
 
 def run_entries(out):
@@ -342,12 +348,8 @@ def window_hint(out, description):
     if not isinstance(mine, dict):
         return None
     path = os.path.join(out, 'settings.json')
-    try:
-        with open(path, encoding='utf-8') as f:
-            theirs = json.load(f)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(theirs, dict) or not isinstance(theirs.get('tabular'), dict):
+    theirs = _settings_file(out)
+    if theirs is None or not isinstance(theirs.get('tabular'), dict):
         return None
     k_here, k_there = mine.get('window_mean', 1), theirs['tabular'].get('window_mean', 1)
     if k_here == k_there or _reading(theirs) != _reading(description):

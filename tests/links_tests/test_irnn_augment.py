@@ -233,45 +233,25 @@ def test_the_estimator_parameters_reach_the_model():
     assert clf.predict(X).shape == (24,)
 
 
-class _Trial(object):
-    """Draws the low end of each range; records what was drawn."""
-
-    def __init__(self, pick=None):
-        self.drawn = {}
-        self.pick = pick or {}
-
-    def suggest_int(self, name, low, high):
-        self.drawn[name] = (low, high)
-        return low
-
-    def suggest_float(self, name, low, high, log=False):
-        self.drawn[name] = (low, high)
-        return low
-
-    def suggest_categorical(self, name, choices):
-        self.drawn[name] = tuple(choices)
-        return self.pick.get(name, choices[0])
-
-
-def test_tune_searches_them_for_float_input_irnns():
+def test_tune_searches_them_for_float_input_irnns(recording_trial):
     from chainer_irnn.tuning.space import SEARCHED, suggest
     assert {'augment_scale', 'augment_slice'} <= set(SEARCHED)
     # off or on first, then the strength
-    trial = _Trial()
+    trial = recording_trial()
     values = suggest(trial, TrainConfig().replace(input='linear'), 40)
     assert trial.drawn['augment_scale_on'] == (False, True) == trial.drawn['augment_slice_on']
     assert 'augment_scale' not in trial.drawn and 'augment_slice' not in trial.drawn
     assert values['augment_scale'] == 0.0 == values['augment_slice']
-    trial = _Trial(pick={'augment_scale_on': True, 'augment_slice_on': True})
+    trial = recording_trial(pick={'augment_scale_on': True, 'augment_slice_on': True})
     values = suggest(trial, TrainConfig().replace(input='linear'), 40)
     assert trial.drawn['augment_scale'] == (0.02, 0.3) == trial.drawn['augment_slice']
     assert values['augment_scale'] == 0.02 == values['augment_slice']
     TrainConfig().replace(input='linear', **values)          # a valid config
-    trial = _Trial(pick={'augment_scale_on': True})
+    trial = recording_trial(pick={'augment_scale_on': True})
     suggest(trial, TrainConfig().replace(input='linear'), 40, fixed=('augment_slice',))
     assert 'augment_scale' in trial.drawn and 'augment_slice_on' not in trial.drawn
     for base in (TrainConfig(), TrainConfig().replace(model='rows-rnn', hidden=(4,),
                                                       input='linear')):
-        trial = _Trial()
+        trial = recording_trial()
         suggest(trial, base, 40)
         assert 'augment_scale' not in trial.drawn and 'augment_slice' not in trial.drawn

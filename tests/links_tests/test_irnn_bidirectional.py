@@ -360,41 +360,22 @@ def test_the_estimator_refuses_a_bad_value():
         IRNNClassifier(bidirectional='no').fit(X, y)
 
 
-class _Trial(object):
-    """Draws the first choice unless told; records what was drawn."""
-
-    def __init__(self, pick=None):
-        self.drawn, self.pick = {}, pick or {}
-
-    def suggest_int(self, name, low, high):
-        self.drawn[name] = (low, high)
-        return low
-
-    def suggest_float(self, name, low, high, log=False):
-        self.drawn[name] = (low, high)
-        return low
-
-    def suggest_categorical(self, name, choices):
-        self.drawn[name] = tuple(choices)
-        return self.pick.get(name, choices[0])
-
-
-def test_tune_draws_one_way_or_both_for_irnns():
+def test_tune_draws_one_way_or_both_for_irnns(recording_trial):
     from chainer_irnn.training.config import TrainConfig
     from chainer_irnn.tuning.space import SEARCHED, suggest
     assert 'bidirectional' in SEARCHED
     for base in (TrainConfig(), TrainConfig().replace(input='linear')):
-        trial = _Trial(pick={'bidirectional': True})
+        trial = recording_trial(pick={'bidirectional': True})
         values = suggest(trial, base, 40)
         assert trial.drawn['bidirectional'] == (False, True)
         assert values['bidirectional'] is True
         assert base.replace(**values).model.bidirectional     # a valid config
-    trial = _Trial()
+    trial = recording_trial()
     assert suggest(trial, TrainConfig(), 40)['bidirectional'] is False
-    trial = _Trial()
+    trial = recording_trial()
     assert 'bidirectional' not in suggest(trial, TrainConfig(), 40, fixed=('bidirectional',))
     assert 'bidirectional' not in trial.drawn
     for base in (TrainConfig.from_preset('rows-rnn'), TrainConfig.from_preset('hrnn')):
-        trial = _Trial()
+        trial = recording_trial()
         values = suggest(trial, base, 40)
         assert 'bidirectional' not in trial.drawn and 'bidirectional' not in values
