@@ -429,9 +429,12 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         from chainer_irnn.predictor import load_model
         p = load_model(directory, device=device)
         d = p.description
+        # the parameters that shape the network, as the model file records them
         clf = cls(hidden=tuple(d['hidden']), input=d['input'], activation=d['activation'],
                   identity_scale=d.get('identity_scale', 1.0),
-                  input_std=d.get('input_std', 0.001), device=device)
+                  input_std=d.get('input_std', 0.001), pool=d.get('pool', 'last'),
+                  bidirectional=bool(d.get('bidirectional', False)),
+                  ensemble=d.get('ensemble') or 1, device=device)
         if d['input'] == 'embed':
             clf.n_tokens = d['in_size']
         clf.predictor_ = p

@@ -51,10 +51,12 @@ def test_estimator_validates_its_input():
 
 def test_estimator_save_load_pickle_and_the_predictor_agree(tmp_path):
     X, y = toy()
-    clf = small().fit(X, y)
+    clf = small(pool='mean', bidirectional=True, ensemble=2).fit(X, y)
     clf.save(str(tmp_path / 'm'))
     again = IRNNClassifier.load(str(tmp_path / 'm'))
     numpy.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    shape = ('hidden', 'input', 'pool', 'bidirectional', 'ensemble')
+    assert {k: again.get_params()[k] for k in shape} == {k: clf.get_params()[k] for k in shape}
     numpy.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict(X), clf.predict(X))
     p = load_model(str(tmp_path / 'm'))
     assert p.classes == ['down', 'up']
