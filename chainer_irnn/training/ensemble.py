@@ -182,11 +182,15 @@ def member_data(config, train, val, meta=None):
     ensemble: ``(train, val)`` for each, or with ``ensemble_folds`` F the
     pool of both minus fold i and fold i (:func:`fold_indices`).
 
-    Without validation data the pool is the training data alone.
+    Without validation data the pool is the training data alone.  F is a
+    ceiling, as the batch size is: a pool of fewer than F sequences is
+    dealt into as many folds as it has sequences, and where those are
+    fewer than the members, member i validates on fold i modulo their
+    number (a set of two sequences still trains, as it does without folds).
 
     Raises:
         ParameterError: a fold ensemble with MNIST's test set as validation
-            data, or with fewer sequences than folds.
+            data, or on fewer than 2 sequences.
     """
     folds = config.run.ensemble_folds
     if not folds:
@@ -199,6 +203,13 @@ def member_data(config, train, val, meta=None):
     # plain lists of the examples (references, not copies): what fit takes from the estimator
     pool = [train[i] for i in range(len(train))] + [val[i] for i in range(len(val))]
     labels = [int(example[1]) for example in pool]
+    if len(pool) < 2:
+        raise ParameterError('ensemble_folds', 'a fold ensemble needs 2 sequences at least '
+                             '(training and validation data together: {})'.format(len(pool)))
+    if len(pool) < folds:
+        logger.info('%d sequences for %d folds: dealt into %d folds of one sequence',
+                    len(pool), folds, len(pool))
+        folds = len(pool)
     found = fold_indices(labels, folds, config.run.seed)
     classes, counts = numpy.unique(labels, return_counts=True)
     alone = [int(c) for c in classes[counts == 1]]
@@ -210,8 +221,9 @@ def member_data(config, train, val, meta=None):
                        'them')
     out = []
     for i in range(config.run.ensemble):
-        rest = numpy.sort(numpy.concatenate([f for j, f in enumerate(found) if j != i]))
-        out.append(([pool[j] for j in rest], [pool[j] for j in found[i]]))
+        k = i % folds
+        rest = numpy.sort(numpy.concatenate([f for j, f in enumerate(found) if j != k]))
+        out.append(([pool[j] for j in rest], [pool[j] for j in found[k]]))
     return out
 
 
@@ -260,9 +272,11 @@ def out_of_fold(results, data, config, n_class):
                                        sequence_converter, r.model.device, 128))
         class_weights.weigh(r.model, None)     # the members predict with the plain loss
     n = sum(s['n'] for s in scores)
+    # the folds dealt (the setting is a ceiling: fewer where the pool is smaller)
+    folds = min(config.run.ensemble_folds, len(data[0][0]) + len(data[0][1]))
     best = {'validation/main/loss': float(sum(s['n'] * s['loss'] for s in scores) / n),
             'validation/main/accuracy': None, 'members': len(results),
-            'folds': config.run.ensemble_folds, 'out_of_fold': True, 'n': n,
+            'folds': folds, 'out_of_fold': True, 'n': n,
             'by': "its own fold's validation {}".format(config.run.best_by),
             'fold_scores': [{'loss': float(s['loss']), 'accuracy': None if s.get('accuracy')
                              is None else float(s['accuracy']), 'n': s['n']} for s in scores]}
@@ -270,10 +284,10 @@ def out_of_fold(results, data, config, n_class):
         best['validation/main/accuracy'] = float(sum(s['n'] * s['accuracy'] for s in scores) / n)
     acc = best['validation/main/accuracy']
     logger.info('fold ensemble of %d members: out-of-fold validation loss %.4f, accuracy %s '
-                '(%d sequences in %d of %d folds, each scored by the one member that did not '
+                '(%d sequences in %d of %d folds, each scored by a member that did not '
                 'train on it); each member on its fold: accuracy %s', len(results),
                 best['validation/main/loss'], '-' if acc is None else '{:.4f}'.format(acc), n,
-                len(results), config.run.ensemble_folds,
+                min(len(results), folds), folds,
                 ', '.join('-' if s.get('accuracy') is None else '{:.4f}'.format(s['accuracy'])
                           for s in scores))
     return best

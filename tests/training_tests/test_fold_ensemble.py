@@ -140,9 +140,24 @@ def test_a_fold_ensemble_refuses_mnist_test_as_validation(tmp_path):
         fit(_config(), train, _data(10, 1), out=str(out), meta=dict(META, validation='test'))
     assert "MNIST's test set" in str(e.value)
     assert not out.exists()     # refused before the folder is touched
-    with pytest.raises(ParameterError, match='a fold would be empty'):
-        fit(_config(ensemble=2, ensemble_folds=5), _data(2, 0), _data(2, 1), out=str(out),
-            meta=META)
+    with pytest.raises(ParameterError, match='2 sequences at least'):
+        fit(_config(ensemble=2, ensemble_folds=5), _data(1, 0), None, out=str(out), meta=META)
+
+
+@pytest.mark.parametrize('n,members,folds,expect', [(4, 2, 5, [0, 1]), (2, 3, 10, [0, 1, 0]),
+                                                    (3, 3, 10, [0, 1, 2])])
+def test_folds_are_a_ceiling_on_small_pools(n, members, folds, expect):
+    """Fewer sequences than folds: one fold per sequence, and members past
+    them validate on the folds again, in turn (never on data they train on)."""
+    from chainer_irnn.training.ensemble import member_data
+    pool = _data(n, 0)
+    data = member_data(_config(ensemble=members, ensemble_folds=folds), pool, None, META)
+    assert [len(v) for _, v in data] == [1] * members
+    index = {id(x): i for i, x in enumerate(pool)}
+    found = fold_indices([int(t) for _, t in pool], n, _config().run.seed)
+    assert [index[id(v[0])] for _, v in data] == [int(found[k][0]) for k in expect]
+    for tr, v in data:
+        assert len(tr) == n - 1 and id(v[0]) not in {id(x) for x in tr}
 
 
 @pytest.mark.parametrize('val', [None, []])
