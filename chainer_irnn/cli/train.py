@@ -180,8 +180,9 @@ def run(args):
     if not dist.is_writer:
         logging.getLogger('chainer_irnn').setLevel(logging.WARNING)
     if dist.size > 1 and config.run.ensemble > 1 and args.ensemble is None and \
-            not config.run.ensemble_folds:      # asked folds: fit_ensemble refuses ChainerMN
-        # a preset's ensemble (csv) trains in one process; ChainerMN trains one model
+            args.ensemble_folds is None:      # asked folds: fit_ensemble refuses ChainerMN
+        # a preset's ensemble (csv, with its folds) trains in one process; ChainerMN
+        # trains one model (which ignores the folds)
         logging.getLogger('chainer_irnn').info(
             'one model across the %d processes, not the preset\'s ensemble of %d (an ensemble '
             'trains in one process)', dist.size, config.run.ensemble)

@@ -50,7 +50,7 @@ def run(args):
     config = train.train_config(args)
     device = str(args.device)
     train_set, val, meta, test = train.load_data(args, config)
-    fixed = [name for name in tuning.SEARCHED + ('ensemble',)
+    fixed = [name for name in tuning.SEARCHED + ('ensemble', 'ensemble_folds')
              if getattr(args, name, None) is not None]
     n_trials = args.trials if args.trials is not None or args.timeout is not None else 30
     result = tuning.tune(train_set, val, meta, args.out, n_trials=n_trials,

@@ -128,7 +128,8 @@ class RunConfig:
     class_weight: str = 'none'
     #: 0: the members share one training/validation split; F >= 2: the
     #: training and validation data pooled into F stratified folds, member
-    #: i validating on fold i (:mod:`chainer_irnn.training.ensemble`)
+    #: i validating on fold i (:mod:`chainer_irnn.training.ensemble`); a
+    #: single model (``ensemble`` 1) has no members and ignores it
     ensemble_folds: int = 0
 
     def __post_init__(self):
@@ -136,9 +137,9 @@ class RunConfig:
         if self.ensemble_folds == 1:
             raise ParameterError('ensemble_folds', 'expected 0 (the members share one split) '
                                  'or at least 2 folds, not 1')
-        if self.ensemble_folds and not 2 <= self.ensemble <= self.ensemble_folds:
+        if self.ensemble_folds and self.ensemble > self.ensemble_folds:
             # one member per fold it validates on: more members than folds would repeat one
-            raise ParameterError('ensemble_folds', '{} folds need an ensemble of 2 to {} '
+            raise ParameterError('ensemble_folds', '{} folds take an ensemble of at most {} '
                                  'members (one per fold it validates on), not {}'.format(
                                      self.ensemble_folds, self.ensemble_folds,
                                      Setting('ensemble', self.ensemble)))

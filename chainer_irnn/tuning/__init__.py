@@ -322,7 +322,8 @@ def tune(train, val, meta=None, out='tune', n_trials=None, timeout=None, jobs=1,
     base = base.replace(progress=False, report=False, plots=False, keep_snapshots=1,
                         ensemble=folds or 1, ensemble_folds=folds or 0)
     meta = infer_meta(train, base) if meta is None else meta
-    unknown = [k for k in fixed if k not in SEARCHED]
+    # the ensemble's settings are the trials' shape, checked above, not drawn
+    unknown = [k for k in fixed if k not in SEARCHED + ('ensemble', 'ensemble_folds')]
     if unknown:
         raise ParameterError('fixed', 'not searched: {} (searched: {})'.format(
             ', '.join(unknown), ', '.join(SEARCHED)))
@@ -379,10 +380,10 @@ def _check_folds(folds, base, fixed, train, val, meta):
             raise ParameterError('ensemble', 'tune judges single models (a trial is one run); '
                                  'train the best settings as an ensemble afterwards, or '
                                  'cross-validate the trials ({})'.format(Setting('folds')))
-        if base.run.ensemble_folds:
+        if 'ensemble_folds' in fixed and base.run.ensemble_folds:
             raise ParameterError('ensemble_folds', 'tune deals the folds itself: give {} '
                                  'instead'.format(Setting('folds', base.run.ensemble_folds)))
-        return
+        return     # a preset's ensemble and folds give way to single-model trials
     from chainer_irnn.training.settings_table import SETTINGS
     limit = SETTINGS['ensemble_folds'].maximum
     if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= limit:
@@ -392,7 +393,7 @@ def _check_folds(folds, base, fixed, train, val, meta):
         raise ParameterError('ensemble', 'with {} every trial is an ensemble of its {} fold '
                              'members; leave {} unset'.format(Setting('folds', folds), folds,
                                                               Setting('ensemble')))
-    if base.run.ensemble_folds not in (0, folds):
+    if 'ensemble_folds' in fixed and base.run.ensemble_folds not in (0, folds):
         raise ParameterError('ensemble_folds', 'tune deals the folds itself ({}); leave it '
                              'unset'.format(Setting('folds', folds)))
     if (meta or {}).get('validation') == 'test':

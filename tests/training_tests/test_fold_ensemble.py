@@ -124,13 +124,26 @@ def test_the_validation_figure_is_out_of_fold(tmp_path):
 
 @pytest.mark.parametrize('kw, words', [
     (dict(ensemble=4, ensemble_folds=3), 'ensemble=4'),
-    (dict(ensemble=1, ensemble_folds=3), 'ensemble=1'),
     (dict(ensemble=2, ensemble_folds=1), 'not 1'),
 ])
 def test_an_ensemble_that_does_not_fit_its_folds_is_refused(kw, words):
     with pytest.raises(ParameterError, match='ensemble_folds') as e:
         _config(**kw)
     assert words in str(e.value)
+
+
+def test_a_single_model_ignores_the_folds(tmp_path):
+    """``ensemble=1`` has no members to deal folds to: it trains one model
+    on the split it is given, as without folds (so ``--ensemble 1`` works
+    whatever the preset's folds)."""
+    train, val = _data(30, 0), _data(12, 1)
+    one = fit(_config(ensemble=1, ensemble_folds=3), train, val, out=str(tmp_path / 'a'),
+              meta=META)
+    plain = fit(_config(ensemble=1, ensemble_folds=0), train, val, out=str(tmp_path / 'b'),
+                meta=META)
+    for k, v in _params(plain.model).items():
+        numpy.testing.assert_array_equal(_params(one.model)[k], v)
+    assert one.description.get('ensemble', 1) == 1
 
 
 def test_a_fold_ensemble_refuses_mnist_test_as_validation(tmp_path):

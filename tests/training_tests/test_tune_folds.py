@@ -73,8 +73,10 @@ def test_a_study_is_resumed_with_its_own_folds_only(tmp_path):
     (dict(folds=True), None, 'folds'),
     (dict(folds=2.0), None, 'folds'),
     (dict(folds=2, base=BASE.replace(ensemble=3), fixed=('ensemble',)), None, 'ensemble'),
-    (dict(folds=3, base=BASE.replace(ensemble_folds=4, ensemble=2)), None, 'ensemble_folds'),
-    (dict(base=BASE.replace(ensemble_folds=3)), None, 'ensemble_folds'),
+    (dict(folds=3, base=BASE.replace(ensemble_folds=4, ensemble=2),
+          fixed=('ensemble_folds',)), None, 'ensemble_folds'),
+    (dict(base=BASE.replace(ensemble_folds=3), fixed=('ensemble_folds',)), None,
+     'ensemble_folds'),
     (dict(folds=40), None, 'a fold would be empty'),
     (dict(folds=2), {'in_size': 2, 'n_class': 2, 'validation': 'test'}, "MNIST's test set"),
 ])
@@ -145,3 +147,13 @@ def test_the_printed_settings_redo_the_model_with_train(tmp_path, capsys, two_fe
             numpy.testing.assert_array_equal(a[k], b[k], err_msg=k)
     assert json.load(open(os.path.join(again, 'model.json'))).get('ensemble', 1) == \
         (folds or 1)
+
+
+def test_a_presets_ensemble_and_folds_give_way_to_single_model_trials(tmp_path):
+    """Folds that come with the base (the csv preset's), not asked for: the
+    trials are single models, as with the preset's ensemble."""
+    r = tune(toy(24, 1), toy(8, 2), None, str(tmp_path / 's'), n_trials=1,
+             base=BASE.replace(ensemble=3, ensemble_folds=10), fixed=('hidden',))
+    assert r.best_params['ensemble'] == 1 and not r.best_params.get('ensemble_folds')
+    assert json.load(open(os.path.join(str(tmp_path / 's'), 'model.json'))).get(
+        'ensemble', 1) == 1
