@@ -103,10 +103,13 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             improvement (0 = off); evaluations come every twentieth of the
             run.
         lr_patience (int): halve the learning rate after this many
-            evaluations without improvement (0 = off).
-        lr_anneal (str): ``'cosine'`` lowers the learning rate along a half
-            cosine to 0 over the planned run (``epoch``, ``min_iteration``);
-            excludes ``lr_patience``.  ``'none'`` keeps it.
+            evaluations without improvement (0 = off, the default; needs
+            ``lr_anneal='none'``).
+        lr_anneal (str): ``'cosine'`` (default) lowers the learning rate
+            along a half cosine to 0 over the planned run (``epoch``,
+            ``min_iteration``): on the corpus of docs/csv.md it halved the
+            runs that roll back; excludes ``lr_patience``.  ``'none'`` keeps
+            the rate.
         axis_order (str): how 3-D arrays (and the 2-D sequences of a list)
             are laid out: ``'ntf'`` (sequences, steps, features) or
             ``'nct'`` (aeon's and sktime's sequences, channels, steps).
@@ -115,21 +118,24 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             its rows of channels; a long-format DataFrame (a row per step)
             is refused (read it with ``read_csv(frame, layout='long')``).
         ensemble (int): train this many models, seeds ``seed``, ``seed +
-            1``, ... on the same split, and predict with the mean of their
-            probabilities (:func:`chainer_irnn.training.ensemble.fit_ensemble`;
-            the csv preset's 3 by default, which removed most of the seed
-            spread on the corpus of docs/csv.md); 1 trains one model.
+            1``, ..., and predict with the mean of their probabilities
+            (:func:`chainer_irnn.training.ensemble.fit_ensemble`; the csv
+            preset's 3 by default, which removed most of the seed spread on
+            the corpus of docs/csv.md); 1 trains one model (on the
+            ``validation_fraction`` split; the folds do not apply).
         class_weight (None or str): ``'balanced'`` weighs each class in the
             training and validation losses by ``n / (k * n_c)``, its share of
             the training split (scikit-learn's ``'balanced'``; for imbalanced
             classes); None (default): every sequence counts the same.
             Weights given per class (a dict) are not taken.
-        ensemble_folds (int): 0 (default): the members share one split.
-            F >= 2 (with ``2 <= ensemble <= F``): the training and validation
-            data are pooled into F stratified folds, member i trains on all
-            but fold i and keeps its model by fold i, and ``best_`` is the
-            out-of-fold figure; needs validation data (``X_val`` or
-            ``validation_fraction``).
+        ensemble_folds (int): F >= 2 (10 by default, with ``ensemble <=
+            F``): the training and validation data are pooled into F
+            stratified folds, member i trains on all but fold i and keeps its
+            model by fold i, and ``best_`` is the out-of-fold figure (a
+            ceiling: a set of fewer than F sequences gets one fold per
+            sequence).  0: the members share one split, as they do where
+            ``fit`` is given ``X_val`` (the folds pool no validation data the
+            caller chose).
 
     Attributes:
         classes_ (ndarray): the class labels.
@@ -146,10 +152,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
                  batchsize=None, epoch=10, min_iteration=2000, validation_fraction=0.1,
                  standardize=True, n_tokens=256, seed=0, device='@numpy', out=None,
                  verbose=False, impl='fused', dropout=0.2, input_dropout=0.0,
-                 input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=3,
+                 input_noise=0.1, pool='last', best_by='loss', patience=6, lr_patience=0,
                  axis_order=None, ensemble=3, max_steps=_prep.DEFAULT_MAX_STEPS,
-                 augment_scale=0.0, augment_slice=0.0, lr_anneal='none', class_weight=None,
-                 ensemble_folds=0, bidirectional=False):
+                 augment_scale=0.0, augment_slice=0.0, lr_anneal='cosine', class_weight=None,
+                 ensemble_folds=10, bidirectional=False):
         self.hidden = hidden
         self.input = input
         self.activation = activation
@@ -311,6 +317,10 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             meta['tabular'] = prep.to_json()
         config = self._config(len(train))
+        if X_val is not None and config.run.ensemble_folds:
+            # validation data given are what the user chose to judge by: the
+            # members share them rather than pool them into folds
+            config = config.replace(ensemble_folds=0)
         workdir = self.out if self.out is not None else tempfile.mkdtemp(prefix='irnn-fit-')
         talk = _log_to_stderr() if self.verbose else None
         try:

@@ -240,6 +240,10 @@ def test_validation_file_chooses_and_excludes_a_split(tmp_path, capsys):
     val = write(tmp_path, toy(n=10, seed=3), 'val.csv')
     _, err = train(capsys, tmp_path, csv, 'model', '--features-per-step', '3', '--val', val)
     assert '40 training / 10 validation sequences (validation file ' + val in err
+    # the preset's members share the file the user chose to judge by (no folds)
+    assert 'the 3 members each choose on it (no folds' in err
+    settings = json.load(open(os.path.join(str(tmp_path), 'model', 'settings.json')))
+    assert (settings['ensemble'], settings['ensemble_folds']) == (3, 0)
     err = error(capsys, 'train', '--csv', csv, '--val', val, '--val-split', '0.2',
                 '--out', str(tmp_path / 'm'), *FAST)
     assert err.endswith('--val-split: give a validation file or a validation split, not both')

@@ -203,8 +203,8 @@ def test_each_ensemble_member_is_weighted(tmp_path):
     from chainer_irnn.training.extensions.evaluator import evaluate_dataset
     train, val = imbalanced(30, 6), imbalanced(15, 3, seed=1)
     out = tmp_path / 'ens'
-    result = fit(quiet(class_weight='balanced', ensemble=2, epoch=2), train, val, out=str(out),
-                 meta=META)
+    result = fit(quiet(class_weight='balanced', ensemble=2, ensemble_folds=0, epoch=2), train,
+                 val, out=str(out), meta=META)
     for i in (1, 2):
         settings = json.loads((out / 'member-{}'.format(i) / 'settings.json').read_text())
         assert settings['class_weight'] == 'balanced'

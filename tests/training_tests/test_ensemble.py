@@ -53,9 +53,10 @@ def _data(n=90, seed=0):
 
 
 def _config(**kw):
+    # the members on one split (the preset's folds: test_fold_ensemble.py)
     return TrainConfig.from_preset('csv').replace(
         **dict(dict(epoch=2, min_iteration=0, progress=False, plots=False, report=False,
-                    ensemble=1), **kw))
+                    ensemble=1, ensemble_folds=0), **kw))
 
 
 def test_fit_ensemble_trains_seeded_members_and_averages_them(tmp_path):

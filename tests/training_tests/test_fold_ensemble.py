@@ -266,18 +266,24 @@ def test_estimator_param_round_trip_and_fold_fit(tmp_path):
     twin = clone(clf)
     assert twin.get_params()['ensemble_folds'] == 3
     assert twin._config(n_train=20).run.ensemble_folds == 3
-    assert IRNNClassifier().ensemble_folds == 0
-    assert IRNNClassifier()._config(n_train=20).run.ensemble_folds == 0
+    assert IRNNClassifier().ensemble_folds == 10     # the csv preset's
+    assert IRNNClassifier()._config(n_train=20).run.ensemble_folds == 10
+    assert IRNNClassifier(ensemble_folds=0)._config(n_train=20).run.ensemble_folds == 0
     rng = numpy.random.RandomState(0)
     x = rng.randn(40, 5, 2)
     y = numpy.where(x[:, :, 0].mean(1) > 0, 'up', 'down')
-    clf.fit(x, y, X_val=x[:10] + 0.1, y_val=y[:10])
-    assert clf.best_['out_of_fold'] and clf.best_['folds'] == 3 and clf.best_['n'] < 50
+    clf.fit(x, y)
+    assert clf.best_['out_of_fold'] and clf.best_['folds'] == 3 and clf.best_['n'] < 40
     assert len(clf.predictor_.model.predictor) == 2
     # the run folder's settings give the fold ensemble back
     assert IRNNClassifier.from_settings(str(tmp_path / 'm')).ensemble_folds == 3
     with chainer.using_config('train', False):
         assert clf.predict_proba(x).shape == (40, 2)
+    # validation data the caller gives are shared by the members, not pooled
+    shared = clone(clf).set_params(out=str(tmp_path / 'v')).fit(
+        x, y, X_val=x[:10] + 0.1, y_val=y[:10])
+    assert not shared.best_.get('out_of_fold') and shared.best_['members'] == 2
+    assert IRNNClassifier.from_settings(str(tmp_path / 'v')).ensemble_folds == 0
 
 
 def test_with_class_weights_each_fold_is_weighed_as_its_member_chose(tmp_path):

@@ -95,7 +95,7 @@ def test_the_estimator_passes_on_its_parameters_named_as_settings():
     assert config.run.on_divergence == 'rollback' and config.mnist.view == 'floats'
     annealed = IRNNClassifier(lr_anneal='cosine', lr_patience=0)._config(n_train=40).run
     assert (annealed.lr_anneal, annealed.lr_patience) == ('cosine', 0)
-    assert IRNNClassifier()._config(n_train=40).run.lr_anneal == 'none'
+    assert IRNNClassifier()._config(n_train=40).run.lr_anneal == 'cosine'
 
 
 def test_errors_name_the_flags_of_the_table():

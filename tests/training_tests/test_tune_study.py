@@ -52,7 +52,8 @@ def test_a_process_joining_a_study_draws_other_settings(tmp_path):
     os.makedirs(joined)
     # another process created the study a moment before, no trial yet
     from chainer_irnn.training.fitting import infer_meta
-    ident = tuning._identity(toy(24, 1), toy(12, 2), infer_meta(toy(24, 1), BASE), BASE, ())
+    trials = BASE.replace(ensemble=1, ensemble_folds=0)     # what tune's trials train
+    ident = tuning._identity(toy(24, 1), toy(12, 2), infer_meta(toy(24, 1), trials), trials, ())
     assert tuning._claim_study(optuna, joined, BASE, 'chainer-irnn', ident) is True
     second = tuning.tune(toy(24, 1), toy(12, 2), None, joined, n_trials=2, base=BASE)
     assert [t.params for t in first.study.trials] != [t.params for t in second.study.trials]
@@ -106,7 +107,8 @@ def test_a_second_study_in_one_folder_is_refused(tmp_path, capsys, two_feature_c
 
 def test_the_later_of_two_studies_started_together_gives_way(tmp_path, monkeypatch):
     from chainer_irnn.training.fitting import infer_meta
-    ident = tuning._identity(toy(24, 1), toy(12, 2), infer_meta(toy(24, 1), BASE), BASE, ())
+    trials = BASE.replace(ensemble=1, ensemble_folds=0)     # what tune's trials train
+    ident = tuning._identity(toy(24, 1), toy(12, 2), infer_meta(toy(24, 1), trials), trials, ())
     out = str(tmp_path)
     assert tuning._claim_study(optuna, out, BASE, 'mine', ident) is True
     # a second process checked before 'mine' existed, then created its study:
