@@ -133,9 +133,8 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
             stratified folds, member i trains on all but fold i and keeps its
             model by fold i, and ``best_`` is the out-of-fold figure (a
             ceiling: a set of fewer than F sequences gets one fold per
-            sequence).  0: the members share one split, as they do where
-            ``fit`` is given ``X_val`` (the folds pool no validation data the
-            caller chose).
+            sequence); ``X_val`` given to ``fit`` is pooled too.  0: the
+            members share one split (``X_val``, where given).
 
     Attributes:
         classes_ (ndarray): the class labels.
@@ -317,10 +316,6 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             meta['tabular'] = prep.to_json()
         config = self._config(len(train))
-        if X_val is not None and config.run.ensemble_folds:
-            # validation data given are what the user chose to judge by: the
-            # members share them rather than pool them into folds
-            config = config.replace(ensemble_folds=0)
         workdir = self.out if self.out is not None else tempfile.mkdtemp(prefix='irnn-fit-')
         talk = _log_to_stderr() if self.verbose else None
         try:

@@ -279,11 +279,12 @@ def test_estimator_param_round_trip_and_fold_fit(tmp_path):
     assert IRNNClassifier.from_settings(str(tmp_path / 'm')).ensemble_folds == 3
     with chainer.using_config('train', False):
         assert clf.predict_proba(x).shape == (40, 2)
-    # validation data the caller gives are shared by the members, not pooled
-    shared = clone(clf).set_params(out=str(tmp_path / 'v')).fit(
+    # validation data given are pooled too; with ensemble_folds=0 the members share them
+    pooled = clone(clf).set_params(out=None).fit(x, y, X_val=x[:10] + 0.1, y_val=y[:10])
+    assert pooled.best_['out_of_fold'] and pooled.best_['n'] < 50
+    shared = clone(clf).set_params(out=None, ensemble_folds=0).fit(
         x, y, X_val=x[:10] + 0.1, y_val=y[:10])
     assert not shared.best_.get('out_of_fold') and shared.best_['members'] == 2
-    assert IRNNClassifier.from_settings(str(tmp_path / 'v')).ensemble_folds == 0
 
 
 def test_with_class_weights_each_fold_is_weighed_as_its_member_chose(tmp_path):
