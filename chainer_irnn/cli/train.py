@@ -187,13 +187,16 @@ def run(args):
             'one model across the %d processes, not the preset\'s ensemble of %d (an ensemble '
             'trains in one process)', dist.size, config.run.ensemble)
         config = config.replace(ensemble=1)
-    if getattr(args, 'val', None) and config.run.ensemble > 1 and config.run.ensemble_folds \
-            and args.ensemble_folds is None:
-        # a validation file is what the user chose to judge by: the members share it
-        # rather than pool it into folds (--ensemble-folds pools it, when asked)
+    recorded = settings.values if settings is not None else {}   # --config's settings
+    preset_folds = (args.ensemble_folds is None and config.run.ensemble > 1 and
+                    config.run.ensemble_folds and 'ensemble_folds' not in recorded)
+    if preset_folds and getattr(args, 'val', None):
+        # folds the preset brings give way to validation data the user chose to judge
+        # by (a validation file); --ensemble-folds pools it, when asked
         logging.getLogger('chainer_irnn').info(
             'validation file %s: the %d members each choose on it (no folds; '
-            '--ensemble-folds F pools it with the training data)', args.val, config.run.ensemble)
+            '--ensemble-folds F pools it with the training data)', args.val,
+            config.run.ensemble)
         config = config.replace(ensemble_folds=0)
     with dist.guard():
         train, val, meta, test = dist.load(lambda: load_data(args, config), args.seed)

@@ -134,24 +134,26 @@ class RunConfig:
 
     def __post_init__(self):
         settings_table.check('run', self)
-        if self.ensemble_folds == 1:
+        if self.ensemble_folds == 1 and self.ensemble > 1:
             raise ParameterError('ensemble_folds', 'expected 0 (the members share one split) '
                                  'or at least 2 folds, not 1')
-        if self.ensemble_folds and self.ensemble > self.ensemble_folds:
-            # one member per fold it validates on: more members than folds would repeat one
-            raise ParameterError('ensemble_folds', '{} folds take an ensemble of at most {} '
-                                 'members (one per fold it validates on), not {}'.format(
-                                     self.ensemble_folds, self.ensemble_folds,
-                                     Setting('ensemble', self.ensemble)))
-        if self.lr_patience and (self.lr_decay_every or self.warmup or self.annealed):
+        # (more members than folds: those past the folds validate on them again, in
+        # turn, as on a pool of fewer sequences than folds; ensemble.member_data)
+        if self.lr_patience and self.annealed:
             # both would set the rate: the schedule each update, plateaus at evaluations
+            raise ParameterError('lr_patience', 'halving the learning rate on plateaus needs '
+                                 'a constant rate, and {} anneals it (the csv preset does '
+                                 'since 0.3.0); give {} with it, or leave {}'.format(
+                                     Setting('lr_anneal', self.lr_anneal),
+                                     Setting('lr_anneal', 'none'), Setting('lr_patience', 0)))
+        if self.lr_patience and (self.lr_decay_every or self.warmup):
             raise ParameterError('lr_decay_every', 'a learning-rate schedule (lr_decay_every, '
-                                 'warmup, lr_anneal) and decay on plateaus (lr_patience) '
-                                 'exclude each other; set lr_patience to 0 or drop the '
-                                 'schedule')
+                                 'warmup) and decay on plateaus (lr_patience) exclude each '
+                                 'other; set lr_patience to 0 or drop the schedule')
         if self.annealed and self.lr_decay_every:
             raise ParameterError('lr_anneal', 'the cosine annealing and the exponential '
-                                 'schedule (lr_decay_every) exclude each other; choose one')
+                                 'schedule (lr_decay_every) exclude each other; give {} for '
+                                 'the exponential one'.format(Setting('lr_anneal', 'none')))
 
     @property
     def annealed(self):

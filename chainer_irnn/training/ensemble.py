@@ -43,7 +43,7 @@ import time
 
 import numpy
 
-from chainer_irnn.errors import ParameterError
+from chainer_irnn.errors import ParameterError, Setting
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +224,20 @@ def member_data(config, train, val, meta=None):
         k = i % folds
         rest = numpy.sort(numpy.concatenate([f for j, f in enumerate(found) if j != k]))
         out.append(([pool[j] for j in rest], [pool[j] for j in found[k]]))
+    if alone and config.run.class_weight != 'none':
+        # weighing by the training counts needs every class in every member's
+        # training data: refused here, before any member trains
+        missing = [(i, c) for i, (tr, _) in enumerate(out) for c in alone
+                   if not any(int(e[1]) == c for e in tr)]
+        if missing:
+            i, c = missing[0]
+            raise ParameterError('class_weight', '{!r} weighs each class by its training '
+                                 'sequences, and member {} of the fold ensemble validates on '
+                                 'the one sequence of class {} (its fold {}), so trains on '
+                                 'none; give {} (the members share one split) or {}'.format(
+                                     config.run.class_weight, i + 1, c, i % folds + 1,
+                                     Setting('ensemble_folds', 0),
+                                     Setting('class_weight', 'none')))
     return out
 
 

@@ -219,9 +219,9 @@ SETTINGS = {s.name: s for s in (
        minimum=0, group='optimisation', metavar='ITER'),
     _S('warmup', 'run', int, 'linear learning-rate warm-up over ITER updates; 0 = none',
        minimum=0, group='optimisation', metavar='ITER'),
-    _S('lr_anneal', 'run', str, 'cosine: lower the learning rate along a half cosine to 0 '
-                                '(from --lr, after any --warmup) over the planned run '
-                                '(--epoch, --min-iteration or --iteration); none: keep it',
+    _S('lr_anneal', 'run', str, 'cosine: lower the learning rate along a half cosine from '
+                                '--lr to 0 over the planned run (--epoch, --min-iteration '
+                                'or --iteration; times any --warmup ramp); none: keep it',
        choices=LR_ANNEAL, group='optimisation'),
     _S('best_by', 'run', str, 'with validation data, keep the model of the best validation '
                               'loss or accuracy',

@@ -244,6 +244,17 @@ def test_validation_file_chooses_and_excludes_a_split(tmp_path, capsys):
     assert 'the 3 members each choose on it (no folds' in err
     settings = json.load(open(os.path.join(str(tmp_path), 'model', 'settings.json')))
     assert (settings['ensemble'], settings['ensemble_folds']) == (3, 0)
+    # folds asked for pool the file, and train --config redoes that run
+    out, err = train(capsys, tmp_path, csv, 'pooled', '--features-per-step', '3', '--val', val,
+                     '--ensemble', '2', '--ensemble-folds', '3')
+    assert 'no folds' not in err and 'out-of-fold' in err
+    again = str(tmp_path / 'again')
+    rc, _, err = main(capsys, 'train', '--config', out, '--out', again, '--no-progress')
+    assert rc == 0, err
+    assert json.load(open(os.path.join(again, 'settings.json')))['ensemble_folds'] == 3
+    with numpy.load(os.path.join(out, 'model.npz')) as a, \
+            numpy.load(os.path.join(again, 'model.npz')) as b:
+        assert a.files == b.files and all((a[k] == b[k]).all() for k in a.files)
     err = error(capsys, 'train', '--csv', csv, '--val', val, '--val-split', '0.2',
                 '--out', str(tmp_path / 'm'), *FAST)
     assert err.endswith('--val-split: give a validation file or a validation split, not both')

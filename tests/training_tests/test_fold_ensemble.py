@@ -123,13 +123,35 @@ def test_the_validation_figure_is_out_of_fold(tmp_path):
 
 
 @pytest.mark.parametrize('kw, words', [
-    (dict(ensemble=4, ensemble_folds=3), 'ensemble=4'),
     (dict(ensemble=2, ensemble_folds=1), 'not 1'),
 ])
 def test_an_ensemble_that_does_not_fit_its_folds_is_refused(kw, words):
     with pytest.raises(ParameterError, match='ensemble_folds') as e:
         _config(**kw)
     assert words in str(e.value)
+
+
+def test_members_past_the_folds_validate_on_them_again():
+    from chainer_irnn.training.ensemble import member_data
+    pool = _data(30, 0)
+    data = member_data(_config(ensemble=4, ensemble_folds=3), pool, None, META)
+    assert [sorted(map(id, v)) for _, v in data][3] == sorted(map(id, data[0][1]))
+    assert len({tuple(sorted(map(id, v))) for _, v in data}) == 3
+    _config(ensemble=1, ensemble_folds=1)     # a single model ignores the folds
+
+
+def test_balanced_weights_with_a_class_of_one_sequence_are_refused_before_training(tmp_path):
+    train = _data(30, 0)
+    x, _ = train[0]
+    train = train + [(x, numpy.int32(2))]        # class 2: one sequence
+    meta = dict(META, n_class=3)
+    out = tmp_path / 'cw'
+    with pytest.raises(ParameterError, match=r"^class_weight: 'balanced' .* class 2") as e:
+        fit(_config(class_weight='balanced', ensemble=3, ensemble_folds=3), train, None,
+            out=str(out), meta=meta)
+    assert 'ensemble_folds=0' in str(e.value)
+    assert not out.exists()       # before any member trained
+    fit(_config(ensemble=3, ensemble_folds=3), train, None, out=str(out), meta=meta)
 
 
 def test_a_single_model_ignores_the_folds(tmp_path):
@@ -253,10 +275,10 @@ def test_cli_train_fold_ensemble_and_its_config_replay(tmp_path, capsys):
     for k in first:
         numpy.testing.assert_array_equal(first[k], second[k], err_msg=k)
     # a bad combination is one line naming the flags
-    assert main(['train', '--csv', data, '--ensemble', '4', '--ensemble-folds', '3',
+    assert main(['train', '--csv', data, '--ensemble', '2', '--ensemble-folds', '1',
                  '--out', str(tmp_path / 'bad')]) == 2
     err = capsys.readouterr().err
-    assert '--ensemble-folds' in err and '--ensemble 4' in err and 'Traceback' not in err
+    assert '--ensemble-folds: expected 0' in err and 'Traceback' not in err
 
 
 def test_estimator_param_round_trip_and_fold_fit(tmp_path):

@@ -385,10 +385,13 @@ def test_cosine_annealing_factor():
     w = LearningRateSchedule(anneal=100, warmup=10)
     assert w.factor(0) == pytest.approx(0.1 * s.factor(0))
     assert w.factor(60) == pytest.approx(s.factor(60))
-    for bad in ({'lr_anneal': 'linear'}, {'lr_anneal': 'cosine', 'lr_patience': 2},
-                {'lr_anneal': 'cosine', 'lr_decay_every': 10}):
+    for bad in ({'lr_anneal': 'linear'}, {'lr_anneal': 'cosine', 'lr_decay_every': 10}):
         with pytest.raises(ParameterError):
             TrainConfig().replace(**bad)
+    # plateau halving on the (annealed) csv preset names the way out
+    with pytest.raises(ParameterError, match=r'^lr_patience: .*lr_anneal=\'none\''):
+        TrainConfig.from_preset('csv', lr_patience=3)
+    assert TrainConfig.from_preset('csv', lr_patience=3, lr_anneal='none').run.lr_patience == 3
 
 
 @pytest.mark.parametrize('n,batch,epoch,min_iteration', [(32, 8, 3, 0), (30, 8, 1, 20),
