@@ -19,8 +19,8 @@ A member folder is an ordinary run folder, so an interrupted ensemble
 resumes member by member (a finished member resumes from its last snapshot
 and ends at once).
 
-A fold ensemble (``config.run.ensemble_folds`` F >= 2, with ``2 <=
-ensemble <= F``) does not share one split.  On small sets a validation split
+A fold ensemble (``config.run.ensemble_folds`` F >= 2, the ``csv``
+preset's 10) does not share one split.  On small sets a validation split
 of a few sequences cannot tell models apart (the best reach a validation
 loss near 0), and every member is chosen by the same few.  So the training
 and validation data are pooled (training first, then validation) and dealt
@@ -34,7 +34,9 @@ scored on its own fold, combined weighted by the fold sizes -- never the
 ensemble itself on the pool, whose members trained on most of it.  The
 folds follow from the data, the seed and F, which ``run.json`` and
 ``settings.json`` record, so resuming and ``train --config OUT`` deal the
-same folds.  Validation data are required, and MNIST's test set
+same folds.  Without validation data the training data alone are dealt;
+F is a ceiling (fewer sequences than F: one fold each), members past the
+folds validate on them again in turn, and MNIST's test set
 (``meta['validation'] == 'test'``) is refused: pooling would train on it.
 """
 import logging
@@ -104,7 +106,9 @@ def fit_ensemble(fit, config, train, val=None, *, out='result', meta=None, devic
             logger.info('ensemble member %d of %d (seed %d%s) in %s', i + 1, members,
                         config.run.seed + i, '' if not folds else
                         '; validating on fold {} of {}, {} sequences, training on {}'.format(
-                            i + 1, folds, len(m_val), len(m_train)),
+                            # the folds dealt: F at most, one per sequence of the pool
+                            i % min(folds, len(m_train) + len(m_val)) + 1,
+                            min(folds, len(m_train) + len(m_val)), len(m_val), len(m_train)),
                         member_folder(out, i))
             # a member is a single run on its own data (ensemble_folds 0 there)
             results.append(fit(config.replace(ensemble=1, ensemble_folds=0,
