@@ -242,7 +242,7 @@ SETTINGS = {s.name: s for s in (
                                'validation split unless --ensemble-folds, each in '
                                'OUT/member-i) and predict with their mean probability',
        minimum=1, maximum=100, group='run', metavar='K'),
-    _S('ensemble_folds', 'run', int, 'with --ensemble K (2 <= K <= F): pool the training and '
+    _S('ensemble_folds', 'run', int, 'with --ensemble K >= 2: pool the training and '
                                      'validation data into F stratified folds; member i '
                                      'trains on all folds but fold i and keeps its model by '
                                      'fold i (the validation figures are out-of-fold); 0 = '
