@@ -23,7 +23,8 @@ class Setting(object):
     ``--lr``.  A boolean whose switch the CLI names (``(param, value)`` in
     its flags) shows as that switch: ``Setting('header', False)`` is
     ``header=False`` or ``--no-header``; so does a None the CLI spells
-    otherwise: ``Setting('max_steps', None)`` is ``--max-steps 0``.
+    otherwise: ``Setting('max_steps', None)`` shows as the CLI's own value for
+    None (its flags table says which).
     """
 
     def __init__(self, param, value=_UNSET):

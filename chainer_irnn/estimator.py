@@ -411,7 +411,7 @@ class IRNNClassifier(ClassifierMixin, BaseEstimator):
         if data.get('val_split') is not None:
             mine['validation_fraction'] = data['val_split']
         if 'csv' in data:       # a recorded null: never (read_settings fills an old file's)
-            mine['max_steps'] = data['max_steps'] or None     # 0, as --max-steps 0: never
+            mine['max_steps'] = data['max_steps'] or None     # a recorded 0 means never, as None
         tabular = settings.recorded.get('tabular')
         if isinstance(tabular, dict) and isinstance(tabular.get('standardize'), bool):
             mine['standardize'] = tabular['standardize']
